@@ -1,0 +1,55 @@
+// sinusseg import-via: VGG Image Annotator 2.x CSV export -> one mask per image.
+#include "SinusSegCommand.h"
+
+#include "sinusPhantomDataset.h"
+
+#include <iostream>
+
+namespace sinusseg
+{
+
+int
+RunImportVia(const std::vector<std::string> & args)
+{
+  namespace po = boost::program_options;
+  sinus::ViaImportOptions options;
+  int                     foreground = 255;
+  std::string             filter;
+  po::options_description desc("Options");
+  desc.add_options()
+    ("csv", po::value(&options.csvPath)->required(), "VIA 2.x CSV export")
+    ("images", po::value(&options.imagesDirectory)->required(), "folder holding the annotated images")
+    ("out", po::value(&options.outputDirectory)->required(), "output folder for the masks (must not exist, or be empty)")
+    ("foreground", po::value(&foreground)->default_value(255), "mask value inside regions (1..255)")
+    ("region-filter", po::value(&filter), "keep only regions with region_attributes KEY equal to VALUE (KEY=VALUE)");
+  po::variables_map values;
+  if (!ParseCommandLine("import-via", "--csv FILE --images DIR --out DIR [options]", desc, args, values))
+  {
+    return 0;
+  }
+  if (foreground < 1 || foreground > 255)
+  {
+    throw UsageError("--foreground must lie in 1..255");
+  }
+  options.foreground = static_cast<uint8_t>(foreground);
+  if (!filter.empty())
+  {
+    const size_t eq = filter.find('=');
+    if (eq == std::string::npos || eq == 0)
+    {
+      throw UsageError("--region-filter must be KEY=VALUE");
+    }
+    options.attributeKey = filter.substr(0, eq);
+    options.attributeValue = filter.substr(eq + 1);
+  }
+  const sinus::ViaImportSummary summary = sinus::ImportViaAnnotations(options);
+  std::cout << "wrote " << summary.images << " masks (" << summary.regions << " regions";
+  if (!options.attributeKey.empty())
+  {
+    std::cout << ", " << summary.regionsFilteredOut << " regions left out by --region-filter";
+  }
+  std::cout << ") to " << options.outputDirectory << std::endl;
+  return 0;
+}
+
+} // namespace sinusseg

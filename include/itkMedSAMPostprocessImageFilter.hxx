@@ -1,0 +1,191 @@
+#ifndef itkMedSAMPostprocessImageFilter_hxx
+#define itkMedSAMPostprocessImageFilter_hxx
+
+#include "itkMedSAMPostprocessImageFilter.h"
+
+#include "itkImageRegionConstIterator.h"
+#include "itkImageRegionIterator.h"
+#include "sinus/MedSAMImageTransforms.h"
+
+namespace itk
+{
+
+template <typename TInputImage, typename TMaskImage>
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::MedSAMPostprocessImageFilter()
+{
+  m_Size.Fill(0);
+  m_OutputSpacing.Fill(1.0);
+  m_OutputOrigin.Fill(0.0);
+  m_OutputDirection.SetIdentity();
+  this->SetNumberOfRequiredInputs(1);
+  this->SetNumberOfRequiredOutputs(2);
+  this->SetNthOutput(0, this->MakeOutput(0));
+  this->SetNthOutput(1, this->MakeOutput(1));
+}
+
+template <typename TInputImage, typename TMaskImage>
+DataObject::Pointer
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::MakeOutput(DataObjectPointerArraySizeType index)
+{
+  if (index == 1)
+  {
+    return MaskImageType::New().GetPointer();
+  }
+  return OutputImageType::New().GetPointer();
+}
+
+template <typename TInputImage, typename TMaskImage>
+auto
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GetMaskOutput() -> MaskImageType *
+{
+  return dynamic_cast<MaskImageType *>(this->ProcessObject::GetOutput(1));
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::SetOutputParametersFromImage(
+  const ImageBase<ImageDimension> * reference)
+{
+  if (reference == nullptr)
+  {
+    itkExceptionMacro("SetOutputParametersFromImage: null reference image");
+  }
+  this->SetSize(reference->GetLargestPossibleRegion().GetSize());
+  this->SetOutputSpacing(reference->GetSpacing());
+  this->SetOutputOrigin(reference->GetOrigin());
+  this->SetOutputDirection(reference->GetDirection());
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::SetOutputSizeKeepingExtent(const SizeType & size)
+{
+  Vector<double, ImageDimension> shift;
+  SpacingType                    spacing;
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    if (m_Size[d] == 0 || size[d] == 0)
+    {
+      itkExceptionMacro("SetOutputSizeKeepingExtent needs a current grid (SetOutputParametersFromImage) and a "
+                        "positive size");
+    }
+    const double factor = static_cast<double>(m_Size[d]) / static_cast<double>(size[d]);
+    spacing[d] = m_OutputSpacing[d] * factor;
+    shift[d] = (factor - 1.0) / 2.0 * m_OutputSpacing[d];
+  }
+  this->SetOutputOrigin(m_OutputOrigin + m_OutputDirection * shift);
+  this->SetOutputSpacing(spacing);
+  this->SetSize(size);
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
+{
+  Superclass::VerifyPreconditions();
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    if (m_Size[d] == 0)
+    {
+      itkExceptionMacro("Output size is not set: call SetOutputParametersFromImage or SetSize");
+    }
+  }
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GenerateOutputInformation()
+{
+  typename OutputImageType::RegionType region;
+  region.SetSize(m_Size);
+  const auto setGrid = [&](ImageBase<ImageDimension> * image) {
+    image->SetLargestPossibleRegion(region);
+    image->SetSpacing(m_OutputSpacing);
+    image->SetOrigin(m_OutputOrigin);
+    image->SetDirection(m_OutputDirection);
+  };
+  setGrid(this->GetOutput());
+  setGrid(this->GetMaskOutput());
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+  auto * input = const_cast<InputImageType *>(this->GetInput());
+  if (input)
+  {
+    input->SetRequestedRegionToLargestPossibleRegion();
+  }
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::EnlargeOutputRequestedRegion(DataObject * output)
+{
+  Superclass::EnlargeOutputRequestedRegion(output);
+  output->SetRequestedRegionToLargestPossibleRegion();
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
+{
+  const InputImageType * input = this->GetInput();
+  const auto             inRegion = input->GetLargestPossibleRegion();
+  sinus::Raster<float> lowResolution(static_cast<int64_t>(inRegion.GetSize(1)), static_cast<int64_t>(inRegion.GetSize(0)), 1);
+  {
+    ImageRegionConstIterator<InputImageType> it(input, inRegion);
+    size_t                                   i = 0;
+    for (it.GoToBegin(); !it.IsAtEnd(); ++it)
+    {
+      lowResolution.data[i++] = static_cast<float>(it.Get());
+    }
+  }
+  this->UpdateProgress(0.1f);
+  if (this->GetAbortGenerateData())
+  {
+    ProcessAborted e(__FILE__, __LINE__);
+    e.SetDescription("MedSAMPostprocessImageFilter aborted");
+    throw e;
+  }
+  const sinus::Raster<float> probability = sinus::ResizeBilinearAlignCornersFalse(
+    lowResolution, static_cast<int64_t>(m_Size[1]), static_cast<int64_t>(m_Size[0]));
+  this->UpdateProgress(0.8f);
+
+  OutputImageType * output = this->GetOutput();
+  output->SetBufferedRegion(output->GetLargestPossibleRegion());
+  output->Allocate();
+  MaskImageType * mask = this->GetMaskOutput();
+  mask->SetBufferedRegion(mask->GetLargestPossibleRegion());
+  mask->Allocate();
+  ImageRegionIterator<OutputImageType> out(output, output->GetLargestPossibleRegion());
+  ImageRegionIterator<MaskImageType>   outMask(mask, mask->GetLargestPossibleRegion());
+  size_t                               i = 0;
+  for (out.GoToBegin(), outMask.GoToBegin(); !out.IsAtEnd(); ++out, ++outMask, ++i)
+  {
+    const float p = probability.data[i];
+    out.Set(static_cast<typename OutputImageType::PixelType>(p));
+    outMask.Set(static_cast<double>(p) > m_Threshold ? m_ForegroundValue : MaskPixelType{});
+  }
+  this->UpdateProgress(1.0f);
+}
+
+template <typename TInputImage, typename TMaskImage>
+void
+MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "Size: " << m_Size << std::endl;
+  os << indent << "OutputSpacing: " << m_OutputSpacing << std::endl;
+  os << indent << "OutputOrigin: " << m_OutputOrigin << std::endl;
+  os << indent << "OutputDirection: " << m_OutputDirection << std::endl;
+  os << indent << "Threshold: " << m_Threshold << std::endl;
+  os << indent << "ForegroundValue: " << static_cast<typename NumericTraits<MaskPixelType>::PrintType>(m_ForegroundValue)
+     << std::endl;
+}
+
+} // namespace itk
+
+#endif

@@ -1,0 +1,60 @@
+#ifndef sinusImageIO_h
+#define sinusImageIO_h
+
+#include "sinus/Raster.h"
+
+#include "itkImage.h"
+#include "itkImageFileWriter.h"
+
+#include <string>
+
+namespace sinus
+{
+
+using RadiographImageType = itk::Image<float, 2>;
+using MaskImageType = itk::Image<unsigned char, 2>;
+
+/** What the file held before it became a float radiograph. */
+struct RadiographInfo
+{
+  std::string componentType;   ///< e.g. "unsigned_char", "unsigned_short", "float"
+  unsigned    components = 1;  ///< 1 grey, 3 RGB, 4 RGBA (opaque)
+  bool        eightBit = false; ///< unsigned 8-bit samples: MedSAM's exact path applies unchanged
+  std::string format;          ///< the ImageIO that read it, e.g. "PNGImageIO"
+};
+
+/** Reads a 2-D radiograph through ITK's IO factories (PNG, JPEG, TIFF, BMP, DICOM, NRRD, MetaImage,
+ *  NIfTI, ...) as float grey values. RGB becomes luminance (ITU-R BT.601 weights; for 8-bit samples
+ *  PIL's integer formula, so grey RGB stays exactly grey); RGBA is accepted only when fully opaque.
+ *  A 3-D volume or a multi-frame file is an error, never a silent slice. Every error names the file. */
+RadiographImageType::Pointer
+ReadRadiograph(const std::string & path, RadiographInfo * info = nullptr);
+
+/** Reads a 2-D label image (any integer or float type) as unsigned char, requiring every value to
+ *  be representable (0..255 integers); same 2-D checks as ReadRadiograph. */
+MaskImageType::Pointer
+ReadMask(const std::string & path);
+
+/** The pixel size of a 2-D image from its header alone; errors as ReadRadiograph. */
+itk::Size<2>
+ReadImageSize(const std::string & path);
+
+/** Writes through a hidden temporary file in the same folder and renames it into place, so an
+ *  interrupted run never leaves a truncated image. Errors name the file. */
+template <typename TImage>
+void
+WriteImage(const TImage * image, const std::string & path, bool compress = true);
+
+/** Copies between ITK images and the core's Raster (one channel, row-major, y down). */
+template <typename TPixel>
+Raster<TPixel>
+ImageToRaster(const itk::Image<TPixel, 2> * image);
+template <typename TPixel>
+typename itk::Image<TPixel, 2>::Pointer
+RasterToImage(const Raster<TPixel> & raster);
+
+} // namespace sinus
+
+#include "sinusImageIO.hxx"
+
+#endif

@@ -1,0 +1,32 @@
+# ITK module descriptor for SinusSegmentation (ITK remote-module convention).
+# Read by the top-level CMakeLists.txt through CMake/SinusSegmentationModuleSupport.cmake,
+# because Debian's ITK 5.2 does not install ITKModuleExternal.cmake.
+get_filename_component(MY_CURRENT_DIR "${CMAKE_CURRENT_LIST_FILE}" PATH)
+file(READ "${MY_CURRENT_DIR}/README.md" DOCUMENTATION)
+
+itk_module(SinusSegmentation
+  DEPENDS
+    ITKCommon
+    ITKIOImageBase
+    ITKImageGrid
+    ITKImageIntensity
+    ITKImageSources
+    ITKSmoothing
+  COMPILE_DEPENDS
+    ITKImageFilterBase
+  PRIVATE_DEPENDS
+    ITKIOPNG
+    ITKIOJPEG
+    ITKIOTIFF
+    ITKIOBMP
+    ITKIOGDCM
+    ITKIONRRD
+    ITKIOMeta
+    ITKIONIFTI
+  TEST_DEPENDS
+    ITKTestKernel
+  DESCRIPTION
+    "${DOCUMENTATION}"
+  EXCLUDE_FROM_DEFAULT
+  ENABLE_SHARED
+)

@@ -1,0 +1,831 @@
+#include "sinus/PanoramicPhantom.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace sinus
+{
+namespace
+{
+constexpr double kPi = 3.14159265358979323846;
+
+// ---------------------------------------------------------------------------------------------
+// Portable randomness: SplitMix64 for the anatomy draws and a stateless hash for per-pixel noise,
+// so the output does not depend on the standard library's distributions or on threading.
+// ---------------------------------------------------------------------------------------------
+uint64_t
+SplitMix64(uint64_t x)
+{
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+double
+HashUniform(uint64_t seed, int64_t a, int64_t b)
+{
+  const uint64_t h = SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(a) * 0x632BE59BD9B4E019ull ^
+                                                  SplitMix64(static_cast<uint64_t>(b) + 0x8CB92BA72F3D8DD7ull)));
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+class PhantomRandom
+{
+public:
+  explicit PhantomRandom(uint64_t seed)
+    : m_State(SplitMix64(seed ^ 0x5EED5EED5EED5EEDull))
+  {}
+  uint64_t Next()
+  {
+    m_State += 0x9E3779B97F4A7C15ull;
+    return SplitMix64(m_State);
+  }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  double Uniform(double a, double b) { return a + (b - a) * Uniform(); }
+  double Normal(double mean, double sd)
+  {
+    const double u1 = std::max(Uniform(), 1e-300);
+    const double u2 = Uniform();
+    return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
+  }
+  bool Chance(double p) { return Uniform() < p; }
+
+private:
+  uint64_t m_State;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Curves and drawing on float layers.
+// ---------------------------------------------------------------------------------------------
+Point2
+CatmullRom(const Point2 & p0, const Point2 & p1, const Point2 & p2, const Point2 & p3, double t)
+{
+  const double t2 = t * t, t3 = t2 * t;
+  const auto   f = [&](double a, double b, double c, double d) {
+    return 0.5 * (2 * b + (-a + c) * t + (2 * a - 5 * b + 4 * c - d) * t2 + (-a + 3 * b - 3 * c + d) * t3);
+  };
+  return { f(p0.x, p1.x, p2.x, p3.x), f(p0.y, p1.y, p2.y, p3.y) };
+}
+
+Polygon2
+SmoothCurve(const Polygon2 & controls, int samplesPerSegment, bool closed)
+{
+  Polygon2     out;
+  const size_t n = controls.size();
+  const size_t segments = closed ? n : n - 1;
+  for (size_t i = 0; i < segments; ++i)
+  {
+    const auto at = [&](int64_t k) -> const Point2 & {
+      if (closed)
+        return controls[static_cast<size_t>((k % static_cast<int64_t>(n) + static_cast<int64_t>(n)) % static_cast<int64_t>(n))];
+      return controls[static_cast<size_t>(std::min<int64_t>(std::max<int64_t>(k, 0), static_cast<int64_t>(n) - 1))];
+    };
+    const int64_t k = static_cast<int64_t>(i);
+    for (int s = 0; s < samplesPerSegment; ++s)
+    {
+      out.push_back(CatmullRom(at(k - 1), at(k), at(k + 1), at(k + 2), static_cast<double>(s) / samplesPerSegment));
+    }
+  }
+  if (!closed)
+  {
+    out.push_back(controls.back());
+  }
+  return out;
+}
+
+/** The outline of a curve drawn with a varying half width: left offsets then right offsets back. */
+Polygon2
+StrokeOutline(const Polygon2 & curve, const std::vector<double> & halfWidth)
+{
+  Polygon2 left, right;
+  for (size_t i = 0; i < curve.size(); ++i)
+  {
+    const Point2 & a = curve[i == 0 ? 0 : i - 1];
+    const Point2 & b = curve[i + 1 < curve.size() ? i + 1 : i];
+    double         tx = b.x - a.x, ty = b.y - a.y;
+    const double   len = std::max(std::hypot(tx, ty), 1e-9);
+    tx /= len;
+    ty /= len;
+    left.push_back({ curve[i].x - ty * halfWidth[i], curve[i].y + tx * halfWidth[i] });
+    right.push_back({ curve[i].x + ty * halfWidth[i], curve[i].y - tx * halfWidth[i] });
+  }
+  Polygon2 outline = left;
+  outline.insert(outline.end(), right.rbegin(), right.rend());
+  return outline;
+}
+
+enum class Blend
+{
+  Add,
+  Max,
+  Multiply
+};
+
+void
+Paint(Raster<float> & layer, const Polygon2 & polygon, float value, Blend blend = Blend::Add)
+{
+  ScanPolygon(polygon, layer.width, layer.height, [&](int64_t row, int64_t first, int64_t end) {
+    float * p = layer.data.data() + layer.Index(row, first);
+    for (int64_t i = first; i < end; ++i, ++p)
+    {
+      switch (blend)
+      {
+        case Blend::Add:
+          *p += value;
+          break;
+        case Blend::Max:
+          *p = std::max(*p, value);
+          break;
+        case Blend::Multiply:
+          *p *= value;
+          break;
+      }
+    }
+  });
+}
+
+Polygon2
+Ellipse(double cx, double cy, double rx, double ry, double angle = 0, int samples = 72)
+{
+  Polygon2     out;
+  const double c = std::cos(angle), s = std::sin(angle);
+  for (int i = 0; i < samples; ++i)
+  {
+    const double t = 2 * kPi * i / samples;
+    const double x = rx * std::cos(t), y = ry * std::sin(t);
+    out.push_back({ cx + c * x - s * y, cy + s * x + c * y });
+  }
+  return out;
+}
+
+/** A stroke whose strength varies along the curve: drawn in short pieces, each with its own value. */
+void
+PaintModulatedStroke(Raster<float> & layer, const Polygon2 & curve, double halfWidth, const std::vector<double> & strength,
+                     float value, size_t piece = 6)
+{
+  for (size_t start = 0; start + 1 < curve.size(); start += piece)
+  {
+    const size_t end = std::min(curve.size(), start + piece + 1);
+    const double s = strength[std::min(curve.size() - 1, start + piece / 2)];
+    if (s <= 0.02)
+    {
+      continue; // this stretch of cortex is missing on the radiograph
+    }
+    Polygon2 part(curve.begin() + static_cast<std::ptrdiff_t>(start), curve.begin() + static_cast<std::ptrdiff_t>(end));
+    Paint(layer, StrokeOutline(part, std::vector<double>(part.size(), halfWidth)), static_cast<float>(value * s));
+  }
+}
+
+void
+PaintStroke(Raster<float> & layer, const Polygon2 & curve, double halfWidth, float value)
+{
+  Paint(layer, StrokeOutline(curve, std::vector<double>(curve.size(), halfWidth)), value);
+}
+
+/** Separable Gaussian blur with edge clamping. */
+void
+GaussianBlur(Raster<float> & image, double sigma)
+{
+  if (sigma < 0.3)
+  {
+    return;
+  }
+  const int64_t      radius = static_cast<int64_t>(std::ceil(3 * sigma));
+  std::vector<float> kernel(static_cast<size_t>(2 * radius + 1));
+  double             sum = 0;
+  for (int64_t i = -radius; i <= radius; ++i)
+  {
+    sum += kernel[static_cast<size_t>(i + radius)] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
+  }
+  for (float & k : kernel)
+  {
+    k = static_cast<float>(k / sum);
+  }
+  const int64_t      W = image.width, H = image.height;
+  std::vector<float> line;
+  Raster<float>      tmp(H, W, 1);
+  for (int64_t y = 0; y < H; ++y)
+  {
+    const float * row = image.data.data() + image.Index(y, 0);
+    for (int64_t x = 0; x < W; ++x)
+    {
+      float acc = 0;
+      for (int64_t k = -radius; k <= radius; ++k)
+      {
+        acc += kernel[static_cast<size_t>(k + radius)] * row[std::min(W - 1, std::max<int64_t>(0, x + k))];
+      }
+      tmp(y, x) = acc;
+    }
+  }
+  line.resize(static_cast<size_t>(H));
+  for (int64_t x = 0; x < W; ++x)
+  {
+    for (int64_t y = 0; y < H; ++y)
+    {
+      line[static_cast<size_t>(y)] = tmp(y, x);
+    }
+    for (int64_t y = 0; y < H; ++y)
+    {
+      float acc = 0;
+      for (int64_t k = -radius; k <= radius; ++k)
+      {
+        acc += kernel[static_cast<size_t>(k + radius)] * line[static_cast<size_t>(std::min(H - 1, std::max<int64_t>(0, y + k)))];
+      }
+      image(y, x) = acc;
+    }
+  }
+}
+
+/** Smooth value noise in [-1, 1] with lattice spacing `cell` pixels. */
+double
+ValueNoise(uint64_t seed, double x, double y, double cell)
+{
+  const double  gx = x / cell, gy = y / cell;
+  const int64_t ix = static_cast<int64_t>(std::floor(gx)), iy = static_cast<int64_t>(std::floor(gy));
+  double        fx = gx - static_cast<double>(ix), fy = gy - static_cast<double>(iy);
+  fx = fx * fx * (3 - 2 * fx);
+  fy = fy * fy * (3 - 2 * fy);
+  const double v00 = HashUniform(seed, ix, iy), v10 = HashUniform(seed, ix + 1, iy);
+  const double v01 = HashUniform(seed, ix, iy + 1), v11 = HashUniform(seed, ix + 1, iy + 1);
+  const double v = (v00 * (1 - fx) + v10 * fx) * (1 - fy) + (v01 * (1 - fx) + v11 * fx) * fy;
+  return 2 * v - 1;
+}
+
+/** A smooth periodic strength profile along a closed contour, clipped to [0, 1]; stretches where it
+ *  is 0 are cortex that the radiograph does not show. */
+std::vector<double>
+CortexStrength(PhantomRandom & rng, size_t samples, double mean, double floorBoost)
+{
+  std::array<double, 4> amplitude, phase;
+  for (int k = 0; k < 4; ++k)
+  {
+    amplitude[k] = rng.Uniform(0.1, 0.45) / (1 + 0.5 * k);
+    phase[k] = rng.Uniform(0, 2 * kPi);
+  }
+  std::vector<double> s(samples);
+  for (size_t i = 0; i < samples; ++i)
+  {
+    const double t = 2 * kPi * static_cast<double>(i) / static_cast<double>(samples);
+    double       v = mean;
+    for (int k = 0; k < 4; ++k)
+    {
+      v += amplitude[k] * std::cos((k + 1) * t + phase[k]);
+    }
+    v += floorBoost * std::max(0.0, std::sin(t)); // the floor (lower half, y down) shows best
+    s[i] = std::min(1.0, std::max(0.0, v));
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anatomy.
+// ---------------------------------------------------------------------------------------------
+struct SinusShape
+{
+  Polygon2 outline;  // closed, pixel coordinates
+  double   floorY;   // lowest point of the floor (pixels)
+  double   floorX;   // x of that point
+  double   cx, cy, a, b;
+};
+
+/** One maxillary sinus: a rounded superellipse with low-order Fourier wobble, a flatter roof
+ *  (orbital floor), a floor that dips towards the molar roots and shallow scallops (septa).
+ *  `medial` is +1 when the midline lies towards +x. */
+SinusShape
+DrawSinusShape(PhantomRandom & rng, double cx, double cy, double a, double b, double medial)
+{
+  const double exponent = rng.Uniform(2.1, 2.8);
+  const double roofFlatness = rng.Uniform(2.6, 3.6);
+  const double rotation = rng.Normal(0, 0.05);
+  const double dipDepth = rng.Uniform(0.08, 0.32);
+  const double dipCentre = medial * rng.Uniform(-0.15, 0.35); // towards the midline = anterior
+  const double dipWidth = rng.Uniform(0.3, 0.55);
+  const double scallop = rng.Uniform(0.0, 0.035);
+  const double scallopPhase = rng.Uniform(0, 2 * kPi);
+  std::array<double, 4> wobble, phase;
+  for (int k = 0; k < 4; ++k)
+  {
+    wobble[k] = rng.Uniform(0, 0.035);
+    phase[k] = rng.Uniform(0, 2 * kPi);
+  }
+  SinusShape   shape{ {}, -1e9, 0, cx, cy, a, b };
+  const int    samples = 160;
+  const double cr = std::cos(rotation), sr = std::sin(rotation);
+  for (int i = 0; i < samples; ++i)
+  {
+    const double t = 2 * kPi * i / samples;
+    const double c = std::cos(t), s = std::sin(t); // s > 0: lower half (y grows downwards)
+    const double p = s < 0 ? roofFlatness : exponent;
+    double       x = (c < 0 ? -1 : 1) * std::pow(std::fabs(c), 2.0 / p);
+    double       y = (s < 0 ? -1 : 1) * std::pow(std::fabs(s), 2.0 / p);
+    double       radial = 1;
+    for (int k = 0; k < 4; ++k)
+    {
+      radial += wobble[k] * std::cos((k + 2) * t + phase[k]);
+    }
+    x *= radial;
+    y *= radial;
+    if (s > 0)
+    {
+      y += dipDepth * s * s * std::exp(-std::pow((x - dipCentre) / dipWidth, 2));
+      y += scallop * s * std::sin(7 * x + scallopPhase);
+    }
+    const double px = cx + a * (cr * x - sr * y);
+    const double py = cy + b * (sr * x + cr * y);
+    shape.outline.push_back({ px, py });
+    if (py > shape.floorY)
+    {
+      shape.floorY = py;
+      shape.floorX = px;
+    }
+  }
+  return shape;
+}
+
+struct ToothType
+{
+  double width;  // fraction of image width
+  double crown;  // fraction of image height
+  double root;   // fraction of image height
+  int    roots;  // 1 or 2 (drawn)
+  bool   posterior;
+};
+
+// Central incisor .. third molar, one quadrant; lower teeth use shorter crowns and roots for incisors.
+const std::array<ToothType, 8> kUpperTeeth = { { { 0.028, 0.075, 0.130, 1, false },
+                                                 { 0.024, 0.068, 0.120, 1, false },
+                                                 { 0.027, 0.080, 0.170, 1, false },
+                                                 { 0.029, 0.070, 0.130, 1, true },
+                                                 { 0.029, 0.068, 0.125, 1, true },
+                                                 { 0.043, 0.066, 0.120, 2, true },
+                                                 { 0.040, 0.064, 0.115, 2, true },
+                                                 { 0.036, 0.060, 0.100, 2, true } } };
+const std::array<ToothType, 8> kLowerTeeth = { { { 0.020, 0.065, 0.115, 1, false },
+                                                 { 0.022, 0.066, 0.120, 1, false },
+                                                 { 0.026, 0.078, 0.160, 1, false },
+                                                 { 0.028, 0.068, 0.140, 1, true },
+                                                 { 0.029, 0.068, 0.140, 1, true },
+                                                 { 0.045, 0.066, 0.130, 2, true },
+                                                 { 0.042, 0.064, 0.125, 2, true },
+                                                 { 0.038, 0.060, 0.110, 2, true } } };
+
+/** One tooth: dentine body (crown + roots), enamel cap, pulp chamber and canals, optional filling.
+ *  (ox, oy): centre of the occlusal surface; (dx, dy): unit axis from crown to apex. */
+void
+DrawTooth(Raster<float> & teeth, PhantomRandom & rng, const ToothType & type, double ox, double oy, double dx, double dy,
+          double W, double H, double scale)
+{
+  const double w = type.width * W * scale * rng.Uniform(0.93, 1.07);
+  const double hc = type.crown * H * scale * rng.Uniform(0.92, 1.08);
+  const double hr = type.root * H * scale * rng.Uniform(0.88, 1.1);
+  const double nx = -dy, ny = dx; // across the tooth
+  const auto   at = [&](double s, double t) { return Point2{ ox + dx * s + nx * t, oy + dy * s + ny * t }; };
+
+  // Crown: rounded occlusal corners, slight cervical narrowing.
+  Polygon2 crownLeft, crownRight;
+  const int steps = 14;
+  for (int i = 0; i <= steps; ++i)
+  {
+    const double s = hc * i / steps;
+    double       half;
+    if (s < 0.35 * hc)
+    {
+      const double u = (0.35 * hc - s) / (0.35 * hc);
+      half = 0.5 * w * std::sqrt(std::max(0.0, 1 - u * u * 0.85));
+    }
+    else
+    {
+      half = 0.5 * w * (1 - 0.14 * (s - 0.35 * hc) / (0.65 * hc));
+    }
+    crownLeft.push_back(at(s, -half));
+    crownRight.push_back(at(s, half));
+  }
+  Polygon2 crown = crownLeft;
+  crown.insert(crown.end(), crownRight.rbegin(), crownRight.rend());
+  Paint(teeth, crown, 0.62f, Blend::Max);
+
+  // Roots: tapered strokes along the axis; two for molars, splitting below the furcation.
+  const double rootStart = hc * 0.85;
+  const auto   drawRoot = [&](double offset, double width0, double length, double splay) {
+    Polygon2            axis;
+    std::vector<double> half;
+    const int           n = 12;
+    for (int i = 0; i <= n; ++i)
+    {
+      const double f = static_cast<double>(i) / n;
+      axis.push_back(at(rootStart + f * length, offset + splay * f * f * w));
+      half.push_back(std::max(0.5, width0 * (1 - 0.8 * std::pow(f, 1.6))));
+    }
+    Paint(teeth, StrokeOutline(axis, half), 0.58f, Blend::Max);
+    return axis;
+  };
+  std::vector<Polygon2> canals;
+  if (type.roots == 1)
+  {
+    canals.push_back(drawRoot(0, 0.4 * w, hr, rng.Normal(0, 0.04)));
+  }
+  else
+  {
+    const double spread = rng.Uniform(0.05, 0.2);
+    canals.push_back(drawRoot(-0.22 * w, 0.2 * w, hr, -spread));
+    canals.push_back(drawRoot(0.22 * w, 0.19 * w, hr * rng.Uniform(0.9, 1.0), spread));
+  }
+  // Enamel cap: the occlusal 60 % of the crown, denser than dentine.
+  Polygon2 enamel;
+  const size_t capEnd = static_cast<size_t>(steps * 0.6);
+  for (size_t i = 0; i <= capEnd; ++i)
+    enamel.push_back(crownLeft[i]);
+  for (size_t i = capEnd + 1; i-- > 0;)
+    enamel.push_back(crownRight[i]);
+  Paint(teeth, enamel, 0.95f, Blend::Max);
+  // Pulp chamber and canals: darker than dentine.
+  Paint(teeth, Ellipse(at(hc * 0.72, 0).x, at(hc * 0.72, 0).y, 0.17 * w, 0.2 * hc, std::atan2(dy, dx) + kPi / 2, 24),
+        0.7f, Blend::Multiply);
+  for (const Polygon2 & canal : canals)
+  {
+    std::vector<double> half(canal.size());
+    for (size_t i = 0; i < canal.size(); ++i)
+      half[i] = std::max(0.4, 0.05 * w * (1 - 0.6 * static_cast<double>(i) / static_cast<double>(canal.size())));
+    Polygon2 trimmed(canal.begin(), canal.end() - 1);
+    half.pop_back();
+    Paint(teeth, StrokeOutline(trimmed, half), 0.72f, Blend::Multiply);
+  }
+  // Amalgam or composite filling on some posterior teeth: the brightest thing on the film.
+  if (type.posterior && rng.Chance(0.16))
+  {
+    const double depth = hc * rng.Uniform(0.2, 0.45);
+    const double half = 0.5 * w * rng.Uniform(0.35, 0.6);
+    const double shift = rng.Normal(0, 0.08) * w;
+    Paint(teeth, { at(-1, shift - half), at(-1, shift + half), at(depth, shift + half * 0.8), at(depth, shift - half * 0.8) },
+          1.6f, Blend::Max);
+  }
+}
+
+Polygon2
+Scaled(const std::vector<std::array<double, 2>> & normalised, double W, double H)
+{
+  Polygon2 out;
+  for (const auto & p : normalised)
+    out.push_back({ p[0] * W, p[1] * H });
+  return out;
+}
+
+} // namespace
+
+uint64_t
+DerivePhantomSeed(uint64_t datasetSeed, uint64_t index)
+{
+  return SplitMix64(SplitMix64(datasetSeed) ^ (index * 0xD1B54A32D192ED03ull + 1));
+}
+
+PanoramicPhantom
+GeneratePanoramicPhantom(const PanoramicPhantomOptions & options, const ProgressCallback & progress)
+{
+  if (options.width < 64 || options.height < 32)
+  {
+    throw std::invalid_argument("GeneratePanoramicPhantom: the image must be at least 64x32 pixels, got " +
+                                std::to_string(options.width) + "x" + std::to_string(options.height));
+  }
+  if (options.width > 16384 || options.height > 16384)
+  {
+    throw std::invalid_argument("GeneratePanoramicPhantom: at most 16384 pixels per side");
+  }
+  const double  W = static_cast<double>(options.width), H = static_cast<double>(options.height);
+  PhantomRandom rng(options.seed);
+  const auto    report = [&](double f) {
+    if (progress)
+      progress(f);
+  };
+
+  Raster<float> bone(options.height, options.width, 1, 0.0f);
+  Raster<float> soft(options.height, options.width, 1, 0.0f);
+  Raster<float> teeth(options.height, options.width, 1, 0.0f);
+
+  // ---- Patient-level variation ----
+  const double archScale = rng.Uniform(1.08, 1.2);
+  const double occlusalLevel = rng.Uniform(0.54, 0.6);
+  const double smile = rng.Uniform(0.025, 0.06);
+  const double biteGap = rng.Uniform(0.004, 0.014);
+  const double missingness = rng.Uniform(0.0, 1.0);
+  const double headShiftX = rng.Normal(0, 0.008);
+  const auto   occlusalY = [&](double u) { return occlusalLevel - smile * std::pow((u - 0.5 - headShiftX) / 0.3, 2); };
+
+  // ---- Maxillary sinuses (drawn first: the palate and teeth are placed relative to them) ----
+  struct SideSinus
+  {
+    SinusShape shape;
+    double     side; // -1 image left (patient right), +1 image right
+  };
+  std::vector<SideSinus> sinuses;
+  const double           commonCy = rng.Uniform(0.27, 0.33);
+  const double           commonA = rng.Uniform(0.055, 0.074);
+  const double           commonB = rng.Uniform(0.075, 0.1);
+  for (double side : { -1.0, 1.0 })
+  {
+    const double cx = 0.5 + headShiftX + side * rng.Uniform(0.165, 0.2);
+    const double cy = commonCy + rng.Normal(0, 0.01);
+    const double a = commonA * rng.Uniform(0.88, 1.12); // asymmetry between the two sides
+    const double b = commonB * rng.Uniform(0.88, 1.12);
+    sinuses.push_back({ DrawSinusShape(rng, cx * W, cy * H, a * W, b * H, -side), side });
+  }
+  const double floorLevel = 0.5 * (sinuses[0].shape.floorY + sinuses[1].shape.floorY) / H;
+  const double palateLevel = floorLevel + rng.Uniform(-0.005, 0.03);
+  report(0.05);
+
+  // ---- Soft tissue: face, cervical-spine ghost, tongue, airways, soft palate ----
+  // The head fills the film; outside it (lower corners, lateral to the rami) the film is dark.
+  Paint(soft, Ellipse(0.5 * W, 0.5 * H, 0.5 * W, 0.62 * H), 0.22f);
+  Paint(soft, Ellipse(0.5 * W, 0.42 * H, 0.4 * W, 0.5 * H), 0.1f);
+  // Ghost of the cervical spine: a broad, blurred band at the bottom centre of the film.
+  const double spineWidth = rng.Uniform(0.05, 0.08);
+  Paint(soft, { { (0.5 - spineWidth) * W, 0.78 * H }, { (0.5 + spineWidth) * W, 0.78 * H }, { (0.5 + spineWidth * 1.2) * W, H },
+                { (0.5 - spineWidth * 1.2) * W, H } },
+        static_cast<float>(rng.Uniform(0.12, 0.22)));
+  for (double side : { -1.0, 1.0 })
+  {
+    // Pharyngeal airway along the posterior ramus.
+    const double u = 0.5 + side * rng.Uniform(0.29, 0.32);
+    PaintStroke(soft, SmoothCurve(Scaled({ { u, 0.36 }, { u + side * 0.01, 0.55 }, { u - side * 0.005, 0.85 } }, W, H), 8, false),
+                0.011 * W, -0.15f);
+    // Soft palate hanging from the posterior end of the hard palate.
+    PaintStroke(soft,
+                SmoothCurve(Scaled({ { 0.5 + side * 0.25, palateLevel }, { 0.5 + side * 0.27, palateLevel + 0.06 },
+                                     { 0.5 + side * 0.28, palateLevel + 0.13 } },
+                                   W, H),
+                            8, false),
+                0.012 * H, 0.08f);
+  }
+  const double tongueTop = palateLevel + rng.Uniform(0.03, 0.06);
+  Paint(soft, Ellipse(0.5 * W, (tongueTop + 0.07) * H, 0.25 * W, 0.07 * H), 0.12f);
+  PaintStroke(soft,
+              SmoothCurve(Scaled({ { 0.3, tongueTop + 0.005 }, { 0.4, tongueTop - 0.012 }, { 0.5, tongueTop - 0.016 },
+                                   { 0.6, tongueTop - 0.012 }, { 0.7, tongueTop + 0.005 } },
+                                 W, H),
+                          8, false),
+              0.01 * H, -0.12f);
+  // Orbits (dark) high in the film.
+  for (double side : { -1.0, 1.0 })
+    Paint(soft, Ellipse((0.5 + side * 0.17) * W, 0.06 * H, 0.075 * W, 0.09 * H), -0.1f);
+  // Nasal cavity: air, darker than the sinuses' surroundings.
+  const double nasalTop = rng.Uniform(0.13, 0.18);
+  const double nasalHalf = rng.Uniform(0.038, 0.05);
+  Paint(soft,
+        SmoothCurve(Scaled({ { 0.5 - nasalHalf * 0.45, nasalTop },
+                             { 0.5 + nasalHalf * 0.45, nasalTop },
+                             { 0.5 + nasalHalf, palateLevel - 0.06 },
+                             { 0.5 + nasalHalf * 0.85, palateLevel },
+                             { 0.5 - nasalHalf * 0.85, palateLevel },
+                             { 0.5 - nasalHalf, palateLevel - 0.06 } },
+                           W, H),
+                    10, true),
+        -0.26f);
+  for (double side : { -1.0, 1.0 })
+    Paint(soft, Ellipse((0.5 + side * nasalHalf * 0.55) * W, (palateLevel - 0.055) * H, 0.016 * W, 0.03 * H), 0.12f);
+  report(0.15);
+
+  // ---- Bone: midface, orbit rims, zygoma, palate, septum, mandible ----
+  Paint(bone,
+        SmoothCurve(Scaled({ { 0.17, 0.16 }, { 0.3, 0.11 }, { 0.5, 0.12 }, { 0.7, 0.11 }, { 0.83, 0.16 },
+                             { 0.82, occlusalY(0.78) - 0.06 }, { 0.5, occlusalLevel - 0.06 }, { 0.18, occlusalY(0.22) - 0.06 } },
+                           W, H),
+                    10, true),
+        0.3f);
+  for (double side : { -1.0, 1.0 })
+  {
+    Polygon2 rim;
+    for (int i = 0; i <= 24; ++i)
+    {
+      const double t = kPi * (0.15 + 0.7 * i / 24.0);
+      rim.push_back({ (0.5 + side * 0.17) * W + 0.075 * W * std::cos(t), 0.06 * H + 0.09 * H * std::sin(t) });
+    }
+    PaintStroke(bone, rim, 0.004 * H, 0.16f);
+  }
+  // Hard palate: a dense band with a nasal-floor line above it.
+  const auto palateCurve = [&](double dy) {
+    return SmoothCurve(Scaled({ { 0.24, palateLevel + dy + 0.012 }, { 0.37, palateLevel + dy }, { 0.5, palateLevel + dy - 0.004 },
+                                { 0.63, palateLevel + dy }, { 0.76, palateLevel + dy + 0.012 } },
+                              W, H),
+                       10, false);
+  };
+  PaintStroke(bone, palateCurve(0.006), 0.008 * H, 0.26f);
+  PaintStroke(bone, palateCurve(-0.004), 0.0025 * H, 0.2f);
+  PaintStroke(bone,
+              SmoothCurve(Scaled({ { 0.5, nasalTop }, { 0.503, (nasalTop + palateLevel) / 2 }, { 0.499, palateLevel } }, W, H),
+                          8, false),
+              0.003 * W, 0.12f);
+
+  // Mandible outline (image-left half, then mirrored), smoothed through control points.
+  const double crest = occlusalLevel + 0.065;
+  const double ramusTop = rng.Uniform(0.27, 0.31);
+  const double angleY = rng.Uniform(0.76, 0.82);
+  const double lowerBorder = rng.Uniform(0.9, 0.95);
+  const double ramusX = rng.Uniform(0.125, 0.145);
+  std::vector<std::array<double, 2>> half = {
+    { 0.5, lowerBorder },          { 0.4, lowerBorder - 0.012 },  { 0.3, lowerBorder - 0.045 },
+    { 0.22, angleY + 0.04 },       { ramusX + 0.03, angleY },     { ramusX + 0.008, angleY - 0.09 },
+    { ramusX, 0.52 },              { ramusX - 0.002, 0.4 },       { ramusX + 0.004, ramusTop + 0.04 },
+    { ramusX + 0.012, ramusTop },  { ramusX + 0.026, ramusTop + 0.025 }, { ramusX + 0.045, ramusTop + 0.085 },
+    { ramusX + 0.075, ramusTop + 0.04 }, { ramusX + 0.09, 0.42 }, { ramusX + 0.105, 0.52 },
+    { 0.27, crest + 0.01 },        { 0.36, crest },               { 0.5, crest }
+  };
+  std::vector<std::array<double, 2>> loop;
+  for (size_t i = 0; i < half.size(); ++i)
+    loop.push_back(half[i]);
+  for (size_t i = half.size() - 1; i-- > 1;)
+    loop.push_back({ 1.0 - half[i][0], half[i][1] });
+  // The loop above runs: lower border (left) -> ramus -> crest (to midline) -> crest (right) ->
+  // ramus (right) -> lower border (right); it is closed back to the start.
+  for (auto & p : loop)
+    p[0] += headShiftX;
+  Paint(bone, SmoothCurve(Scaled(loop, W, H), 6, true), 0.5f);
+  // Cortical lower border and posterior ramus border.
+  for (double side : { -1.0, 1.0 })
+  {
+    std::vector<std::array<double, 2>> border;
+    for (size_t i = 0; i <= 8; ++i)
+      border.push_back({ 0.5 + headShiftX + side * (half[i][0] - 0.5) * -1.0, half[i][1] - 0.006 });
+    PaintStroke(bone, SmoothCurve(Scaled(border, W, H), 8, false), 0.007 * H, 0.32f);
+    // Condyle head and the mandibular canal.
+    const double cu = 0.5 + headShiftX - side * (0.5 - (ramusX + 0.012));
+    Paint(bone, Ellipse(cu * W, (ramusTop + 0.005) * H, 0.018 * W, 0.028 * H), 0.18f);
+    PaintStroke(bone,
+                SmoothCurve(Scaled({ { 0.5 + headShiftX - side * 0.33, 0.55 }, { 0.5 + headShiftX - side * 0.29, 0.7 },
+                                     { 0.5 + headShiftX - side * 0.2, 0.76 }, { 0.5 + headShiftX - side * 0.11, 0.745 } },
+                                   W, H),
+                            10, false),
+                0.005 * H, -0.12f);
+    // Hyoid shadow below the angle of the mandible.
+    Paint(soft, Ellipse((0.5 + headShiftX - side * 0.3) * W, (angleY + 0.12) * H, 0.045 * W, 0.012 * H, side * 0.2), 0.14f);
+  }
+  report(0.3);
+
+  // ---- Sinuses: air, cortical outline, buttress crossing, occasional septum and cyst ----
+  PanoramicPhantom result;
+  Json             sinusParameters = Json::Array();
+  for (const SideSinus & s : sinuses)
+  {
+    const SinusShape & shape = s.shape;
+    const double       air = rng.Uniform(0.14, 0.28);
+    Paint(bone, shape.outline, static_cast<float>(-air));
+    const std::vector<double> strength =
+      CortexStrength(rng, shape.outline.size(), rng.Uniform(0.25, 0.6), rng.Uniform(0.2, 0.5));
+    Polygon2 closed = shape.outline;
+    closed.push_back(shape.outline.front());
+    std::vector<double> closedStrength = strength;
+    closedStrength.push_back(strength.front());
+    PaintModulatedStroke(bone, closed, 0.0022 * W, closedStrength, static_cast<float>(rng.Uniform(0.14, 0.26)));
+    // Zygomatic buttress (key ridge): a J-curve up through the posterior part of the sinus,
+    // continuing laterally as the zygomatic arch.
+    const double lateral = s.side; // +1: lateral is +x (image-right sinus)
+    const double bx = shape.cx + lateral * shape.a * rng.Uniform(0.15, 0.45);
+    PaintStroke(bone,
+                SmoothCurve({ { bx - lateral * 0.1 * shape.a, shape.floorY + 0.02 * H },
+                              { bx, shape.cy + 0.3 * shape.b },
+                              { bx + lateral * 0.25 * shape.a, shape.cy - 0.25 * shape.b },
+                              { bx + lateral * 0.8 * shape.a, shape.cy - 0.5 * shape.b },
+                              { shape.cx + lateral * 2.0 * shape.a, shape.cy - 0.45 * shape.b } },
+                            10, false),
+                0.0045 * W, static_cast<float>(rng.Uniform(0.14, 0.24)));
+    PaintStroke(bone,
+                SmoothCurve({ { shape.cx + lateral * 0.9 * shape.a, shape.cy - 0.55 * shape.b },
+                              { shape.cx + lateral * 1.8 * shape.a, shape.cy - 0.45 * shape.b },
+                              { (0.5 + headShiftX + lateral * (0.5 - ramusX - 0.025)) * W, (ramusTop + 0.03) * H } },
+                            10, false),
+                0.016 * H, 0.13f);
+    bool septum = rng.Chance(0.3), cyst = rng.Chance(0.15);
+    if (septum)
+    {
+      const double x = shape.cx + rng.Uniform(-0.4, 0.4) * shape.a;
+      PaintStroke(bone, { { x, shape.cy + 0.95 * shape.b }, { x + rng.Normal(0, 0.05) * shape.a, shape.cy + 0.4 * shape.b } },
+                  0.0018 * W, 0.14f);
+    }
+    if (cyst)
+    {
+      // Mucous retention cyst: a dome rising from the floor; still part of the sinus.
+      Paint(soft, Ellipse(shape.floorX, shape.floorY - 0.05 * shape.b, 0.3 * shape.a, 0.3 * shape.b), 0.14f);
+    }
+    result.sinusOutlines.push_back(shape.outline);
+    Json p = Json::Object();
+    p["side"] = s.side < 0 ? "image-left (patient right)" : "image-right (patient left)";
+    p["centre_x"] = shape.cx;
+    p["centre_y"] = shape.cy;
+    p["half_width"] = shape.a;
+    p["half_height"] = shape.b;
+    p["floor_y"] = shape.floorY;
+    p["septum"] = septum;
+    p["retention_cyst"] = cyst;
+    sinusParameters.PushBack(p);
+  }
+  report(0.4);
+
+  // ---- Dentition ----
+  int missing = 0;
+  for (int arch = 0; arch < 2; ++arch) // 0 upper, 1 lower
+  {
+    const auto & types = arch == 0 ? kUpperTeeth : kLowerTeeth;
+    for (double side : { -1.0, 1.0 })
+    {
+      double offset = 0; // from the midline, in units of W
+      for (size_t i = 0; i < types.size(); ++i)
+      {
+        const ToothType & type = types[i];
+        const double      width = type.width * archScale;
+        const double      centre = offset + width / 2;
+        offset += width;
+        const double pMissing = (i == 7 ? 0.35 : 0.03) + 0.12 * missingness * (type.posterior ? 1 : 0.2);
+        if (rng.Chance(pMissing))
+        {
+          ++missing;
+          continue;
+        }
+        const double u = 0.5 + headShiftX + side * centre;
+        const double yOcclusal = (occlusalY(u) + (arch == 0 ? -biteGap : biteGap)) * H;
+        // Posterior roots incline distally (towards the film edge); small individual tilt.
+        const double tilt = side * (0.02 + 0.12 * static_cast<double>(i) / 7.0) + rng.Normal(0, 0.04);
+        const double dx = std::sin(tilt);
+        const double dy = (arch == 0 ? -1.0 : 1.0) * std::cos(tilt);
+        DrawTooth(teeth, rng, type, u * W, yOcclusal, dx, dy, W, H, archScale);
+      }
+    }
+  }
+  report(0.55);
+
+  // ---- Trabecular texture on bone, soft-tissue blur, image formation ----
+  const uint64_t textureSeed = SplitMix64(options.seed ^ 0x7E47u);
+  const double   cell = std::max(2.0, 0.006 * W);
+  for (int64_t y = 0; y < options.height; ++y)
+  {
+    for (int64_t x = 0; x < options.width; ++x)
+    {
+      const double n = 0.45 * ValueNoise(textureSeed, static_cast<double>(x), static_cast<double>(y), cell * 4) +
+                       0.35 * ValueNoise(textureSeed + 1, static_cast<double>(x), static_cast<double>(y), cell) +
+                       0.2 * ValueNoise(textureSeed + 2, static_cast<double>(x), static_cast<double>(y), cell * 0.45);
+      bone(y, x) *= static_cast<float>(1 + 0.35 * n);
+    }
+  }
+  GaussianBlur(soft, 0.012 * H);
+  report(0.7);
+
+  const double attenuation = rng.Uniform(1.5, 1.9);
+  const double gamma = rng.Uniform(1.3, 1.9);
+  const double gain = rng.Uniform(0.95, 1.1);
+  const double offset = rng.Uniform(-0.05, 0.04);
+  const double blurSigma = rng.Uniform(0.6, 1.8) * H / 1024.0;
+  const double noiseLevel = rng.Uniform(0.012, 0.035);
+  Raster<float> density(options.height, options.width, 1);
+  for (size_t i = 0; i < density.data.size(); ++i)
+    density.data[i] = std::max(0.0f, soft.data[i] + bone.data[i] + teeth.data[i]);
+  GaussianBlur(density, blurSigma);
+  report(0.85);
+
+  result.image = Raster<uint8_t>(options.height, options.width, 1);
+  const uint64_t noiseSeed = SplitMix64(options.seed ^ 0x4015Eu);
+  for (int64_t y = 0; y < options.height; ++y)
+  {
+    for (int64_t x = 0; x < options.width; ++x)
+    {
+      const double d = density(y, x);
+      double       v = gain * std::pow(1.0 - std::exp(-attenuation * d), gamma) + offset;
+      // Quantum noise grows with the signal; Box-Muller from two hashed uniforms per pixel.
+      const double u1 = std::max(HashUniform(noiseSeed, x, y), 1e-12);
+      const double u2 = HashUniform(noiseSeed + 7, x, y);
+      v += noiseLevel * (0.35 + 0.65 * std::max(0.0, v)) * std::sqrt(-2 * std::log(u1)) * std::cos(2 * kPi * u2);
+      // Detector range: the film saturates at both ends.
+      v = std::min(1.0, std::max(0.0, v));
+      result.image(y, x) = static_cast<uint8_t>(std::lround(255.0 * v));
+    }
+  }
+
+  result.mask = Raster<uint8_t>(options.height, options.width, 1, 0);
+  for (const Polygon2 & outline : result.sinusOutlines)
+  {
+    ScanPolygon(outline, options.width, options.height, [&](int64_t row, int64_t first, int64_t end) {
+      std::fill(result.mask.data.begin() + static_cast<std::ptrdiff_t>(result.mask.Index(row, first)),
+                result.mask.data.begin() + static_cast<std::ptrdiff_t>(result.mask.Index(row, end - 1)) + 1,
+                uint8_t{ 255 });
+    });
+  }
+
+  Json parameters = Json::Object();
+  parameters["generator"] = "sinusseg panoramic phantom v1";
+  parameters["seed"] = static_cast<double>(options.seed);
+  parameters["width"] = options.width;
+  parameters["height"] = options.height;
+  parameters["occlusal_level"] = occlusalLevel;
+  parameters["palate_level"] = palateLevel;
+  parameters["missing_teeth"] = missing;
+  parameters["attenuation"] = attenuation;
+  parameters["gamma"] = gamma;
+  parameters["blur_sigma_px"] = blurSigma;
+  parameters["noise_level"] = noiseLevel;
+  parameters["sinuses"] = sinusParameters;
+  result.parameters = parameters;
+  report(1.0);
+  return result;
+}
+
+} // namespace sinus
