@@ -4,6 +4,7 @@
 #include "sinusPhantomDataset.h"
 
 #include <iostream>
+#include <unistd.h>
 
 namespace sinusseg
 {
@@ -40,11 +41,15 @@ RunPhantoms(const std::vector<std::string> & args)
   {
     throw UsageError("--count must be at least 1");
   }
-  options.progress = [](int done, int total) {
-    std::cout << "\rphantoms: " << done << "/" << total << std::flush;
-    if (done == total)
-      std::cout << std::endl;
-  };
+  if (::isatty(STDOUT_FILENO))
+  {
+    // A live counter on a terminal; logs get only the summary line.
+    options.progress = [](int done, int total) {
+      std::cout << "\rphantoms: " << done << "/" << total << std::flush;
+      if (done == total)
+        std::cout << std::endl;
+    };
+  }
   const sinus::PhantomDatasetSummary summary = sinus::WritePhantomDataset(options);
   std::cout << "wrote " << options.count << " phantoms (" << width << "x" << height << ") to " << options.outputDirectory
             << " in " << summary.seconds << " s: training " << summary.labeled << " labelled + " << summary.unlabeled

@@ -588,12 +588,21 @@ GeneratePanoramicPhantom(const PanoramicPhantomOptions & options, const Progress
   report(0.15);
 
   // ---- Bone: midface, orbit rims, zygoma, palate, septum, mandible ----
-  Paint(bone,
+  // The midface (maxilla and zygoma seen through each other) has no sharp outline on a
+  // panoramic film: it goes into the blurred layer.
+  Paint(soft,
         SmoothCurve(Scaled({ { 0.17, 0.16 }, { 0.3, 0.11 }, { 0.5, 0.12 }, { 0.7, 0.11 }, { 0.83, 0.16 },
                              { 0.82, occlusalY(0.78) - 0.06 }, { 0.5, occlusalLevel - 0.06 }, { 0.18, occlusalY(0.22) - 0.06 } },
                            W, H),
                     10, true),
-        0.3f);
+        0.28f);
+  // Maxillary alveolar process around the upper roots, from the palate down to the crest.
+  Paint(bone,
+        SmoothCurve(Scaled({ { 0.2, palateLevel - 0.03 }, { 0.5, palateLevel - 0.04 }, { 0.8, palateLevel - 0.03 },
+                             { 0.79, occlusalY(0.78) - 0.06 }, { 0.5, occlusalLevel - 0.065 }, { 0.21, occlusalY(0.22) - 0.06 } },
+                           W, H),
+                    10, true),
+        0.22f);
   for (double side : { -1.0, 1.0 })
   {
     Polygon2 rim;

@@ -74,6 +74,20 @@ ReadAllComponents(const std::string & path, const itk::ImageIOBase::Pointer & io
   return reader->GetOutput();
 }
 
+/** A new, allocated image on `grid`'s largest possible region, origin, spacing and direction. */
+template <typename TImage>
+typename TImage::Pointer
+AllocateOnGridOf(const itk::ImageBase<2> * grid)
+{
+  auto image = TImage::New();
+  image->SetRegions(grid->GetLargestPossibleRegion());
+  image->SetOrigin(grid->GetOrigin());
+  image->SetSpacing(grid->GetSpacing());
+  image->SetDirection(grid->GetDirection());
+  image->Allocate();
+  return image;
+}
+
 double
 ComponentMaximum(itk::IOComponentEnum component)
 {
@@ -111,12 +125,7 @@ ReadRadiograph(const std::string & path, RadiographInfo * info)
   }
   const MultiComponentImageType::Pointer all = ReadAllComponents(path, io);
 
-  auto radiograph = RadiographImageType::New();
-  radiograph->SetRegions(all->GetLargestPossibleRegion());
-  radiograph->SetOrigin(all->GetOrigin());
-  radiograph->SetSpacing(all->GetSpacing());
-  radiograph->SetDirection(all->GetDirection());
-  radiograph->Allocate();
+  const auto radiograph = AllocateOnGridOf<RadiographImageType>(all);
 
   const bool eightBit = componentType == itk::IOComponentEnum::UCHAR;
   const double alphaOpaque = ComponentMaximum(componentType);
@@ -173,12 +182,7 @@ ReadMask(const std::string & path)
                              std::to_string(io->GetNumberOfComponents()));
   }
   const MultiComponentImageType::Pointer all = ReadAllComponents(path, io);
-  auto                                   mask = MaskImageType::New();
-  mask->SetRegions(all->GetLargestPossibleRegion());
-  mask->SetOrigin(all->GetOrigin());
-  mask->SetSpacing(all->GetSpacing());
-  mask->SetDirection(all->GetDirection());
-  mask->Allocate();
+  const auto                             mask = AllocateOnGridOf<MaskImageType>(all);
   itk::ImageRegionConstIterator<MultiComponentImageType> in(all, all->GetLargestPossibleRegion());
   itk::ImageRegionIterator<MaskImageType>                out(mask, mask->GetLargestPossibleRegion());
   for (in.GoToBegin(), out.GoToBegin(); !in.IsAtEnd(); ++in, ++out)

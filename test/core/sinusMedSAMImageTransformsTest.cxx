@@ -59,7 +59,8 @@ ExpectGoldenUInt8(const std::string & rawKey, const std::string & goldenKey, int
   ASSERT_EQ(ours.resizedUInt8.width, size);
   ASSERT_EQ(ours.resizedUInt8.channels, 3);
   const UInt8Comparison c = CompareFirstChannel(ours.resizedUInt8, golden);
-  ::testing::Test::RecordProperty("identical_pixels", std::to_string(c.identical) + "/" + std::to_string(c.total));
+  std::cout << goldenKey << ": " << c.identical << "/" << c.total << " pixels identical, max difference "
+            << c.maxDifference << std::endl;
   EXPECT_GE(static_cast<double>(c.identical), 0.999 * static_cast<double>(c.total)) << goldenKey;
   EXPECT_LE(c.maxDifference, 1) << goldenKey;
   // The three channels are the grey image replicated.
@@ -77,7 +78,9 @@ ExpectGoldenInput(const std::string & rawKey, const std::string & goldenKey)
   const torch::Tensor      golden = RequireTensor(Golden(), goldenKey, GoldenPath());
   const torch::Tensor      mine = RasterToNCHW(ours.input);
   ASSERT_EQ(mine.sizes(), golden.sizes());
-  EXPECT_LE((mine - golden).abs().max().item<float>(), 1e-6f) << goldenKey;
+  const float worst = (mine - golden).abs().max().item<float>();
+  std::cout << goldenKey << ": max |difference| " << worst << std::endl;
+  EXPECT_LE(worst, 1e-6f) << goldenKey;
   // And the float image is exactly MedSAM's normalisation of our own uint8 image.
   const auto [minIt, maxIt] = std::minmax_element(ours.resizedUInt8.data.begin(), ours.resizedUInt8.data.end());
   for (size_t i = 0; i < ours.input.data.size(); ++i)
@@ -120,6 +123,7 @@ TEST(MedSAMPreprocessing, ResizeMatchesGoldenFloat64BeforeTruncation)
   double               worst = 0;
   for (int64_t i = 0; i < golden.NumberOfPixels(); ++i)
     worst = std::max(worst, std::fabs(resized.data[static_cast<size_t>(3 * i)] - golden.data[static_cast<size_t>(i)]));
+  std::cout << "prep_resized_f64: max |difference| " << worst << std::endl;
   EXPECT_LE(worst, 1e-9);
 }
 
@@ -171,6 +175,10 @@ TEST(MedSAMPostprocessing, ProbabilityBackToOriginalGridMatchesGolden)
     const auto goldenMask = TensorToRaster<uint8_t>(RequireTensor(Golden(), prompt + "_mask", GoldenPath()));
     const Raster<float>   probability = ResizeBilinearAlignCornersFalse(lowResolution, golden.height, golden.width);
     const Raster<uint8_t> mask = ThresholdProbability(probability);
+    float                 worst = 0;
+    for (size_t i = 0; i < golden.data.size(); ++i)
+      worst = std::max(worst, std::fabs(probability.data[i] - golden.data[i]));
+    std::cout << prompt << "_prob: max |difference| " << worst << std::endl;
     ASSERT_EQ(probability.height, 90);
     ASSERT_EQ(probability.width, 110);
     int64_t compared = 0;
