@@ -8,12 +8,6 @@ itk_module(SinusSegmentation
   DEPENDS
     ITKCommon
     ITKIOImageBase
-    ITKImageGrid
-    ITKImageIntensity
-    ITKImageSources
-    ITKSmoothing
-  COMPILE_DEPENDS
-    ITKImageFilterBase
   PRIVATE_DEPENDS
     ITKIOPNG
     ITKIOJPEG

@@ -99,7 +99,7 @@ RunDemo(const std::vector<std::string> & args)
     minDice = std::min(minDice, dice);
     sumDice += dice;
   }
-  std::cout << "      Dice(original, re-imported): mean " << std::setprecision(5) << sumDice / count << ", min " << minDice
+  std::cout << "      Dice(original, re-imported): mean " << std::setprecision(6) << sumDice / count << ", min " << minDice
             << std::endl;
   report["via_round_trip_dice_mean"] = sumDice / count;
   report["via_round_trip_dice_min"] = minDice;
