@@ -49,6 +49,7 @@ int RunPhantoms(const std::vector<std::string> & args);
 int RunImportVia(const std::vector<std::string> & args);
 int RunPreprocess(const std::vector<std::string> & args);
 int RunDemo(const std::vector<std::string> & args);
+int RunEvaluate(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

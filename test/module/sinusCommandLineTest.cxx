@@ -95,3 +95,59 @@ TEST(CommandLine, PhantomsImportAndPreprocessEndToEnd)
   EXPECT_FALSE(fs::exists(root / "never.nrrd"));
   fs::remove_all(root);
 }
+
+TEST(CommandLine, EvaluateFoldersTablesAndFullPrecisionFiles)
+{
+  const fs::path root = ScratchDirectory("evaluate");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 3 --size 256x128 --seed 8").status, 0);
+  fs::create_directories(root / "pred");
+  fs::create_directories(root / "gt");
+  // Case a: perfect. Case b: another phantom's mask. Case c: an empty prediction.
+  fs::copy_file(root / "set" / "masks" / "phantom_00000.png", root / "gt" / "a.png");
+  fs::copy_file(root / "set" / "masks" / "phantom_00000.png", root / "pred" / "a.png");
+  fs::copy_file(root / "set" / "masks" / "phantom_00001.png", root / "gt" / "b.png");
+  fs::copy_file(root / "set" / "masks" / "phantom_00002.png", root / "pred" / "b.png");
+  fs::copy_file(root / "set" / "masks" / "phantom_00001.png", root / "gt" / "c.png");
+  sinus::WriteFileAtomically(root / "empty.csv", "filename,file_size,file_attributes,region_count,region_id,"
+                                                 "region_shape_attributes,region_attributes\n"
+                                                 "phantom_00001.png,1,\"{}\",0,0,\"{}\",\"{}\"\n");
+  ASSERT_EQ(RunSinusSeg("import-via --csv '" + (root / "empty.csv").string() + "' --images '" +
+                        (root / "set" / "images").string() + "' --out '" + (root / "emptymask").string() + "'")
+              .status,
+            0);
+  fs::copy_file(root / "emptymask" / "phantom_00001.png", root / "pred" / "c.png");
+
+  const Result r = RunSinusSeg("evaluate --pred '" + (root / "pred").string() + "' --gt '" + (root / "gt").string() +
+                               "' --csv '" + (root / "m.csv").string() + "' --json '" + (root / "m.json").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char * text : { "dice", "hd95_px", "hd95_norm", "assd", "mean", "median", "std", "a.png", "c.png",
+                             "replaced by the worst case in the summary: precision 1 hd95 1 hd95_px 1" })
+  {
+    EXPECT_NE(r.output.find(text), std::string::npos) << text << " missing in:\n" << r.output;
+  }
+  const std::string csv = sinus::ReadTextFile(root / "m.csv");
+  EXPECT_NE(csv.find("a.png,1,1,1,0,0,0,0,0,0,0,0,0"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("c.png,0,0,nan,nan"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("summary:replaced"), std::string::npos) << csv;
+  const std::string json = sinus::ReadTextFile(root / "m.json");
+  EXPECT_NE(json.find("\"hd95_mode\": \"directed\""), std::string::npos);
+  EXPECT_NE(json.find("\"hd95\": null"), std::string::npos) << json;
+
+  // Unmatched names: an error listing every one.
+  fs::copy_file(root / "set" / "masks" / "phantom_00002.png", root / "pred" / "extra.png");
+  const Result unmatched = RunSinusSeg("evaluate --pred '" + (root / "pred").string() + "' --gt '" + (root / "gt").string() + "'");
+  EXPECT_EQ(unmatched.status, 1);
+  EXPECT_NE(unmatched.output.find("prediction without reference: " + (root / "pred" / "extra.png").string()), std::string::npos)
+    << unmatched.output;
+  // A grid mismatch is an error naming both files.
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "small").string() + "' --count 1 --size 128x64").status, 0);
+  const std::string small = (root / "small" / "masks" / "phantom_00000.png").string();
+  const std::string large = (root / "set" / "masks" / "phantom_00000.png").string();
+  const Result      mismatch = RunSinusSeg("evaluate --pred '" + small + "' --gt '" + large + "' --hd95-mode pooled");
+  EXPECT_EQ(mismatch.status, 1);
+  EXPECT_NE(mismatch.output.find(small + " vs " + large), std::string::npos) << mismatch.output;
+  EXPECT_NE(mismatch.output.find("grids differ (size"), std::string::npos) << mismatch.output;
+  const Result badMode = RunSinusSeg("evaluate --pred a --gt b --hd95-mode max");
+  EXPECT_EQ(badMode.status, 2);
+  fs::remove_all(root);
+}
