@@ -9,6 +9,7 @@
 #include "sinusEvaluation.h"
 #include "sinusImageIO.h"
 #include "sinusPhantomDataset.h"
+#include "sinusViaImport.h"
 
 #include <algorithm>
 #include <chrono>

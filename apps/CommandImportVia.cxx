@@ -1,7 +1,7 @@
 // sinusseg import-via: VGG Image Annotator 2.x CSV export -> one mask per image.
 #include "SinusSegCommand.h"
 
-#include "sinusPhantomDataset.h"
+#include "sinusViaImport.h"
 
 #include <iostream>
 

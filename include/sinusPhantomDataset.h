@@ -51,34 +51,6 @@ void
 WriteOutlinedMontage(const std::vector<Raster<uint8_t>> & images, const std::vector<Raster<uint8_t>> & masks,
                      const std::string & path, int64_t tileWidth = 768);
 
-struct ViaImportOptions
-{
-  std::string csvPath;
-  std::string imagesDirectory;
-  std::string outputDirectory;
-  uint8_t     foreground = 255;
-  std::string attributeKey;   ///< keep only regions whose region_attributes[key] == value ...
-  std::string attributeValue; ///< ... when key is not empty
-};
-
-struct ViaImportSummary
-{
-  int images = 0;
-  int regions = 0;
-  int regionsFilteredOut = 0;
-};
-
-/** Rasterises every region of a VIA 2.x CSV export into one mask per image (named like the image,
- *  with a .png extension), sized like the image. Every problem -- bad quoting or JSON, unknown
- *  shape, missing image, point outside the image, two images mapping to one mask name -- is
- *  collected with file and line and reported together in one exception; no output folder is left. */
-ViaImportSummary
-ImportViaAnnotations(const ViaImportOptions & options);
-
-/** Dice coefficient of two masks (value != 0 is foreground); 1 when both are empty. */
-double
-DiceCoefficient(const Raster<uint8_t> & a, const Raster<uint8_t> & b);
-
 } // namespace sinus
 
 #endif

@@ -45,24 +45,6 @@ Entry(const std::string & name, bool withLabel)
 }
 } // namespace
 
-double
-DiceCoefficient(const Raster<uint8_t> & a, const Raster<uint8_t> & b)
-{
-  if (a.width != b.width || a.height != b.height)
-  {
-    throw std::invalid_argument("DiceCoefficient: mask sizes differ");
-  }
-  int64_t both = 0, inA = 0, inB = 0;
-  for (size_t i = 0; i < a.data.size(); ++i)
-  {
-    const bool x = a.data[i] != 0, y = b.data[i] != 0;
-    both += x && y;
-    inA += x;
-    inB += y;
-  }
-  return inA + inB == 0 ? 1.0 : 2.0 * static_cast<double>(both) / static_cast<double>(inA + inB);
-}
-
 void
 WriteOutlinedMontage(const std::vector<Raster<uint8_t>> & images, const std::vector<Raster<uint8_t>> & masks,
                      const std::string & path, int64_t tileWidth)
@@ -312,100 +294,6 @@ WritePhantomDataset(const PhantomDatasetOptions & options)
   }
   staging.Commit();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return summary;
-}
-
-ViaImportSummary
-ImportViaAnnotations(const ViaImportOptions & options)
-{
-  std::vector<std::string> problems;
-  const auto               problem = [&](const std::string & text) {
-    if (problems.size() < 50)
-      problems.push_back(text);
-    else if (problems.size() == 50)
-      problems.push_back("... (further problems not listed)");
-  };
-  const std::vector<ViaImageAnnotation> annotations = ReadViaCsv(options.csvPath);
-  if (!fs::is_directory(options.imagesDirectory))
-  {
-    throw std::runtime_error(options.imagesDirectory + ": image folder not found");
-  }
-  struct Planned
-  {
-    std::string          maskName;
-    itk::Size<2>         size;
-    std::vector<ViaShape> shapes;
-  };
-  std::vector<Planned>               planned;
-  std::map<std::string, std::string> maskOwner;
-  ViaImportSummary                   summary;
-  for (const ViaImageAnnotation & annotation : annotations)
-  {
-    const std::string where = options.csvPath + ":" + std::to_string(annotation.firstLine) + ": ";
-    const fs::path    imagePath = fs::path(options.imagesDirectory) / annotation.filename;
-    Planned           plan;
-    plan.maskName = fs::path(annotation.filename).replace_extension(".png").filename().string();
-    const auto owner = maskOwner.emplace(plan.maskName, annotation.filename);
-    if (!owner.second)
-    {
-      problem(where + "images '" + owner.first->second + "' and '" + annotation.filename + "' would both write mask '" +
-              plan.maskName + "'");
-      continue;
-    }
-    if (!fs::exists(imagePath))
-    {
-      problem(where + "image '" + annotation.filename + "' not found in " + options.imagesDirectory);
-      continue;
-    }
-    try
-    {
-      plan.size = ReadImageSize(imagePath.string());
-    }
-    catch (const std::exception & e)
-    {
-      problem(where + e.what());
-      continue;
-    }
-    for (const ViaRegion & region : annotation.regions)
-    {
-      if (!options.attributeKey.empty())
-      {
-        const Json * value = region.attributes.IsObject() ? region.attributes.Find(options.attributeKey) : nullptr;
-        if (!value || !value->IsString() || value->AsString() != options.attributeValue)
-        {
-          ++summary.regionsFilteredOut;
-          continue;
-        }
-      }
-      try
-      {
-        CheckShapeInsideImage(region.shape, static_cast<int64_t>(plan.size[0]), static_cast<int64_t>(plan.size[1]));
-        plan.shapes.push_back(region.shape);
-      }
-      catch (const std::exception & e)
-      {
-        problem(options.csvPath + ":" + std::to_string(region.line) + ": " + annotation.filename + ": " + e.what());
-      }
-    }
-    planned.push_back(std::move(plan));
-  }
-  if (!problems.empty())
-  {
-    std::string message = std::to_string(problems.size()) + " problem(s) in the annotations; nothing was written:";
-    for (const auto & p : problems)
-      message += "\n  " + p;
-    throw std::runtime_error(message);
-  }
-  StagingDirectory staging(options.outputDirectory);
-  for (const Planned & plan : planned)
-  {
-    const Raster<uint8_t> mask = RasterizeShapes(plan.shapes, static_cast<int64_t>(plan.size[0]),
-                                                 static_cast<int64_t>(plan.size[1]), options.foreground);
-    WriteImage(RasterToImage(mask).GetPointer(), (staging.Path() / plan.maskName).string());
-    ++summary.images;
-    summary.regions += static_cast<int>(plan.shapes.size());
-  }
-  staging.Commit();
   return summary;
 }
 

@@ -1,0 +1,36 @@
+#ifndef sinusViaImport_h
+#define sinusViaImport_h
+
+#include <cstdint>
+#include <string>
+
+namespace sinus
+{
+
+struct ViaImportOptions
+{
+  std::string csvPath;
+  std::string imagesDirectory;
+  std::string outputDirectory;
+  uint8_t     foreground = 255;
+  std::string attributeKey;   ///< keep only regions whose region_attributes[key] == value ...
+  std::string attributeValue; ///< ... when key is not empty
+};
+
+struct ViaImportSummary
+{
+  int images = 0;
+  int regions = 0;
+  int regionsFilteredOut = 0;
+};
+
+/** Rasterises every region of a VIA 2.x CSV export into one mask per image (named like the image,
+ *  with a .png extension), sized like the image. Every problem -- bad quoting or JSON, unknown
+ *  shape, missing image, point outside the image, two images mapping to one mask name -- is
+ *  collected with file and line and reported together in one exception; no output folder is left. */
+ViaImportSummary
+ImportViaAnnotations(const ViaImportOptions & options);
+
+} // namespace sinus
+
+#endif
