@@ -1,0 +1,116 @@
+// The restricted state-dict unpickler: reads official checkpoints, refuses everything else.
+#include "sinus/FileUtilities.h"
+#include "sinus/StateDict.h"
+#include "sinusCoreTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace sinus;
+
+namespace
+{
+std::string
+ErrorOf(const std::function<void()> & f)
+{
+  try
+  {
+    f();
+  }
+  catch (const CheckpointError & e)
+  {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const auto kNoStorage = [](const std::string &) -> std::string { return {}; };
+
+// Pickle helpers (protocol 2 opcodes, as torch.save writes them).
+std::string
+Global(const std::string & module, const std::string & name)
+{
+  return "c" + module + "\n" + name + "\n";
+}
+std::string
+Unicode(const std::string & s)
+{
+  const uint32_t n = static_cast<uint32_t>(s.size());
+  return std::string("X") + static_cast<char>(n & 0xff) + static_cast<char>((n >> 8) & 0xff) +
+         static_cast<char>((n >> 16) & 0xff) + static_cast<char>(n >> 24) + s;
+}
+} // namespace
+
+TEST(StateDict, ReadsTheOfficialCheckpointFormat)
+{
+  const std::string path = SharedDirectory() + "/reference/golden/tiny_sam.pth";
+  const StateDict   sd = LoadStateDict(path);
+  ASSERT_EQ(sd.size(), 174u);
+  int64_t elements = 0;
+  for (const auto & [name, tensor] : sd)
+    elements += tensor.numel();
+  EXPECT_EQ(elements, 150044 + 32); // parameters + the PE Gaussian matrix buffer (2 x 16)
+  EXPECT_EQ(sd.front().first, "image_encoder.pos_embed");
+  EXPECT_EQ(sd.front().second.sizes(), (std::vector<int64_t>{ 1, 8, 8, 48 }));
+  EXPECT_EQ(sd.back().first, "mask_decoder.iou_prediction_head.layers.2.bias");
+  bool found = false;
+  for (const auto & [name, tensor] : sd)
+    found = found || name == "prompt_encoder.pe_layer.positional_encoding_gaussian_matrix";
+  EXPECT_TRUE(found);
+}
+
+TEST(StateDict, RefusesCodeExecution)
+{
+  // pickle.dumps of os.system('echo pwned') with protocol 2.
+  const std::string evil = std::string("\x80\x02", 2) + Global("os", "system") + "q\x00" + Unicode("echo pwned") +
+                           std::string("\x85", 1) + "R.";
+  const std::string message = ErrorOf([&] { UnpickleStateDict(evil, kNoStorage, "evil.pth"); });
+  EXPECT_NE(message.find("evil.pth: refuses the global 'os.system'"), std::string::npos) << message;
+  const std::string builtins = std::string("\x80\x02", 2) + Global("builtins", "eval") + ").";
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(builtins, kNoStorage, "b.pth"); }).find("refuses the global 'builtins.eval'"),
+            std::string::npos);
+  // An opcode no state dict uses (INST, protocol 0).
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(std::string("\x80\x02", 2) + "i", kNoStorage, "x.pth"); }).find("unsupported pickle opcode 0x69"),
+            std::string::npos);
+}
+
+TEST(StateDict, RefusesWhatIsNotADictOfTensors)
+{
+  const std::string listPickle = std::string("\x80\x02", 2) + "].";
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(listPickle, kNoStorage, "l.pth"); }).find("does not hold a state dict"),
+            std::string::npos);
+  const std::string intValue = std::string("\x80\x02", 2) + "}" + Unicode("a") + "K\x05" + "s.";
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(intValue, kNoStorage, "i.pth"); }).find("not name -> tensor ('a')"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(std::string("\x80\x02}", 3), kNoStorage, "t.pth"); }).find("truncated pickle"),
+            std::string::npos);
+}
+
+TEST(StateDict, DetectsTruncatedStorage)
+{
+  // {'w': _rebuild_tensor_v2(storage(FloatStorage, '0', cpu, 4), 0, (4,), (1,), False, OrderedDict())}
+  const std::string pickle = std::string("\x80\x02", 2) + "}" + Unicode("w") + Global("torch._utils", "_rebuild_tensor_v2") +
+                             "(" + "(" + Unicode("storage") + Global("torch", "FloatStorage") + Unicode("0") + Unicode("cpu") +
+                             "K\x04" + "tQ" + "K\x00" + "K\x04" + std::string("\x85", 1) + "K\x01" +
+                             std::string("\x85", 1) + std::string("\x89", 1) + Global("collections", "OrderedDict") + ")R" +
+                             "tR" + "s.";
+  const auto full = [](const std::string &) { return std::string(16, '\0'); };
+  const StateDict sd = UnpickleStateDict(pickle, full, "ok.pth");
+  ASSERT_EQ(sd.size(), 1u);
+  EXPECT_EQ(sd[0].second.sizes(), (std::vector<int64_t>{ 4 }));
+  const auto short_ = [](const std::string &) { return std::string(12, '\0'); };
+  EXPECT_NE(ErrorOf([&] { UnpickleStateDict(pickle, short_, "short.pth"); }).find("short.pth: storage data/0 holds 12 bytes, expected 4 x 4"),
+            std::string::npos);
+}
+
+TEST(StateDict, MissingNotZipAndTruncatedFiles)
+{
+  const std::string dir = ScratchDirectory("statedict");
+  EXPECT_NE(ErrorOf([&] { LoadStateDict(dir + "/absent.pth"); }).find("absent.pth: checkpoint not found"), std::string::npos);
+  WriteFileAtomically(dir + "/text.pth", "not a checkpoint");
+  EXPECT_NE(ErrorOf([&] { LoadStateDict(dir + "/text.pth"); }).find("text.pth: not a PyTorch zip checkpoint"), std::string::npos);
+  const std::string original = ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam.pth");
+  WriteFileAtomically(dir + "/half.pth", original.substr(0, original.size() / 2));
+  EXPECT_NE(ErrorOf([&] { LoadStateDict(dir + "/half.pth"); }).find("half.pth:"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
