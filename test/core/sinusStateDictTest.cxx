@@ -34,6 +34,11 @@ Global(const std::string & module, const std::string & name)
   return "c" + module + "\n" + name + "\n";
 }
 std::string
+Int1(int n) // BININT1
+{
+  return std::string("K") + static_cast<char>(n);
+}
+std::string
 Unicode(const std::string & s)
 {
   const uint32_t n = static_cast<uint32_t>(s.size());
@@ -80,7 +85,7 @@ TEST(StateDict, RefusesWhatIsNotADictOfTensors)
   const std::string listPickle = std::string("\x80\x02", 2) + "].";
   EXPECT_NE(ErrorOf([&] { UnpickleStateDict(listPickle, kNoStorage, "l.pth"); }).find("does not hold a state dict"),
             std::string::npos);
-  const std::string intValue = std::string("\x80\x02", 2) + "}" + Unicode("a") + "K\x05" + "s.";
+  const std::string intValue = std::string("\x80\x02", 2) + "}" + Unicode("a") + Int1(5) + "s.";
   EXPECT_NE(ErrorOf([&] { UnpickleStateDict(intValue, kNoStorage, "i.pth"); }).find("not name -> tensor ('a')"), std::string::npos);
   EXPECT_NE(ErrorOf([&] { UnpickleStateDict(std::string("\x80\x02}", 3), kNoStorage, "t.pth"); }).find("truncated pickle"),
             std::string::npos);
@@ -91,7 +96,7 @@ TEST(StateDict, DetectsTruncatedStorage)
   // {'w': _rebuild_tensor_v2(storage(FloatStorage, '0', cpu, 4), 0, (4,), (1,), False, OrderedDict())}
   const std::string pickle = std::string("\x80\x02", 2) + "}" + Unicode("w") + Global("torch._utils", "_rebuild_tensor_v2") +
                              "(" + "(" + Unicode("storage") + Global("torch", "FloatStorage") + Unicode("0") + Unicode("cpu") +
-                             "K\x04" + "tQ" + "K\x00" + "K\x04" + std::string("\x85", 1) + "K\x01" +
+                             Int1(4) + "tQ" + Int1(0) + Int1(4) + std::string("\x85", 1) + Int1(1) +
                              std::string("\x85", 1) + std::string("\x89", 1) + Global("collections", "OrderedDict") + ")R" +
                              "tR" + "s.";
   const auto full = [](const std::string &) { return std::string(16, '\0'); };
