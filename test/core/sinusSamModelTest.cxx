@@ -1,0 +1,136 @@
+// The SAM port against the official Python code: every golden tensor of
+// ../shared/reference/golden/tiny_sam_golden.pth from tiny_sam.pth, within 1e-4 (float32).
+#include "sinus/FileUtilities.h"
+#include "sinus/SamModel.h"
+#include "sinus/TensorDictionary.h"
+#include "sinusCoreTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace sinus;
+
+namespace
+{
+struct TinySam
+{
+  Sam                                  model{ nullptr };
+  std::map<std::string, torch::Tensor> golden;
+};
+
+TinySam &
+Tiny()
+{
+  static TinySam tiny = [] {
+    TinySam t;
+    const std::string dir = SharedDirectory() + "/reference/golden/";
+    t.model = Sam(SamConfig::FromJson(Json::Parse(ReadTextFile(dir + "tiny_sam_config.json"))));
+    LoadStateDictStrict(*t.model, LoadStateDict(dir + "tiny_sam.pth"), dir + "tiny_sam.pth");
+    t.model->eval();
+    t.golden = LoadTensorDictionary(GoldenPath());
+    return t;
+  }();
+  return tiny;
+}
+
+void
+ExpectClose(const torch::Tensor & ours, const std::string & key, double tolerance = 1e-4)
+{
+  const torch::Tensor & golden = Tiny().golden.at(key);
+  ASSERT_EQ(ours.sizes(), golden.sizes()) << key;
+  if (golden.numel() == 0)
+    return; // e.g. no sparse tokens for a mask prompt: the shape is the whole answer
+  const double worst = (ours.to(torch::kFloat64) - golden.to(torch::kFloat64)).abs().max().item<double>();
+  std::cout << key << ": max |difference| " << worst << std::endl;
+  EXPECT_LE(worst, tolerance) << key;
+}
+} // namespace
+
+TEST(SamModel, ImageEncoderIntermediatesMatchGolden)
+{
+  torch::NoGradGuard noGrad;
+  SamTrace           trace;
+  const torch::Tensor embeddings = Tiny().model->image_encoder->forward(Tiny().golden.at("input_image"), &trace);
+  for (const char * key : { "enc_patch_embed", "enc_pos_added", "enc_block0_attn", "enc_block0", "enc_block_last_attn",
+                            "enc_block_last", "enc_neck_conv1", "enc_neck_ln1", "enc_neck_conv2" })
+    ExpectClose(trace.at(key), key);
+  ExpectClose(embeddings, "image_embeddings");
+  ExpectClose(Tiny().model->prompt_encoder->DenseImagePositionalEncoding(), "dense_pe");
+}
+
+TEST(SamModel, BoxPromptDecodingMatchesGolden)
+{
+  torch::NoGradGuard  noGrad;
+  const torch::Tensor embeddings = Tiny().model->image_encoder->forward(Tiny().golden.at("input_image"));
+  SamTrace            trace;
+  auto [logits, iou] = Tiny().model->DecodeBoxes(embeddings, Tiny().golden.at("box_model"), &trace);
+  ExpectClose(trace.at("sparse_embeddings"), "box_sparse_embeddings");
+  ExpectClose(trace.at("dense_embeddings"), "box_dense_embeddings");
+  ExpectClose(trace.at("dec_transformer_hs"), "box_dec_transformer_hs");
+  ExpectClose(trace.at("dec_transformer_src"), "box_dec_transformer_src");
+  ExpectClose(trace.at("dec_upscaled_embedding"), "box_dec_upscaled_embedding");
+  ExpectClose(trace.at("dec_hyper_in"), "box_dec_hyper_in");
+  ExpectClose(trace.at("all_low_res_logits"), "box_all_low_res_logits");
+  ExpectClose(trace.at("all_iou_predictions"), "box_all_iou_predictions");
+  ExpectClose(logits, "box_low_res_logits");
+  ExpectClose(iou, "box_iou_predictions");
+  ExpectClose(torch::sigmoid(logits), "box_low_res_prob");
+}
+
+TEST(SamModel, PointAndMaskPromptsMatchGolden)
+{
+  torch::NoGradGuard  noGrad;
+  auto &              model = Tiny().model;
+  const torch::Tensor embeddings = model->image_encoder->forward(Tiny().golden.at("input_image"));
+  auto [sparse, dense] = model->prompt_encoder->forward(Tiny().golden.at("point_model"), Tiny().golden.at("point_labels"), {}, {});
+  ExpectClose(sparse, "point_sparse_embeddings");
+  ExpectClose(dense, "point_dense_embeddings");
+  auto [masks, iou] = model->mask_decoder->forward(embeddings, model->prompt_encoder->DenseImagePositionalEncoding(), sparse, dense);
+  ExpectClose(masks, "point_all_low_res_logits");
+  ExpectClose(iou, "point_all_iou_predictions");
+  ExpectClose(masks.narrow(1, 0, 1), "point_low_res_logits");
+  auto [maskSparse, maskDense] = model->prompt_encoder->forward({}, {}, {}, Tiny().golden.at("maskprompt_input"));
+  ExpectClose(maskSparse, "maskprompt_sparse_embeddings");
+  ExpectClose(maskDense, "maskprompt_dense_embeddings");
+}
+
+TEST(SamModel, VitBStateDictMatchesTheOfficialManifest)
+{
+  Sam         model(SamConfig::VitB());
+  std::string ours;
+  for (const auto & [name, tensor] : ModelStateDict(*model))
+  {
+    std::ostringstream shape;
+    for (int64_t d = 0; d < tensor.dim(); ++d)
+      shape << (d ? "," : "") << tensor.size(d);
+    ours += name + "\t" + shape.str() + "\tfloat32\n";
+  }
+  std::string manifest;
+  std::istringstream lines(ReadTextFile(SharedDirectory() + "/reference/medsam_vit_b_state_dict.tsv"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] != '#')
+      manifest += line + "\n";
+  EXPECT_EQ(ours, manifest);
+}
+
+TEST(SamModel, StrictLoadingListsEveryProblem)
+{
+  Sam       model(SamConfig::FromJson(Json::Parse(ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam_config.json"))));
+  StateDict sd = LoadStateDict(SharedDirectory() + "/reference/golden/tiny_sam.pth");
+  sd.erase(sd.begin() + 3);                                     // a missing key
+  sd.emplace_back("image_encoder.extra", torch::zeros({ 2 }));  // an unexpected key
+  sd[0].second = torch::zeros({ 1, 4, 4, 48 });                 // a shape mismatch
+  try
+  {
+    LoadStateDictStrict(*model, sd, "edited.pth");
+    FAIL() << "no error";
+  }
+  catch (const CheckpointError & e)
+  {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("missing keys (1):\n    image_encoder.blocks.0.norm1.weight"), std::string::npos) << m;
+    EXPECT_NE(m.find("unexpected keys (1):\n    image_encoder.extra"), std::string::npos) << m;
+    EXPECT_NE(m.find("image_encoder.pos_embed (checkpoint [1, 4, 4, 48], model [1, 8, 8, 48])"), std::string::npos) << m;
+  }
+}
