@@ -134,3 +134,45 @@ TEST(SamModel, StrictLoadingListsEveryProblem)
     EXPECT_NE(m.find("image_encoder.pos_embed (checkpoint [1, 4, 4, 48], model [1, 8, 8, 48])"), std::string::npos) << m;
   }
 }
+
+#include "sinus/MedSAMPredictor.h"
+
+TEST(MedSAMPredictor, RawImageToMaskMatchesGolden)
+{
+  // The whole MedSAM pipeline from the raw 90 x 110 uint8 image: preprocessing, encoder, box and
+  // point prompts in raw pixels, decoder, sigmoid, bilinear back to 90 x 110, > 0.5.
+  MedSAMPredictor predictor(Tiny().model);
+  predictor.SetImage(TensorToRaster<double>(Tiny().golden.at("raw_image_u8")));
+  const torch::Tensor box = Tiny().golden.at("box_raw");
+  const auto          boxPrediction = predictor.PredictBox({ box[0][0].item<double>(), box[0][1].item<double>(),
+                                                             box[0][2].item<double>(), box[0][3].item<double>() });
+  const torch::Tensor point = Tiny().golden.at("point_raw");
+  const auto          pointPrediction = predictor.PredictPoints({ { { point[0][0][0].item<double>(), point[0][0][1].item<double>() } }, { 1 } });
+  for (const auto & [prompt, prediction] : { std::pair<std::string, const MedSAMPrediction &>{ "box", boxPrediction },
+                                             std::pair<std::string, const MedSAMPrediction &>{ "point", pointPrediction } })
+  {
+    const auto golden = TensorToRaster<float>(Tiny().golden.at(prompt + "_prob"));
+    const auto goldenMask = TensorToRaster<uint8_t>(Tiny().golden.at(prompt + "_mask"));
+    float      worst = 0;
+    int        compared = 0;
+    for (size_t i = 0; i < golden.data.size(); ++i)
+    {
+      worst = std::max(worst, std::fabs(prediction.probability.data[i] - golden.data[i]));
+      if (std::fabs(golden.data[i] - 0.5f) > 1e-4f)
+      {
+        ASSERT_EQ(prediction.mask.data[i], goldenMask.data[i]) << prompt << " pixel " << i;
+        ++compared;
+      }
+    }
+    std::cout << prompt << "_prob from the raw image: max |difference| " << worst << " (" << compared << " mask pixels compared)"
+              << std::endl;
+    EXPECT_LE(worst, 1e-4f);
+  }
+  EXPECT_NEAR(boxPrediction.iou, Tiny().golden.at("box_iou_predictions").item<float>(), 1e-4);
+  EXPECT_THROW(predictor.PredictBox({ 10, 10, 10, 40 }), std::invalid_argument); // zero area
+  EXPECT_THROW(predictor.PredictBox({ -1, 0, 50, 50 }), std::invalid_argument);  // outside
+  EXPECT_THROW(predictor.PredictBox({ 0, 0, 111, 90 }), std::invalid_argument);  // outside
+  const BoxPrompt full = predictor.FullImageBox();
+  EXPECT_EQ(full.x1, 110);
+  EXPECT_EQ(full.y1, 90);
+}
