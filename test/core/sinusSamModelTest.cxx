@@ -176,3 +176,48 @@ TEST(MedSAMPredictor, RawImageToMaskMatchesGolden)
   EXPECT_EQ(full.x1, 110);
   EXPECT_EQ(full.y1, 90);
 }
+
+#include "sinus/ModelFile.h"
+
+TEST(ModelFile, SavesAndLoadsArchitectureAndWeightsInOneFile)
+{
+  const std::string dir = ScratchDirectory("modelfile");
+  Json              metadata = Json::Object();
+  metadata["stage"] = "teacher";
+  SaveSamModel(dir + "/tiny.sinusseg", *Tiny().model, metadata);
+  Json       readMetadata;
+  Sam        loaded = LoadSamModel(dir + "/tiny.sinusseg", &readMetadata);
+  EXPECT_EQ(readMetadata.At("stage").AsString(), "teacher");
+  EXPECT_EQ(loaded->config.imageEncoder.embedDim, 48);
+  const StateDict a = ModelStateDict(*Tiny().model), b = ModelStateDict(*loaded);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+  {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
+  }
+  // Corrupt, truncated, foreign files: errors naming the file.
+  const std::string bytes = ReadTextFile(dir + "/tiny.sinusseg");
+  WriteFileAtomically(dir + "/half.sinusseg", bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(LoadSamModel(dir + "/half.sinusseg"), CheckpointError);
+  try
+  {
+    LoadSamModel(SharedDirectory() + "/reference/golden/tiny_sam.pth");
+    FAIL();
+  }
+  catch (const CheckpointError & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("not a SinusSeg model file"), std::string::npos) << e.what();
+  }
+  // An official checkpoint read with the wrong architecture lists the mismatches.
+  try
+  {
+    LoadSamFromCheckpoint(SharedDirectory() + "/reference/golden/tiny_sam.pth");
+    FAIL();
+  }
+  catch (const CheckpointError & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("tiny_sam.pth: checkpoint does not match the model architecture"), std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}

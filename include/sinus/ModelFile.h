@@ -1,0 +1,32 @@
+#ifndef sinus_ModelFile_h
+#define sinus_ModelFile_h
+
+#include "sinus/Json.h"
+#include "sinus/SamModel.h"
+
+#include <optional>
+#include <string>
+
+namespace sinus
+{
+
+/** SinusSeg's own model file: one zip archive (LibTorch's stream format, no pickle) holding
+ *  `sinusseg_model.json` -- format version, architecture config, tensor index, free metadata such
+ *  as the training stage -- and one raw little-endian record per tensor. `--model FILE` needs
+ *  nothing else. Written to a temporary name and renamed, so a crash never leaves half a file. */
+void
+SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata = Json::Object());
+
+/** Reads a model file; errors name the file and the problem (not a SinusSeg model, missing or
+ *  truncated tensor records, config/weights mismatch). */
+Sam
+LoadSamModel(const std::string & path, Json * metadata = nullptr);
+
+/** An official checkpoint (medsam_vit_b.pth, sam_vit_b_01ec64.pth) with the ViT-B architecture, or
+ *  with the architecture of a JSON config (the format of tiny_sam_config.json); strict loading. */
+Sam
+LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::string> & configPath = std::nullopt);
+
+} // namespace sinus
+
+#endif

@@ -1,0 +1,157 @@
+#include "sinus/ModelFile.h"
+
+#include "sinus/FileUtilities.h"
+
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstring>
+#include <filesystem>
+
+namespace sinus
+{
+namespace
+{
+constexpr const char * kFormat = "sinusseg-model";
+constexpr int          kVersion = 1;
+constexpr const char * kIndex = "sinusseg_model.json";
+} // namespace
+
+void
+SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
+{
+  const std::filesystem::path temporary = TemporarySibling(path);
+  try
+  {
+    caffe2::serialize::PyTorchStreamWriter writer(temporary.string());
+    Json                                   tensors = Json::Array();
+    int                                    i = 0;
+    for (const auto & [name, tensor] : ModelStateDict(model))
+    {
+      const torch::Tensor contiguous = tensor.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+      const std::string   record = "tensors/" + std::to_string(i++);
+      writer.writeRecord(record, contiguous.data_ptr(), static_cast<size_t>(contiguous.numel()) * sizeof(float));
+      Json entry = Json::Object();
+      entry["name"] = name;
+      entry["dtype"] = "float32";
+      Json shape = Json::Array();
+      for (int64_t d : contiguous.sizes())
+        shape.PushBack(Json(d));
+      entry["shape"] = shape;
+      entry["record"] = record;
+      tensors.PushBack(entry);
+    }
+    Json index = Json::Object();
+    index["format"] = kFormat;
+    index["version"] = kVersion;
+    index["architecture"] = "sam";
+    index["config"] = model.config.ToJson();
+    index["metadata"] = metadata;
+    index["tensors"] = tensors;
+    const std::string text = index.Dump(2);
+    writer.writeRecord(kIndex, text.data(), text.size());
+    writer.writeEndOfFile();
+  }
+  catch (const std::exception & e)
+  {
+    std::error_code ec;
+    std::filesystem::remove(temporary, ec);
+    throw std::runtime_error(path + ": cannot write the model file: " + std::string(e.what()).substr(0, 200));
+  }
+  CommitFile(temporary, path);
+}
+
+Sam
+LoadSamModel(const std::string & path, Json * metadata)
+{
+  if (!std::filesystem::exists(path))
+    throw CheckpointError(path + ": model file not found");
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
+  try
+  {
+    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  }
+  catch (const std::exception &)
+  {
+    throw CheckpointError(path + ": not a SinusSeg model file (not a zip archive, or truncated)");
+  }
+  if (!reader->hasRecord(kIndex))
+  {
+    throw CheckpointError(path + ": not a SinusSeg model file (no " + kIndex +
+                          "); an official .pth checkpoint is given with --checkpoint");
+  }
+  const auto read = [&](const std::string & name) {
+    try
+    {
+      auto [data, size] = reader->getRecord(name);
+      return std::string(static_cast<const char *>(data.get()), size);
+    }
+    catch (const std::exception &)
+    {
+      throw CheckpointError(path + ": cannot read record '" + name + "' (truncated or corrupt model file)");
+    }
+  };
+  Json index;
+  try
+  {
+    index = Json::Parse(read(kIndex));
+    if (index.At("format").AsString() != kFormat)
+      throw std::runtime_error("unknown format '" + index.At("format").AsString() + "'");
+    if (index.At("version").AsInteger() > kVersion)
+      throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(index.At("version").AsInteger()) + ")");
+  }
+  catch (const CheckpointError &)
+  {
+    throw;
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(path + ": invalid model index: " + e.what());
+  }
+  Sam       model(SamConfig::FromJson(index.At("config")));
+  StateDict weights;
+  for (const Json & entry : index.At("tensors").AsArray())
+  {
+    std::vector<int64_t> shape;
+    int64_t              numel = 1;
+    for (const Json & d : entry.At("shape").AsArray())
+    {
+      shape.push_back(d.AsInteger());
+      numel *= shape.back();
+    }
+    const std::string bytes = read(entry.At("record").AsString());
+    if (entry.At("dtype").AsString() != "float32" || bytes.size() != static_cast<size_t>(numel) * sizeof(float))
+      throw CheckpointError(path + ": tensor '" + entry.At("name").AsString() + "' has " + std::to_string(bytes.size()) +
+                            " bytes, expected " + std::to_string(numel * 4) + " (truncated or corrupt model file)");
+    torch::Tensor t = torch::empty(shape, torch::kFloat32);
+    std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+    weights.emplace_back(entry.At("name").AsString(), t);
+  }
+  LoadStateDictStrict(*model, weights, path);
+  model->eval();
+  if (metadata)
+    *metadata = index.At("metadata");
+  return model;
+}
+
+Sam
+LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::string> & configPath)
+{
+  SamConfig config = SamConfig::VitB();
+  if (configPath)
+  {
+    try
+    {
+      config = SamConfig::FromJson(Json::Parse(ReadTextFile(*configPath)));
+    }
+    catch (const std::exception & e)
+    {
+      throw CheckpointError(*configPath + ": invalid model configuration: " + e.what());
+    }
+  }
+  Sam model(config);
+  LoadStateDictStrict(*model, LoadStateDict(checkpoint), checkpoint);
+  model->eval();
+  return model;
+}
+
+} // namespace sinus
