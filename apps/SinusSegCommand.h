@@ -50,6 +50,8 @@ int RunImportVia(const std::vector<std::string> & args);
 int RunPreprocess(const std::vector<std::string> & args);
 int RunDemo(const std::vector<std::string> & args);
 int RunEvaluate(const std::vector<std::string> & args);
+int RunPredict(const std::vector<std::string> & args);
+int RunModelInfo(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

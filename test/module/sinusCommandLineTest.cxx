@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
+#include <sstream>
 #include <cstdio>
 #include <sys/wait.h>
 
@@ -149,5 +151,67 @@ TEST(CommandLine, EvaluateFoldersTablesAndFullPrecisionFiles)
   EXPECT_NE(mismatch.output.find("grids differ (size"), std::string::npos) << mismatch.output;
   const Result badMode = RunSinusSeg("evaluate --pred a --gt b --hd95-mode max");
   EXPECT_EQ(badMode.status, 2);
+  fs::remove_all(root);
+}
+
+#include "sinus/TensorDictionary.h"
+#include "sinusImageIO.h"
+
+TEST(CommandLine, ModelInfoListsTheOfficialViTBStateDict)
+{
+  const Result r = RunSinusSeg("model-info --arch vit_b --parameters");
+  ASSERT_EQ(r.status, 0);
+  std::string        manifest;
+  std::istringstream lines(sinus::ReadTextFile(SharedDirectory() + "/reference/medsam_vit_b_state_dict.tsv"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] != '#')
+      manifest += line + "\n";
+  EXPECT_EQ(r.output, manifest);
+}
+
+TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
+{
+  const fs::path    root = ScratchDirectory("predict");
+  const std::string golden = SharedDirectory() + "/reference/golden/";
+  const auto        tensors = sinus::LoadTensorDictionary(golden + "tiny_sam_golden.pth");
+  fs::create_directories(root / "in");
+  sinus::WriteImage(sinus::RasterToImage(sinus::TensorToRaster<uint8_t>(tensors.at("raw_image_u8"))).GetPointer(),
+                    (root / "in" / "raw.png").string());
+  const std::string model = "--checkpoint '" + golden + "tiny_sam.pth' --model-config '" + golden + "tiny_sam_config.json'";
+  const Result      r = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                               (root / "mask.png").string() + "' --prob '" + (root / "prob.mha").string() + "' --box 30,20,80,65");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto mask = sinus::ImageToRaster(sinus::ReadMask((root / "mask.png").string()).GetPointer());
+  const auto probability = sinus::ImageToRaster(sinus::ReadRadiograph((root / "prob.mha").string()).GetPointer());
+  const auto expected = sinus::TensorToRaster<float>(tensors.at("box_prob"));
+  const auto expectedMask = sinus::TensorToRaster<uint8_t>(tensors.at("box_mask"));
+  for (size_t i = 0; i < expected.data.size(); ++i)
+  {
+    ASSERT_LE(std::fabs(probability.data[i] - expected.data[i]), 1e-4f) << i;
+    if (std::fabs(expected.data[i] - 0.5f) > 1e-4f)
+    {
+      ASSERT_EQ(mask.data[i], expectedMask.data[i] ? 255 : 0) << i;
+    }
+  }
+  // Folder in, folder out.
+  fs::copy_file(root / "in" / "raw.png", root / "in" / "second.png");
+  const Result many = RunSinusSeg("predict " + model + " --input '" + (root / "in").string() + "' --output '" + (root / "out").string() + "'");
+  ASSERT_EQ(many.status, 0) << many.output;
+  EXPECT_TRUE(fs::exists(root / "out" / "raw.png") && fs::exists(root / "out" / "second.png"));
+  // Bad input: exit 1, a message naming the problem, nothing written.
+  const Result outside = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                                     (root / "never.png").string() + "' --box 0,0,200,50");
+  EXPECT_EQ(outside.status, 1);
+  EXPECT_NE(outside.output.find("lies outside the 110x90 image"), std::string::npos) << outside.output;
+  EXPECT_FALSE(fs::exists(root / "never.png"));
+  const Result missing = RunSinusSeg("predict --checkpoint '" + (root / "absent.pth").string() + "' --input '" +
+                                     (root / "in" / "raw.png").string() + "' --output '" + (root / "never.png").string() + "'");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.output.find("absent.pth: checkpoint not found"), std::string::npos) << missing.output;
+  const Result wrongArchitecture = RunSinusSeg("predict --checkpoint '" + golden + "tiny_sam.pth' --input '" +
+                                               (root / "in" / "raw.png").string() + "' --output '" + (root / "never.png").string() + "'");
+  EXPECT_EQ(wrongArchitecture.status, 1);
+  EXPECT_NE(wrongArchitecture.output.find("checkpoint does not match the model architecture"), std::string::npos);
+  EXPECT_FALSE(fs::exists(root / "never.png"));
   fs::remove_all(root);
 }

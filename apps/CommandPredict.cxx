@@ -1,0 +1,156 @@
+// sinusseg predict: MedSAM inference on one radiograph or a folder of them.
+#include "SinusSegCommand.h"
+
+#include "itkMedSAMImageFilter.h"
+#include "sinus/FileUtilities.h"
+#include "sinus/ModelFile.h"
+#include "sinusImageIO.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace sinusseg
+{
+namespace fs = std::filesystem;
+
+namespace
+{
+sinus::BoxPrompt
+ParseBox(const std::string & text)
+{
+  double      v[4];
+  char        extra;
+  const int   n = std::sscanf(text.c_str(), "%lf,%lf,%lf,%lf%c", &v[0], &v[1], &v[2], &v[3], &extra);
+  if (n != 4)
+    throw UsageError("--box must be x0,y0,x1,y1 in pixels, got '" + text + "'");
+  return { v[0], v[1], v[2], v[3] };
+}
+
+struct Job
+{
+  std::string input, mask, probability;
+};
+} // namespace
+
+int
+RunPredict(const std::vector<std::string> & args)
+{
+  namespace po = boost::program_options;
+  std::string              model, checkpoint, config, input, output, probability, rescale = "auto";
+  std::vector<std::string> boxes;
+  int                      threads = 0;
+  po::options_description  desc("Options");
+  desc.add_options()
+    ("model", po::value(&model), "SinusSeg model file (architecture + weights)")
+    ("checkpoint", po::value(&checkpoint), "official checkpoint (medsam_vit_b.pth, sam_vit_b_01ec64.pth); ViT-B unless --model-config")
+    ("model-config", po::value(&config), "architecture JSON for --checkpoint (format of tiny_sam_config.json)")
+    ("input", po::value(&input)->required(), "radiograph, or a folder of radiographs")
+    ("output", po::value(&output)->required(), "mask (0/255 PNG), or a folder for the masks")
+    ("prob", po::value(&probability), "also write the probability map (.mha/.nrrd), or a folder for them")
+    ("box", po::value(&boxes)->composing(), "box prompt x0,y0,x1,y1 in pixels; repeat for several (union); default: the full image")
+    ("rescale", po::value(&rescale)->default_value(rescale), "map input [min,max] to [0,255]: auto (unless 8-bit), on, off")
+    ("threads", po::value(&threads)->default_value(0), "LibTorch threads (0 = all cores)");
+  po::variables_map values;
+  if (!ParseCommandLine("predict", "(--model FILE | --checkpoint PTH [--model-config JSON]) --input IMG --output MASK [options]",
+                        desc, args, values))
+  {
+    return 0;
+  }
+  if (model.empty() == checkpoint.empty())
+    throw UsageError("give exactly one of --model and --checkpoint");
+  if (!config.empty() && checkpoint.empty())
+    throw UsageError("--model-config goes with --checkpoint (a model file carries its own architecture)");
+  if (rescale != "auto" && rescale != "on" && rescale != "off")
+    throw UsageError("--rescale must be auto, on or off");
+  std::vector<sinus::BoxPrompt> prompts;
+  for (const auto & b : boxes)
+    prompts.push_back(ParseBox(b));
+  ConfigureThreads(threads);
+
+  // Plan every job (and fail on bad paths) before loading the model or writing anything.
+  std::vector<Job> jobs;
+  const bool       folder = fs::is_directory(input);
+  std::unique_ptr<sinus::StagingDirectory> maskStaging, probabilityStaging;
+  if (folder)
+  {
+    maskStaging = std::make_unique<sinus::StagingDirectory>(output);
+    if (!probability.empty())
+      probabilityStaging = std::make_unique<sinus::StagingDirectory>(probability);
+    std::vector<fs::path> files;
+    for (const auto & entry : fs::directory_iterator(input))
+      if (entry.is_regular_file() && entry.path().filename().string()[0] != '.')
+        files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+      throw std::runtime_error(input + ": no images in the folder");
+    for (const auto & f : files)
+    {
+      const std::string stem = f.stem().string();
+      jobs.push_back({ f.string(), (maskStaging->Path() / (stem + ".png")).string(),
+                       probabilityStaging ? (probabilityStaging->Path() / (stem + ".mha")).string() : "" });
+    }
+  }
+  else
+  {
+    if (!fs::exists(input))
+      throw std::runtime_error(input + ": file not found");
+    jobs.push_back({ input, output, probability });
+  }
+
+  const sinus::Sam network = model.empty() ? sinus::LoadSamFromCheckpoint(checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config))
+                                           : sinus::LoadSamModel(model);
+  using FilterType = itk::MedSAMImageFilter<sinus::RadiographImageType>;
+  for (const Job & job : jobs)
+  {
+    sinus::RadiographInfo info;
+    const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
+    auto                  filter = FilterType::New();
+    filter->SetInput(radiograph);
+    filter->SetModel(network);
+    filter->SetBoxes(prompts);
+    filter->SetForegroundValue(255);
+    filter->SetRescaleInputTo8BitRange(rescale == "on" || (rescale == "auto" && !info.eightBit));
+    try
+    {
+      filter->Update();
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      throw std::runtime_error(job.input + ": " + std::string(e.GetDescription()));
+    }
+    if (folder)
+    {
+      sinus::WriteImage(filter->GetMaskOutput(), job.mask);
+      if (!job.probability.empty())
+        sinus::WriteImage(filter->GetOutput(), job.probability);
+    }
+    else
+    {
+      // Both files appear together or not at all.
+      const fs::path maskTemporary = sinus::TemporarySibling(job.mask);
+      sinus::WriteImage(filter->GetMaskOutput(), maskTemporary.string());
+      try
+      {
+        if (!job.probability.empty())
+          sinus::WriteImage(filter->GetOutput(), job.probability);
+      }
+      catch (...)
+      {
+        std::error_code ec;
+        fs::remove(maskTemporary, ec);
+        throw;
+      }
+      sinus::CommitFile(maskTemporary, job.mask);
+    }
+    const auto size = radiograph->GetLargestPossibleRegion().GetSize();
+    std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (folder ? fs::path(job.mask).filename().string() : job.mask)
+              << ", predicted IoU " << filter->GetPredictedIoUs().front() << std::endl;
+  }
+  if (maskStaging)
+    maskStaging->Commit();
+  if (probabilityStaging)
+    probabilityStaging->Commit();
+  return 0;
+}
+
+} // namespace sinusseg

@@ -1,0 +1,98 @@
+#ifndef itkMedSAMImageFilter_h
+#define itkMedSAMImageFilter_h
+
+#include "itkImageToImageFilter.h"
+#include "sinus/MedSAMPredictor.h"
+
+#include <vector>
+
+namespace itk
+{
+
+/** \class MedSAMImageFilter
+ * \brief MedSAM inference as an ITK filter: a 2-D radiograph in, the probability map and the
+ * mask out, on the input's grid (origin, spacing and direction kept).
+ *
+ * The image is preprocessed exactly as MedSAM does (sinus::PreprocessForMedSAM) and encoded once;
+ * each box is decoded separately. With several boxes, the probability is the maximum and the mask
+ * the union over boxes. No box means MedSAM's automatic prompt, the full-image box. Boxes are in
+ * pixel (index) coordinates of the input: (x0, y0, x1, y1) with the image spanning (0, 0, W, H).
+ *
+ * Inputs that are not 8-bit are mapped from their [min, max] to [0, 255] first
+ * (RescaleInputTo8BitRange, as itk::MedSAMPreprocessImageFilter).
+ *
+ * Output 0: probability (TProbabilityImage); output 1 (GetMaskOutput()): ForegroundValue where the
+ * probability exceeds 0.5.
+ *
+ * \ingroup SinusSegmentation
+ */
+template <typename TInputImage, typename TProbabilityImage = Image<float, 2>, typename TMaskImage = Image<unsigned char, 2>>
+class ITK_TEMPLATE_EXPORT MedSAMImageFilter : public ImageToImageFilter<TInputImage, TProbabilityImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(MedSAMImageFilter);
+  static_assert(TInputImage::ImageDimension == 2, "MedSAM segments 2-D images");
+
+  using InputImageType = TInputImage;
+  using InputPixelType = typename InputImageType::PixelType;
+  using ProbabilityImageType = TProbabilityImage;
+  using MaskImageType = TMaskImage;
+  using MaskPixelType = typename MaskImageType::PixelType;
+  using Self = MedSAMImageFilter;
+  using Superclass = ImageToImageFilter<TInputImage, TProbabilityImage>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+  using BoxType = sinus::BoxPrompt;
+  using BoxListType = std::vector<BoxType>;
+
+  itkTypeMacro(MedSAMImageFilter, ImageToImageFilter);
+  itkNewMacro(Self);
+
+  /** The network (sinus::LoadSamModel / LoadSamFromCheckpoint); shared, not copied. */
+  void SetModel(sinus::Sam model);
+
+  void SetBoxes(const BoxListType & boxes);
+  const BoxListType & GetBoxes() const { return m_Boxes; }
+  void                AddBox(const BoxType & box);
+
+  itkSetMacro(ForegroundValue, MaskPixelType);
+  itkGetConstMacro(ForegroundValue, MaskPixelType);
+  itkSetMacro(RescaleInputTo8BitRange, bool);
+  itkGetConstMacro(RescaleInputTo8BitRange, bool);
+  itkBooleanMacro(RescaleInputTo8BitRange);
+
+  MaskImageType * GetMaskOutput();
+
+  /** The decoder's IoU estimate for each box of the last update. */
+  const std::vector<float> & GetPredictedIoUs() const { return m_PredictedIoUs; }
+
+protected:
+  MedSAMImageFilter();
+  ~MedSAMImageFilter() override = default;
+
+  void PrintSelf(std::ostream & os, Indent indent) const override;
+  void VerifyPreconditions() ITKv5_CONST override;
+  void GenerateInputRequestedRegion() override;
+  void EnlargeOutputRequestedRegion(DataObject * output) override;
+  void GenerateOutputInformation() override;
+  void GenerateData() override;
+
+  using DataObjectPointerArraySizeType = typename Superclass::DataObjectPointerArraySizeType;
+  using Superclass::MakeOutput;
+  DataObject::Pointer MakeOutput(DataObjectPointerArraySizeType index) override;
+
+private:
+  sinus::Sam         m_Model{ nullptr };
+  BoxListType        m_Boxes;
+  MaskPixelType      m_ForegroundValue{ 1 };
+  bool               m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
+  std::vector<float> m_PredictedIoUs;
+};
+
+} // namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkMedSAMImageFilter.hxx"
+#endif
+
+#endif
