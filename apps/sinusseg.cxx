@@ -79,7 +79,7 @@ ConfigureThreads(int threads)
   {
     throw UsageError("--threads must be 0 (all cores) or positive");
   }
-  return sinus::ConfigureTorchThreads(threads);
+  return sinus::ConfigureRuntime(threads);
 }
 
 } // namespace sinusseg

@@ -1,6 +1,7 @@
 #include "sinus/TensorDictionary.h"
 
 #include <fstream>
+#include <malloc.h>
 #include <iterator>
 #include <stdexcept>
 #include <thread>
@@ -83,8 +84,11 @@ RasterToNCHW(const Raster<float> & raster)
 }
 
 int
-ConfigureTorchThreads(int threads)
+ConfigureRuntime(int threads)
 {
+  ::mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024); // the largest glibc accepts: below it, reuse the heap
+  ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+  ::mallopt(M_TOP_PAD, 256 * 1024 * 1024);
   if (threads <= 0)
   {
     threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
