@@ -121,19 +121,13 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
     for (it.GoToBegin(); !it.IsAtEnd(); ++it)
       grey.data[i++] = static_cast<double>(it.Get());
   }
-  const auto [minIt, maxIt] = std::minmax_element(grey.data.begin(), grey.data.end());
-  const double minValue = *minIt, maxValue = *maxIt;
-  if (!std::isfinite(minValue) || !std::isfinite(maxValue))
-    itkExceptionMacro("The input image contains NaN or infinite values");
-  if (m_RescaleInputTo8BitRange)
+  try
   {
-    for (double & v : grey.data)
-      v = maxValue > minValue ? (v - minValue) * (255.0 / (maxValue - minValue)) : 0.0;
+    sinus::MapToMedSAMRange(grey, m_RescaleInputTo8BitRange);
   }
-  else if (minValue < 0 || maxValue > 255)
+  catch (const std::exception & e)
   {
-    itkExceptionMacro("Input values span [" << minValue << ", " << maxValue
-                                            << "], outside MedSAM's 8-bit range; enable RescaleInputTo8BitRange");
+    itkExceptionMacro("Input " << e.what());
   }
   const auto checkAbort = [this](double fraction) {
     this->UpdateProgress(static_cast<float>(fraction));

@@ -133,25 +133,13 @@ MedSAMPreprocessImageFilter<TInputImage, TOutputImage>::GenerateData()
       grey.data[i++] = static_cast<double>(it.Get());
     }
   }
-  const auto [minIt, maxIt] = std::minmax_element(grey.data.begin(), grey.data.end());
-  const double minValue = *minIt, maxValue = *maxIt;
-  if (!std::isfinite(minValue) || !std::isfinite(maxValue))
+  try
   {
-    itkExceptionMacro("The input image contains NaN or infinite values");
+    sinus::MapToMedSAMRange(grey, m_RescaleInputTo8BitRange);
   }
-  if (m_RescaleInputTo8BitRange)
+  catch (const std::exception & e)
   {
-    const double range = maxValue - minValue;
-    for (double & v : grey.data)
-    {
-      v = range > 0 ? (v - minValue) * (255.0 / range) : 0.0;
-    }
-  }
-  else if (minValue < 0.0 || maxValue > 255.0)
-  {
-    itkExceptionMacro("Input values span [" << minValue << ", " << maxValue
-                                            << "], outside MedSAM's 8-bit range [0, 255]; enable "
-                                               "RescaleInputTo8BitRange to map them linearly");
+    itkExceptionMacro("Input " << e.what());
   }
 
   const auto progress = [this](double fraction) {

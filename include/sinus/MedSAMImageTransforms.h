@@ -35,6 +35,13 @@ TruncateToUInt8(const Raster<double> & image);
 Raster<float>
 MinMaxNormalize(const Raster<uint8_t> & image);
 
+/** Brings a grey image into MedSAM's 8-bit range in place. With `rescale`, the image's [min, max]
+ *  is mapped linearly to [0, 255] (a constant image becomes 0); without it, values outside
+ *  [0, 255] are an error (std::out_of_range), never clamped. NaN or infinity is an error
+ *  (std::invalid_argument). */
+void
+MapToMedSAMRange(Raster<double> & grey, bool rescale);
+
 /** Everything MedSAM does to a grey radiograph before the image encoder: replicate to 3 channels,
  *  ResizeLikeSkimage to `inputSize` x `inputSize`, truncate to uint8, MinMaxNormalize.
  *  `grey` holds one channel of values in [0, 255]. */

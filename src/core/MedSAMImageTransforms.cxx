@@ -416,6 +416,32 @@ MinMaxNormalize(const Raster<uint8_t> & image)
   return out;
 }
 
+void
+MapToMedSAMRange(Raster<double> & grey, bool rescale)
+{
+  if (grey.data.empty())
+    return;
+  const auto [minIt, maxIt] = std::minmax_element(grey.data.begin(), grey.data.end());
+  const double minValue = *minIt, maxValue = *maxIt;
+  for (double v : grey.data)
+  {
+    if (!std::isfinite(v))
+      throw std::invalid_argument("the image contains NaN or infinite values");
+  }
+  if (rescale)
+  {
+    const double range = maxValue - minValue;
+    for (double & v : grey.data)
+      v = range > 0 ? (v - minValue) * (255.0 / range) : 0.0;
+  }
+  else if (minValue < 0.0 || maxValue > 255.0)
+  {
+    throw std::out_of_range("values span [" + std::to_string(minValue) + ", " + std::to_string(maxValue) +
+                            "], outside MedSAM's 8-bit range [0, 255]; rescale them (RescaleInputTo8BitRange / "
+                            "--rescale on) to map them linearly");
+  }
+}
+
 MedSAMPreprocessed
 PreprocessForMedSAM(const Raster<double> & grey, int64_t inputSize, const ProgressCallback & progress)
 {
