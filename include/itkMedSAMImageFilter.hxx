@@ -3,7 +3,7 @@
 
 #include "itkMedSAMImageFilter.h"
 
-#include "itkImageRegionConstIterator.h"
+#include "sinusFilterSupport.h"
 #include "itkImageRegionIterator.h"
 
 #include <algorithm>
@@ -112,15 +112,7 @@ template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
 void
 MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
 {
-  const InputImageType * input = this->GetInput();
-  const auto             region = input->GetLargestPossibleRegion();
-  sinus::Raster<double>  grey(static_cast<int64_t>(region.GetSize(1)), static_cast<int64_t>(region.GetSize(0)), 1);
-  {
-    ImageRegionConstIterator<InputImageType> it(input, region);
-    size_t                                   i = 0;
-    for (it.GoToBegin(); !it.IsAtEnd(); ++it)
-      grey.data[i++] = static_cast<double>(it.Get());
-  }
+  sinus::Raster<double> grey = sinus::ImageToRasterAs<double>(this->GetInput());
   try
   {
     sinus::MapToMedSAMRange(grey, m_RescaleInputTo8BitRange);
@@ -129,15 +121,7 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   {
     itkExceptionMacro("Input " << e.what());
   }
-  const auto checkAbort = [this](double fraction) {
-    this->UpdateProgress(static_cast<float>(fraction));
-    if (this->GetAbortGenerateData())
-    {
-      ProcessAborted e(__FILE__, __LINE__);
-      e.SetDescription("MedSAMImageFilter aborted");
-      throw e;
-    }
-  };
+  const auto checkAbort = [this](double fraction) { sinus::ReportProgressOrAbort(this, fraction); };
   sinus::MedSAMPredictor predictor(m_Model);
   predictor.SetImage(grey, [&](double f) { checkAbort(0.8 * f); });
   const BoxListType boxes = m_Boxes.empty() ? BoxListType{ predictor.FullImageBox() } : m_Boxes;

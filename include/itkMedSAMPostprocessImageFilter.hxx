@@ -3,7 +3,7 @@
 
 #include "itkMedSAMPostprocessImageFilter.h"
 
-#include "itkImageRegionConstIterator.h"
+#include "sinusFilterSupport.h"
 #include "itkImageRegionIterator.h"
 #include "sinus/MedSAMImageTransforms.h"
 
@@ -132,24 +132,8 @@ template <typename TInputImage, typename TMaskImage>
 void
 MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
 {
-  const InputImageType * input = this->GetInput();
-  const auto             inRegion = input->GetLargestPossibleRegion();
-  sinus::Raster<float> lowResolution(static_cast<int64_t>(inRegion.GetSize(1)), static_cast<int64_t>(inRegion.GetSize(0)), 1);
-  {
-    ImageRegionConstIterator<InputImageType> it(input, inRegion);
-    size_t                                   i = 0;
-    for (it.GoToBegin(); !it.IsAtEnd(); ++it)
-    {
-      lowResolution.data[i++] = static_cast<float>(it.Get());
-    }
-  }
-  this->UpdateProgress(0.1f);
-  if (this->GetAbortGenerateData())
-  {
-    ProcessAborted e(__FILE__, __LINE__);
-    e.SetDescription("MedSAMPostprocessImageFilter aborted");
-    throw e;
-  }
+  const sinus::Raster<float> lowResolution = sinus::ImageToRasterAs<float>(this->GetInput());
+  sinus::ReportProgressOrAbort(this, 0.1);
   const sinus::Raster<float> probability = sinus::ResizeBilinearAlignCornersFalse(
     lowResolution, static_cast<int64_t>(m_Size[1]), static_cast<int64_t>(m_Size[0]));
   this->UpdateProgress(0.8f);

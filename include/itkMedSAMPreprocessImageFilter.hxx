@@ -3,7 +3,7 @@
 
 #include "itkMedSAMPreprocessImageFilter.h"
 
-#include "itkImageRegionConstIterator.h"
+#include "sinusFilterSupport.h"
 #include "itkImageRegionIterator.h"
 #include "itkProgressReporter.h"
 #include "sinus/MedSAMImageTransforms.h"
@@ -121,18 +121,7 @@ template <typename TInputImage, typename TOutputImage>
 void
 MedSAMPreprocessImageFilter<TInputImage, TOutputImage>::GenerateData()
 {
-  const InputImageType * input = this->GetInput();
-  const auto             inRegion = input->GetLargestPossibleRegion();
-
-  sinus::Raster<double> grey(static_cast<int64_t>(inRegion.GetSize(1)), static_cast<int64_t>(inRegion.GetSize(0)), 1);
-  {
-    ImageRegionConstIterator<InputImageType> it(input, inRegion);
-    size_t                                   i = 0;
-    for (it.GoToBegin(); !it.IsAtEnd(); ++it)
-    {
-      grey.data[i++] = static_cast<double>(it.Get());
-    }
-  }
+  sinus::Raster<double> grey = sinus::ImageToRasterAs<double>(this->GetInput());
   try
   {
     sinus::MapToMedSAMRange(grey, m_RescaleInputTo8BitRange);
@@ -142,15 +131,7 @@ MedSAMPreprocessImageFilter<TInputImage, TOutputImage>::GenerateData()
     itkExceptionMacro("Input " << e.what());
   }
 
-  const auto progress = [this](double fraction) {
-    this->UpdateProgress(static_cast<float>(0.95 * fraction));
-    if (this->GetAbortGenerateData())
-    {
-      ProcessAborted e(__FILE__, __LINE__);
-      e.SetDescription("MedSAMPreprocessImageFilter aborted");
-      throw e;
-    }
-  };
+  const auto progress = [this](double fraction) { sinus::ReportProgressOrAbort(this, 0.95 * fraction); };
   const sinus::MedSAMPreprocessed result = sinus::PreprocessForMedSAM(grey, m_InputSize, progress);
 
   OutputImageType * output = this->GetOutput();

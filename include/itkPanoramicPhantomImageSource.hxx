@@ -5,6 +5,7 @@
 
 #include "itkImageRegionIterator.h"
 #include "sinus/PanoramicPhantom.h"
+#include "sinusFilterSupport.h"
 
 namespace itk
 {
@@ -71,15 +72,8 @@ PanoramicPhantomImageSource<TOutputImage>::GenerateData()
   options.width = static_cast<int64_t>(m_Size[0]);
   options.height = static_cast<int64_t>(m_Size[1]);
   options.seed = m_Seed;
-  const sinus::PanoramicPhantom phantom = sinus::GeneratePanoramicPhantom(options, [this](double fraction) {
-    this->UpdateProgress(static_cast<float>(0.95 * fraction));
-    if (this->GetAbortGenerateData())
-    {
-      ProcessAborted e(__FILE__, __LINE__);
-      e.SetDescription("PanoramicPhantomImageSource aborted");
-      throw e;
-    }
-  });
+  const sinus::PanoramicPhantom phantom = sinus::GeneratePanoramicPhantom(
+    options, [this](double fraction) { sinus::ReportProgressOrAbort(this, 0.95 * fraction); });
   for (unsigned int i = 0; i < 2; ++i)
   {
     OutputImageType * output = this->GetOutput(i);

@@ -4,6 +4,7 @@
 #include "itkSegmentationMetricsImageFilter.h"
 
 #include "itkImageRegionConstIterator.h"
+#include "sinusFilterSupport.h"
 
 #include <cmath>
 #include <sstream>
@@ -155,13 +156,7 @@ SegmentationMetricsImageFilter<TPredictionImage, TReferenceImage>::GenerateData(
   const std::vector<uint8_t> prediction = this->Foreground(this->GetPredictionImage());
   this->UpdateProgress(0.2f);
   const std::vector<uint8_t> reference = this->Foreground(this->GetReferenceImage());
-  this->UpdateProgress(0.4f);
-  if (this->GetAbortGenerateData())
-  {
-    ProcessAborted e(__FILE__, __LINE__);
-    e.SetDescription("SegmentationMetricsImageFilter aborted");
-    throw e;
-  }
+  sinus::ReportProgressOrAbort(this, 0.4);
   sinus::MaskGrid grid;
   const auto      size = this->GetPredictionImage()->GetLargestPossibleRegion().GetSize();
   for (unsigned int d = 0; d < ImageDimension; ++d)

@@ -2,6 +2,7 @@
 #define sinusImageIO_hxx
 
 #include "sinus/FileUtilities.h"
+#include "sinusFilterSupport.h"
 
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
@@ -41,15 +42,7 @@ template <typename TPixel>
 Raster<TPixel>
 ImageToRaster(const itk::Image<TPixel, 2> * image)
 {
-  const auto     region = image->GetLargestPossibleRegion();
-  Raster<TPixel> raster(static_cast<int64_t>(region.GetSize(1)), static_cast<int64_t>(region.GetSize(0)), 1);
-  itk::ImageRegionConstIterator<itk::Image<TPixel, 2>> it(image, region);
-  size_t                                               i = 0;
-  for (it.GoToBegin(); !it.IsAtEnd(); ++it)
-  {
-    raster.data[i++] = it.Get();
-  }
-  return raster;
+  return ImageToRasterAs<TPixel>(image);
 }
 
 template <typename TPixel>

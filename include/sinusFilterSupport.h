@@ -1,0 +1,51 @@
+#ifndef sinusFilterSupport_h
+#define sinusFilterSupport_h
+
+// What every SinusSegmentation filter does at the boundary between ITK and the core: copy an ITK
+// image into a core Raster, and report progress while honouring AbortGenerateData.
+#include "sinus/Raster.h"
+
+#include "itkImageRegionConstIterator.h"
+#include "itkProcessObject.h"
+
+#include <string>
+
+namespace sinus
+{
+
+/** The largest possible region of a 2-D ITK image as a one-channel Raster (row-major, y down),
+ *  converting each pixel to TValue. */
+template <typename TValue, typename TImage>
+Raster<TValue>
+ImageToRasterAs(const TImage * image)
+{
+  static_assert(TImage::ImageDimension == 2, "a Raster holds a 2-D image");
+  const auto     region = image->GetLargestPossibleRegion();
+  Raster<TValue> raster(static_cast<int64_t>(region.GetSize(1)), static_cast<int64_t>(region.GetSize(0)), 1);
+  itk::ImageRegionConstIterator<TImage> it(image, region);
+  size_t                                i = 0;
+  for (it.GoToBegin(); !it.IsAtEnd(); ++it)
+  {
+    raster.data[i++] = static_cast<TValue>(it.Get());
+  }
+  return raster;
+}
+
+/** Reports `fraction` of the work done and throws itk::ProcessAborted when the filter was asked
+ *  to stop (ProcessObject::AbortGenerateData). Core functions call it through their progress
+ *  callbacks, so long computations stop within one callback interval. */
+inline void
+ReportProgressOrAbort(itk::ProcessObject * filter, double fraction)
+{
+  filter->UpdateProgress(static_cast<float>(fraction));
+  if (filter->GetAbortGenerateData())
+  {
+    itk::ProcessAborted e(__FILE__, __LINE__);
+    e.SetDescription(std::string(filter->GetNameOfClass()) + " aborted");
+    throw e;
+  }
+}
+
+} // namespace sinus
+
+#endif
