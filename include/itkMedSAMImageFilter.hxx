@@ -4,7 +4,6 @@
 #include "itkMedSAMImageFilter.h"
 
 #include "sinusFilterSupport.h"
-#include "itkImageRegionIterator.h"
 
 #include <algorithm>
 #include <cmath>
@@ -136,20 +135,7 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
     checkAbort(0.8 + 0.2 * static_cast<double>(b + 1) / static_cast<double>(boxes.size()));
   }
 
-  ProbabilityImageType * out = this->GetOutput();
-  out->SetBufferedRegion(out->GetLargestPossibleRegion());
-  out->Allocate();
-  MaskImageType * mask = this->GetMaskOutput();
-  mask->SetBufferedRegion(mask->GetLargestPossibleRegion());
-  mask->Allocate();
-  ImageRegionIterator<ProbabilityImageType> p(out, out->GetLargestPossibleRegion());
-  ImageRegionIterator<MaskImageType>        m(mask, mask->GetLargestPossibleRegion());
-  size_t                                    i = 0;
-  for (p.GoToBegin(), m.GoToBegin(); !p.IsAtEnd(); ++p, ++m, ++i)
-  {
-    p.Set(static_cast<typename ProbabilityImageType::PixelType>(probability.data[i]));
-    m.Set(probability.data[i] > 0.5f ? m_ForegroundValue : MaskPixelType{});
-  }
+  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, m_ForegroundValue);
   this->UpdateProgress(1.0f);
 }
 

@@ -4,7 +4,6 @@
 #include "itkMedSAMPostprocessImageFilter.h"
 
 #include "sinusFilterSupport.h"
-#include "itkImageRegionIterator.h"
 #include "sinus/MedSAMImageTransforms.h"
 
 namespace itk
@@ -138,21 +137,7 @@ MedSAMPostprocessImageFilter<TInputImage, TMaskImage>::GenerateData()
     lowResolution, static_cast<int64_t>(m_Size[1]), static_cast<int64_t>(m_Size[0]));
   this->UpdateProgress(0.8f);
 
-  OutputImageType * output = this->GetOutput();
-  output->SetBufferedRegion(output->GetLargestPossibleRegion());
-  output->Allocate();
-  MaskImageType * mask = this->GetMaskOutput();
-  mask->SetBufferedRegion(mask->GetLargestPossibleRegion());
-  mask->Allocate();
-  ImageRegionIterator<OutputImageType> out(output, output->GetLargestPossibleRegion());
-  ImageRegionIterator<MaskImageType>   outMask(mask, mask->GetLargestPossibleRegion());
-  size_t                               i = 0;
-  for (out.GoToBegin(), outMask.GoToBegin(); !out.IsAtEnd(); ++out, ++outMask, ++i)
-  {
-    const float p = probability.data[i];
-    out.Set(static_cast<typename OutputImageType::PixelType>(p));
-    outMask.Set(static_cast<double>(p) > m_Threshold ? m_ForegroundValue : MaskPixelType{});
-  }
+  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), m_Threshold, m_ForegroundValue);
   this->UpdateProgress(1.0f);
 }
 

@@ -6,6 +6,7 @@
 #include "sinus/Raster.h"
 
 #include "itkImageRegionConstIterator.h"
+#include "itkImageRegionIterator.h"
 #include "itkProcessObject.h"
 
 #include <string>
@@ -29,6 +30,29 @@ ImageToRasterAs(const TImage * image)
     raster.data[i++] = static_cast<TValue>(it.Get());
   }
   return raster;
+}
+
+/** Allocates a filter's probability and mask outputs (their grids already set by
+ *  GenerateOutputInformation) and fills them from `probability`, row-major: the mask holds
+ *  `foreground` where probability > threshold and 0 elsewhere. */
+template <typename TProbabilityImage, typename TMaskImage>
+void
+WriteProbabilityAndMask(const Raster<float> & probability, TProbabilityImage * probabilityImage, TMaskImage * mask,
+                        double threshold, typename TMaskImage::PixelType foreground)
+{
+  probabilityImage->SetBufferedRegion(probabilityImage->GetLargestPossibleRegion());
+  probabilityImage->Allocate();
+  mask->SetBufferedRegion(mask->GetLargestPossibleRegion());
+  mask->Allocate();
+  itk::ImageRegionIterator<TProbabilityImage> p(probabilityImage, probabilityImage->GetLargestPossibleRegion());
+  itk::ImageRegionIterator<TMaskImage>        m(mask, mask->GetLargestPossibleRegion());
+  size_t                                      i = 0;
+  for (p.GoToBegin(), m.GoToBegin(); !p.IsAtEnd(); ++p, ++m, ++i)
+  {
+    const float value = probability.data[i];
+    p.Set(static_cast<typename TProbabilityImage::PixelType>(value));
+    m.Set(static_cast<double>(value) > threshold ? foreground : typename TMaskImage::PixelType{});
+  }
 }
 
 /** Reports `fraction` of the work done and throws itk::ProcessAborted when the filter was asked
