@@ -26,6 +26,22 @@ ParseBox(const std::string & text)
   return { v[0], v[1], v[2], v[3] };
 }
 
+// x,y[,label] with label 1 (foreground, the default) or 0 (background).
+void
+ParsePoint(const std::string & text, sinus::PointPrompts & prompts)
+{
+  double    x = 0, y = 0;
+  int       label = 1;
+  char      extra;
+  const int n = std::sscanf(text.c_str(), "%lf,%lf,%d%c", &x, &y, &label, &extra);
+  if (n != 2 && n != 3)
+    throw UsageError("--point must be x,y or x,y,label in pixels, got '" + text + "'");
+  if (label != 0 && label != 1)
+    throw UsageError("--point label must be 1 (foreground) or 0 (background), got '" + text + "'");
+  prompts.points.push_back({ x, y });
+  prompts.labels.push_back(label);
+}
+
 struct Job
 {
   std::string input, mask, probability;
@@ -37,7 +53,7 @@ RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
   std::string              model, checkpoint, config, input, output, probability, rescale = "auto";
-  std::vector<std::string> boxes;
+  std::vector<std::string> boxes, points;
   int                      threads = 0;
   po::options_description  desc("Options");
   desc.add_options()
@@ -48,6 +64,7 @@ RunPredict(const std::vector<std::string> & args)
     ("output", po::value(&output)->required(), "mask (0/255 PNG), or a folder for the masks")
     ("prob", po::value(&probability), "also write the probability map (.mha/.nrrd), or a folder for them")
     ("box", po::value(&boxes)->composing(), "box prompt x0,y0,x1,y1 in pixels; repeat for several (union); default: the full image")
+    ("point", po::value(&points)->composing(), "point prompt x,y[,label] in pixels (label 1 = sinus, 0 = background); all points form one prompt")
     ("rescale", po::value(&rescale)->default_value(rescale), "map input [min,max] to [0,255]: auto (unless 8-bit), on, off")
     ("threads", po::value(&threads)->default_value(0), "LibTorch threads (0 = all cores)");
   po::variables_map values;
@@ -65,6 +82,9 @@ RunPredict(const std::vector<std::string> & args)
   std::vector<sinus::BoxPrompt> prompts;
   for (const auto & b : boxes)
     prompts.push_back(ParseBox(b));
+  sinus::PointPrompts pointPrompts;
+  for (const auto & p : points)
+    ParsePoint(p, pointPrompts);
   ConfigureThreads(threads);
 
   // Plan every job (and fail on bad paths) before loading the model or writing anything.
@@ -108,6 +128,7 @@ RunPredict(const std::vector<std::string> & args)
     filter->SetInput(radiograph);
     filter->SetModel(network);
     filter->SetBoxes(prompts);
+    filter->SetPointPrompts(pointPrompts);
     filter->SetForegroundValue(255);
     filter->SetRescaleInputTo8BitRange(rescale == "on" || (rescale == "auto" && !info.eightBit));
     try

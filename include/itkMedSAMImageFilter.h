@@ -44,6 +44,7 @@ public:
   using ConstPointer = SmartPointer<const Self>;
   using BoxType = sinus::BoxPrompt;
   using BoxListType = std::vector<BoxType>;
+  using PointPromptsType = sinus::PointPrompts;
 
   itkTypeMacro(MedSAMImageFilter, ImageToImageFilter);
   itkNewMacro(Self);
@@ -55,6 +56,11 @@ public:
   const BoxListType & GetBoxes() const { return m_Boxes; }
   void                AddBox(const BoxType & box);
 
+  /** Points with labels (1 foreground, 0 background) decoded together as one more prompt whose
+   *  result joins the union; with points and no box, only the points are used. */
+  void                     SetPointPrompts(const PointPromptsType & points);
+  const PointPromptsType & GetPointPrompts() const { return m_PointPrompts; }
+
   itkSetMacro(ForegroundValue, MaskPixelType);
   itkGetConstMacro(ForegroundValue, MaskPixelType);
   itkSetMacro(RescaleInputTo8BitRange, bool);
@@ -63,7 +69,7 @@ public:
 
   MaskImageType * GetMaskOutput();
 
-  /** The decoder's IoU estimate for each box of the last update. */
+  /** The decoder's IoU estimate for each box of the last update (then one for the points, if any). */
   const std::vector<float> & GetPredictedIoUs() const { return m_PredictedIoUs; }
 
 protected:
@@ -84,6 +90,7 @@ protected:
 private:
   sinus::Sam         m_Model{ nullptr };
   BoxListType        m_Boxes;
+  PointPromptsType   m_PointPrompts;
   MaskPixelType      m_ForegroundValue{ 1 };
   bool               m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
   std::vector<float> m_PredictedIoUs;

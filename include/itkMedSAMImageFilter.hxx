@@ -62,6 +62,14 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::AddBox(const BoxT
 
 template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
 void
+MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetPointPrompts(const PointPromptsType & points)
+{
+  m_PointPrompts = points;
+  this->Modified();
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
 MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
@@ -76,6 +84,23 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPreconditio
     {
       itkExceptionMacro("Box (" << b.x0 << ", " << b.y0 << ", " << b.x1 << ", " << b.y1 << ") lies outside the " << size[0]
                                 << "x" << size[1] << " image or has zero area");
+    }
+  }
+  if (m_PointPrompts.points.size() != m_PointPrompts.labels.size())
+  {
+    itkExceptionMacro("Point prompts: " << m_PointPrompts.points.size() << " points but " << m_PointPrompts.labels.size()
+                                        << " labels");
+  }
+  for (size_t i = 0; i < m_PointPrompts.points.size(); ++i)
+  {
+    const auto & p = m_PointPrompts.points[i];
+    if (!(p[0] >= 0 && p[1] >= 0 && p[0] <= size[0] && p[1] <= size[1]))
+    {
+      itkExceptionMacro("Point (" << p[0] << ", " << p[1] << ") lies outside the " << size[0] << "x" << size[1] << " image");
+    }
+    if (m_PointPrompts.labels[i] != 0 && m_PointPrompts.labels[i] != 1)
+    {
+      itkExceptionMacro("Point label " << m_PointPrompts.labels[i] << " is neither 1 (foreground) nor 0 (background)");
     }
   }
 }
@@ -123,16 +148,18 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   const auto checkAbort = [this](double fraction) { sinus::ReportProgressOrAbort(this, fraction); };
   sinus::MedSAMPredictor predictor(m_Model);
   predictor.SetImage(grey, [&](double f) { checkAbort(0.8 * f); });
-  const BoxListType boxes = m_Boxes.empty() ? BoxListType{ predictor.FullImageBox() } : m_Boxes;
+  const bool        withPoints = !m_PointPrompts.points.empty();
+  const BoxListType boxes = (m_Boxes.empty() && !withPoints) ? BoxListType{ predictor.FullImageBox() } : m_Boxes;
+  const size_t      prompts = boxes.size() + (withPoints ? 1 : 0);
   sinus::Raster<float> probability(grey.height, grey.width, 1, 0.0f);
   m_PredictedIoUs.clear();
-  for (size_t b = 0; b < boxes.size(); ++b)
+  for (size_t b = 0; b < prompts; ++b)
   {
-    const sinus::MedSAMPrediction prediction = predictor.PredictBox(boxes[b]);
+    const sinus::MedSAMPrediction prediction = b < boxes.size() ? predictor.PredictBox(boxes[b]) : predictor.PredictPoints(m_PointPrompts);
     for (size_t i = 0; i < probability.data.size(); ++i)
       probability.data[i] = std::max(probability.data[i], prediction.probability.data[i]);
     m_PredictedIoUs.push_back(prediction.iou);
-    checkAbort(0.8 + 0.2 * static_cast<double>(b + 1) / static_cast<double>(boxes.size()));
+    checkAbort(0.8 + 0.2 * static_cast<double>(b + 1) / static_cast<double>(prompts));
   }
 
   sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, m_ForegroundValue);
@@ -146,7 +173,8 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std::os
   Superclass::PrintSelf(os, indent);
   os << indent << "Model: " << (m_Model.is_empty() ? "(none)" : "SAM, input " + std::to_string(m_Model->config.imageEncoder.imgSize))
      << std::endl;
-  os << indent << "Boxes: " << m_Boxes.size() << (m_Boxes.empty() ? " (full image)" : "") << std::endl;
+  os << indent << "Boxes: " << m_Boxes.size() << (m_Boxes.empty() && m_PointPrompts.points.empty() ? " (full image)" : "") << std::endl;
+  os << indent << "PointPrompts: " << m_PointPrompts.points.size() << std::endl;
   os << indent << "ForegroundValue: " << static_cast<typename NumericTraits<MaskPixelType>::PrintType>(m_ForegroundValue)
      << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;

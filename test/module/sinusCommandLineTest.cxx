@@ -193,6 +193,24 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
       ASSERT_EQ(mask.data[i], expectedMask.data[i] ? 255 : 0) << i;
     }
   }
+  // The golden click (55,42), label 1, through --point.
+  const Result clicked = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                                     (root / "point_mask.png").string() + "' --prob '" + (root / "point_prob.mha").string() +
+                                     "' --point 55,42,1");
+  ASSERT_EQ(clicked.status, 0) << clicked.output;
+  const auto pointProbability = sinus::ImageToRaster(sinus::ReadRadiograph((root / "point_prob.mha").string()).GetPointer());
+  const auto expectedPoint = sinus::TensorToRaster<float>(tensors.at("point_prob"));
+  ASSERT_EQ(pointProbability.data.size(), expectedPoint.data.size());
+  for (size_t i = 0; i < expectedPoint.data.size(); ++i)
+    ASSERT_LE(std::fabs(pointProbability.data[i] - expectedPoint.data[i]), 1e-4f) << i;
+  const Result farPoint = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                                      (root / "never.png").string() + "' --point 500,42");
+  EXPECT_EQ(farPoint.status, 1);
+  EXPECT_NE(farPoint.output.find("Point (500, 42) lies outside the 110x90 image"), std::string::npos) << farPoint.output;
+  const Result badLabel = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                                      (root / "never.png").string() + "' --point 5,4,7");
+  EXPECT_EQ(badLabel.status, 2);
+  EXPECT_NE(badLabel.output.find("label must be 1"), std::string::npos) << badLabel.output;
   // Folder in, folder out.
   fs::copy_file(root / "in" / "raw.png", root / "in" / "second.png");
   const Result many = RunSinusSeg("predict " + model + " --input '" + (root / "in").string() + "' --output '" + (root / "out").string() + "'");
