@@ -19,7 +19,7 @@ Commands()
     { "phantoms", "generate synthetic panoramic radiographs with sinus masks, VIA CSV and datalist", RunPhantoms },
     { "import-via", "rasterise a VGG Image Annotator 2.x CSV export into one mask per image", RunImportVia },
     { "preprocess", "apply MedSAM's exact preprocessing to a radiograph", RunPreprocess },
-    { "predict", "segment radiographs with a MedSAM model (box prompts; default: the full image)", RunPredict },
+    { "predict", "segment radiographs with a MedSAM model (box or point prompts; default: the full image)", RunPredict },
     { "model-info", "architecture and state-dict entries of a model, checkpoint or preset", RunModelInfo },
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", RunEvaluate },
   };
