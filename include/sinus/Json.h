@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -124,6 +125,36 @@ private:
 /** Escapes a string as a JSON string literal including the quotes. */
 std::string
 JsonQuote(const std::string & s);
+
+/** Reads `object[key]` into `value` when present (bool, double or integer by the type of `value`);
+ *  leaves `value` alone when absent. Errors read "<where>.<key>: <problem>". */
+template <typename T>
+void
+ReadJsonField(const Json & object, const char * key, T & value, const std::string & where)
+{
+  const Json * v = object.IsObject() ? object.Find(key) : nullptr;
+  if (!v)
+    return;
+  try
+  {
+    if constexpr (std::is_same_v<T, bool>)
+      value = v->AsBoolean();
+    else if constexpr (std::is_floating_point_v<T>)
+      value = static_cast<T>(v->AsNumber());
+    else if constexpr (std::is_same_v<T, std::string>)
+      value = v->AsString();
+    else
+      value = static_cast<T>(v->AsInteger());
+  }
+  catch (const std::exception & e)
+  {
+    throw std::runtime_error(where + "." + key + ": " + e.what());
+  }
+}
+
+/** Throws naming the first key of `object` that is not in `known` (catches misspelt settings). */
+void
+RequireKnownKeys(const Json & object, const std::vector<std::string> & known, const std::string & where);
 
 } // namespace sinus
 

@@ -10,6 +10,26 @@
 namespace sinus
 {
 
+/** The contents of a model file: which network ("sam", "sinus-cyclegan"), its configuration, free
+ *  metadata and the tensors in state-dict order. */
+struct ModelArchive
+{
+  std::string architecture;
+  Json        config;
+  Json        metadata;
+  StateDict   tensors;
+};
+
+/** Writes any module's state dict with its architecture name and configuration (the format below);
+ *  atomic. */
+void
+WriteModelArchive(const std::string & path, const std::string & architecture, const Json & config, torch::nn::Module & module,
+                  const Json & metadata = Json::Object());
+
+/** Reads a model file; with `expectedArchitecture`, another architecture is an error naming both. */
+ModelArchive
+ReadModelArchive(const std::string & path, const std::string & expectedArchitecture = "");
+
 /** SinusSeg's own model file: one zip archive (LibTorch's stream format, no pickle) holding
  *  `sinusseg_model.json` -- format version, architecture config, tensor index, free metadata such
  *  as the training stage -- and one raw little-endian record per tensor. `--model FILE` needs

@@ -1,5 +1,7 @@
 #include "sinus/Json.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -666,6 +668,23 @@ Json::DumpTo(std::string & out, int indent, int depth) const
         newline(depth);
       out += '}';
       return;
+  }
+}
+
+void
+RequireKnownKeys(const Json & object, const std::vector<std::string> & known, const std::string & where)
+{
+  if (!object.IsObject())
+    throw std::runtime_error(where + ": expected a JSON object");
+  for (const auto & [key, value] : object.AsObject())
+  {
+    if (std::find(known.begin(), known.end(), key) == known.end())
+    {
+      std::string list;
+      for (const auto & k : known)
+        list += (list.empty() ? "" : ", ") + k;
+      throw std::runtime_error(where + ": unknown setting '" + key + "' (known: " + list + ")");
+    }
   }
 }
 

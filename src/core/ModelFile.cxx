@@ -14,10 +14,12 @@ namespace
 constexpr const char * kFormat = "sinusseg-model";
 constexpr int          kVersion = 1;
 constexpr const char * kIndex = "sinusseg_model.json";
+constexpr const char * kSamArchitecture = "sam";
 } // namespace
 
 void
-SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
+WriteModelArchive(const std::string & path, const std::string & architecture, const Json & config, torch::nn::Module & module,
+                  const Json & metadata)
 {
   const std::filesystem::path temporary = TemporarySibling(path);
   try
@@ -25,7 +27,7 @@ SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
     caffe2::serialize::PyTorchStreamWriter writer(temporary.string());
     Json                                   tensors = Json::Array();
     int                                    i = 0;
-    for (const auto & [name, tensor] : ModelStateDict(model))
+    for (const auto & [name, tensor] : ModelStateDict(module))
     {
       const torch::Tensor contiguous = tensor.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
       const std::string   record = "tensors/" + std::to_string(i++);
@@ -43,8 +45,8 @@ SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
     Json index = Json::Object();
     index["format"] = kFormat;
     index["version"] = kVersion;
-    index["architecture"] = "sam";
-    index["config"] = model.config.ToJson();
+    index["architecture"] = architecture;
+    index["config"] = config;
     index["metadata"] = metadata;
     index["tensors"] = tensors;
     const std::string text = index.Dump(2);
@@ -60,8 +62,8 @@ SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
   CommitFile(temporary, path);
 }
 
-Sam
-LoadSamModel(const std::string & path, Json * metadata)
+ModelArchive
+ReadModelArchive(const std::string & path, const std::string & expectedArchitecture)
 {
   if (!std::filesystem::exists(path))
     throw CheckpointError(path + ": model file not found");
@@ -90,7 +92,8 @@ LoadSamModel(const std::string & path, Json * metadata)
       throw CheckpointError(path + ": cannot read record '" + name + "' (truncated or corrupt model file)");
     }
   };
-  Json index;
+  ModelArchive archive;
+  Json         index;
   try
   {
     index = Json::Parse(read(kIndex));
@@ -98,6 +101,9 @@ LoadSamModel(const std::string & path, Json * metadata)
       throw std::runtime_error("unknown format '" + index.At("format").AsString() + "'");
     if (index.At("version").AsInteger() > kVersion)
       throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(index.At("version").AsInteger()) + ")");
+    archive.architecture = index.At("architecture").AsString();
+    archive.config = index.At("config");
+    archive.metadata = index.At("metadata");
   }
   catch (const CheckpointError &)
   {
@@ -107,8 +113,11 @@ LoadSamModel(const std::string & path, Json * metadata)
   {
     throw CheckpointError(path + ": invalid model index: " + e.what());
   }
-  Sam       model(SamConfig::FromJson(index.At("config")));
-  StateDict weights;
+  if (!expectedArchitecture.empty() && archive.architecture != expectedArchitecture)
+  {
+    throw CheckpointError(path + ": holds a '" + archive.architecture + "' model, but a '" + expectedArchitecture +
+                          "' model is needed here");
+  }
   for (const Json & entry : index.At("tensors").AsArray())
   {
     std::vector<int64_t> shape;
@@ -124,12 +133,34 @@ LoadSamModel(const std::string & path, Json * metadata)
                             " bytes, expected " + std::to_string(numel * 4) + " (truncated or corrupt model file)");
     torch::Tensor t = torch::empty(shape, torch::kFloat32);
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-    weights.emplace_back(entry.At("name").AsString(), t);
+    archive.tensors.emplace_back(entry.At("name").AsString(), t);
   }
-  LoadStateDictStrict(*model, weights, path);
+  return archive;
+}
+
+void
+SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
+{
+  WriteModelArchive(path, kSamArchitecture, model.config.ToJson(), model, metadata);
+}
+
+Sam
+LoadSamModel(const std::string & path, Json * metadata)
+{
+  ModelArchive archive = ReadModelArchive(path, kSamArchitecture);
+  Sam          model(nullptr);
+  try
+  {
+    model = Sam(SamConfig::FromJson(archive.config));
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(path + ": invalid model configuration: " + e.what());
+  }
+  LoadStateDictStrict(*model, archive.tensors, path);
   model->eval();
   if (metadata)
-    *metadata = index.At("metadata");
+    *metadata = archive.metadata;
   return model;
 }
 

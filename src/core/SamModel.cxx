@@ -24,28 +24,6 @@ SamConfig::VitB()
 
 namespace
 {
-template <typename T>
-void
-Read(const Json & object, const char * key, T & value, const std::string & where)
-{
-  const Json * v = object.IsObject() ? object.Find(key) : nullptr;
-  if (!v)
-    return;
-  try
-  {
-    if constexpr (std::is_same_v<T, bool>)
-      value = v->AsBoolean();
-    else if constexpr (std::is_same_v<T, double>)
-      value = v->AsNumber();
-    else
-      value = v->AsInteger();
-  }
-  catch (const std::exception & e)
-  {
-    throw std::runtime_error(where + "." + key + ": " + e.what());
-  }
-}
-
 void
 ReadPair(const Json & object, const char * key, int64_t & first, int64_t & second, const std::string & where)
 {
@@ -68,20 +46,20 @@ SamConfig::FromJson(const Json & json)
   if (const Json * e = json.Find("image_encoder"))
   {
     auto & ie = c.imageEncoder;
-    Read(*e, "img_size", ie.imgSize, "image_encoder");
-    Read(*e, "patch_size", ie.patchSize, "image_encoder");
-    Read(*e, "in_chans", ie.inChans, "image_encoder");
-    Read(*e, "embed_dim", ie.embedDim, "image_encoder");
-    Read(*e, "depth", ie.depth, "image_encoder");
-    Read(*e, "num_heads", ie.numHeads, "image_encoder");
-    Read(*e, "mlp_ratio", ie.mlpRatio, "image_encoder");
-    Read(*e, "out_chans", ie.outChans, "image_encoder");
-    Read(*e, "qkv_bias", ie.qkvBias, "image_encoder");
-    Read(*e, "use_abs_pos", ie.useAbsPos, "image_encoder");
-    Read(*e, "use_rel_pos", ie.useRelPos, "image_encoder");
-    Read(*e, "layer_norm_eps", ie.layerNormEps, "image_encoder");
-    Read(*e, "neck_layernorm2d_eps", ie.neckLayerNorm2dEps, "image_encoder");
-    Read(*e, "window_size", ie.windowSize, "image_encoder");
+    ReadJsonField(*e, "img_size", ie.imgSize, "image_encoder");
+    ReadJsonField(*e, "patch_size", ie.patchSize, "image_encoder");
+    ReadJsonField(*e, "in_chans", ie.inChans, "image_encoder");
+    ReadJsonField(*e, "embed_dim", ie.embedDim, "image_encoder");
+    ReadJsonField(*e, "depth", ie.depth, "image_encoder");
+    ReadJsonField(*e, "num_heads", ie.numHeads, "image_encoder");
+    ReadJsonField(*e, "mlp_ratio", ie.mlpRatio, "image_encoder");
+    ReadJsonField(*e, "out_chans", ie.outChans, "image_encoder");
+    ReadJsonField(*e, "qkv_bias", ie.qkvBias, "image_encoder");
+    ReadJsonField(*e, "use_abs_pos", ie.useAbsPos, "image_encoder");
+    ReadJsonField(*e, "use_rel_pos", ie.useRelPos, "image_encoder");
+    ReadJsonField(*e, "layer_norm_eps", ie.layerNormEps, "image_encoder");
+    ReadJsonField(*e, "neck_layernorm2d_eps", ie.neckLayerNorm2dEps, "image_encoder");
+    ReadJsonField(*e, "window_size", ie.windowSize, "image_encoder");
     if (const Json * g = e->Find("global_attn_indexes"))
     {
       ie.globalAttnIndexes.clear();
@@ -92,28 +70,28 @@ SamConfig::FromJson(const Json & json)
   if (const Json * p = json.Find("prompt_encoder"))
   {
     auto & pe = c.promptEncoder;
-    Read(*p, "embed_dim", pe.embedDim, "prompt_encoder");
+    ReadJsonField(*p, "embed_dim", pe.embedDim, "prompt_encoder");
     ReadPair(*p, "image_embedding_size", pe.imageEmbeddingHeight, pe.imageEmbeddingWidth, "prompt_encoder");
     ReadPair(*p, "input_image_size", pe.inputImageHeight, pe.inputImageWidth, "prompt_encoder");
-    Read(*p, "mask_in_chans", pe.maskInChans, "prompt_encoder");
-    Read(*p, "layernorm2d_eps", pe.layerNorm2dEps, "prompt_encoder");
+    ReadJsonField(*p, "mask_in_chans", pe.maskInChans, "prompt_encoder");
+    ReadJsonField(*p, "layernorm2d_eps", pe.layerNorm2dEps, "prompt_encoder");
   }
   if (const Json * m = json.Find("mask_decoder"))
   {
     auto & md = c.maskDecoder;
-    Read(*m, "transformer_dim", md.transformerDim, "mask_decoder");
-    Read(*m, "num_multimask_outputs", md.numMultimaskOutputs, "mask_decoder");
-    Read(*m, "iou_head_depth", md.iouHeadDepth, "mask_decoder");
-    Read(*m, "iou_head_hidden_dim", md.iouHeadHiddenDim, "mask_decoder");
-    Read(*m, "layernorm2d_eps", md.layerNorm2dEps, "mask_decoder");
+    ReadJsonField(*m, "transformer_dim", md.transformerDim, "mask_decoder");
+    ReadJsonField(*m, "num_multimask_outputs", md.numMultimaskOutputs, "mask_decoder");
+    ReadJsonField(*m, "iou_head_depth", md.iouHeadDepth, "mask_decoder");
+    ReadJsonField(*m, "iou_head_hidden_dim", md.iouHeadHiddenDim, "mask_decoder");
+    ReadJsonField(*m, "layernorm2d_eps", md.layerNorm2dEps, "mask_decoder");
     if (const Json * t = m->Find("transformer"))
     {
-      Read(*t, "depth", md.transformerDepth, "mask_decoder.transformer");
-      Read(*t, "embedding_dim", md.transformerEmbeddingDim, "mask_decoder.transformer");
-      Read(*t, "num_heads", md.transformerNumHeads, "mask_decoder.transformer");
-      Read(*t, "mlp_dim", md.transformerMlpDim, "mask_decoder.transformer");
-      Read(*t, "attention_downsample_rate", md.attentionDownsampleRate, "mask_decoder.transformer");
-      Read(*t, "layer_norm_eps", md.transformerLayerNormEps, "mask_decoder.transformer");
+      ReadJsonField(*t, "depth", md.transformerDepth, "mask_decoder.transformer");
+      ReadJsonField(*t, "embedding_dim", md.transformerEmbeddingDim, "mask_decoder.transformer");
+      ReadJsonField(*t, "num_heads", md.transformerNumHeads, "mask_decoder.transformer");
+      ReadJsonField(*t, "mlp_dim", md.transformerMlpDim, "mask_decoder.transformer");
+      ReadJsonField(*t, "attention_downsample_rate", md.attentionDownsampleRate, "mask_decoder.transformer");
+      ReadJsonField(*t, "layer_norm_eps", md.transformerLayerNormEps, "mask_decoder.transformer");
     }
   }
   return c;
