@@ -42,10 +42,6 @@ ParsePoint(const std::string & text, sinus::PointPrompts & prompts)
   prompts.labels.push_back(label);
 }
 
-struct Job
-{
-  std::string input, mask, probability;
-};
 } // namespace
 
 int
@@ -88,39 +84,12 @@ RunPredict(const std::vector<std::string> & args)
   ConfigureThreads(threads);
 
   // Plan every job (and fail on bad paths) before loading the model or writing anything.
-  std::vector<Job> jobs;
-  const bool       folder = fs::is_directory(input);
-  std::unique_ptr<sinus::StagingDirectory> maskStaging, probabilityStaging;
-  if (folder)
-  {
-    maskStaging = std::make_unique<sinus::StagingDirectory>(output);
-    if (!probability.empty())
-      probabilityStaging = std::make_unique<sinus::StagingDirectory>(probability);
-    std::vector<fs::path> files;
-    for (const auto & entry : fs::directory_iterator(input))
-      if (entry.is_regular_file() && entry.path().filename().string()[0] != '.')
-        files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    if (files.empty())
-      throw std::runtime_error(input + ": no images in the folder");
-    for (const auto & f : files)
-    {
-      const std::string stem = f.stem().string();
-      jobs.push_back({ f.string(), (maskStaging->Path() / (stem + ".png")).string(),
-                       probabilityStaging ? (probabilityStaging->Path() / (stem + ".mha")).string() : "" });
-    }
-  }
-  else
-  {
-    if (!fs::exists(input))
-      throw std::runtime_error(input + ": file not found");
-    jobs.push_back({ input, output, probability });
-  }
+  ImageJobPlan plan(input, output, probability);
 
   const sinus::Sam network = model.empty() ? sinus::LoadSamFromCheckpoint(checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config))
                                            : sinus::LoadSamModel(model);
   using FilterType = itk::MedSAMImageFilter<sinus::RadiographImageType>;
-  for (const Job & job : jobs)
+  for (const ImageJob & job : plan.Jobs())
   {
     sinus::RadiographInfo info;
     const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
@@ -139,38 +108,14 @@ RunPredict(const std::vector<std::string> & args)
     {
       throw std::runtime_error(job.input + ": " + std::string(e.GetDescription()));
     }
-    if (folder)
-    {
-      sinus::WriteImage(filter->GetMaskOutput(), job.mask);
-      if (!job.probability.empty())
-        sinus::WriteImage(filter->GetOutput(), job.probability);
-    }
-    else
-    {
-      // Both files appear together or not at all.
-      const fs::path maskTemporary = sinus::TemporarySibling(job.mask);
-      sinus::WriteImage(filter->GetMaskOutput(), maskTemporary.string());
-      try
-      {
-        if (!job.probability.empty())
-          sinus::WriteImage(filter->GetOutput(), job.probability);
-      }
-      catch (...)
-      {
-        std::error_code ec;
-        fs::remove(maskTemporary, ec);
-        throw;
-      }
-      sinus::CommitFile(maskTemporary, job.mask);
-    }
+    WriteMaskAndProbability(
+      job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
+      [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
-    std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (folder ? fs::path(job.mask).filename().string() : job.mask)
+    std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
               << ", predicted IoU " << filter->GetPredictedIoUs().front() << std::endl;
   }
-  if (maskStaging)
-    maskStaging->Commit();
-  if (probabilityStaging)
-    probabilityStaging->Commit();
+  plan.Commit();
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,6 +45,38 @@ ParseSize(const std::string & text, const std::string & option);
 int
 ConfigureThreads(int threads);
 
+/** One image to process: its input and where its mask (and optionally probability map) go. */
+struct ImageJob
+{
+  std::string input, mask, probability;
+};
+
+/** The jobs of a command that takes a file or a folder: a file maps to `output` (and
+ *  `probability`); a folder maps each of its files to `output/<stem>.png` (and
+ *  `probability/<stem>.mha`) inside staging folders that appear only when Commit() is called, so
+ *  a failed run leaves nothing behind. Missing input or an empty folder is an error. */
+class ImageJobPlan
+{
+public:
+  ImageJobPlan(const std::string & input, const std::string & output, const std::string & probability);
+  ~ImageJobPlan();
+  const std::vector<ImageJob> & Jobs() const { return m_Jobs; }
+  bool                          IsFolder() const { return m_Folder; }
+  void                          Commit();
+
+private:
+  struct Staging;
+  std::vector<ImageJob>    m_Jobs;
+  bool                     m_Folder = false;
+  std::unique_ptr<Staging> m_Staging;
+};
+
+/** Writes a job's mask and (if requested) probability map: in a folder run straight into the
+ *  staging folders; for a single file both appear together or not at all. */
+void
+WriteMaskAndProbability(const ImageJob & job, bool folder, const std::function<void(const std::string &)> & writeMask,
+                        const std::function<void(const std::string &)> & writeProbability);
+
 // Entry points, one per file.
 int RunPhantoms(const std::vector<std::string> & args);
 int RunImportVia(const std::vector<std::string> & args);
@@ -52,6 +85,8 @@ int RunDemo(const std::vector<std::string> & args);
 int RunEvaluate(const std::vector<std::string> & args);
 int RunPredict(const std::vector<std::string> & args);
 int RunModelInfo(const std::vector<std::string> & args);
+int RunTrainRefiner(const std::vector<std::string> & args);
+int RunRefine(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

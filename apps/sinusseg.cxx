@@ -22,6 +22,8 @@ Commands()
     { "predict", "segment radiographs with a MedSAM model (box or point prompts; default: the full image)", RunPredict },
     { "model-info", "architecture and state-dict entries of a model, checkpoint or preset", RunModelInfo },
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", RunEvaluate },
+    { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", RunTrainRefiner },
+    { "refine", "refine teacher masks with a trained SinusCycle-GAN", RunRefine },
   };
   return commands;
 }
@@ -94,7 +96,7 @@ PrintUsage()
                "Usage: sinusseg <command> [options]     sinusseg <command> --help\n\nCommands:\n";
   for (const auto & command : sinusseg::Commands())
   {
-    std::cout << "  " << std::left << std::setw(12) << command.name << command.summary << "\n";
+    std::cout << "  " << std::left << std::setw(15) << command.name << command.summary << "\n";
   }
 }
 } // namespace

@@ -1,7 +1,7 @@
 #ifndef itkMedSAMImageFilter_h
 #define itkMedSAMImageFilter_h
 
-#include "itkImageToImageFilter.h"
+#include "itkProbabilityAndMaskImageFilter.h"
 #include "sinus/MedSAMPredictor.h"
 
 #include <vector>
@@ -27,7 +27,7 @@ namespace itk
  * \ingroup SinusSegmentation
  */
 template <typename TInputImage, typename TProbabilityImage = Image<float, 2>, typename TMaskImage = Image<unsigned char, 2>>
-class ITK_TEMPLATE_EXPORT MedSAMImageFilter : public ImageToImageFilter<TInputImage, TProbabilityImage>
+class ITK_TEMPLATE_EXPORT MedSAMImageFilter : public ProbabilityAndMaskImageFilter<TInputImage, TProbabilityImage, TMaskImage>
 {
 public:
   ITK_DISALLOW_COPY_AND_MOVE(MedSAMImageFilter);
@@ -39,14 +39,14 @@ public:
   using MaskImageType = TMaskImage;
   using MaskPixelType = typename MaskImageType::PixelType;
   using Self = MedSAMImageFilter;
-  using Superclass = ImageToImageFilter<TInputImage, TProbabilityImage>;
+  using Superclass = ProbabilityAndMaskImageFilter<TInputImage, TProbabilityImage, TMaskImage>;
   using Pointer = SmartPointer<Self>;
   using ConstPointer = SmartPointer<const Self>;
   using BoxType = sinus::BoxPrompt;
   using BoxListType = std::vector<BoxType>;
   using PointPromptsType = sinus::PointPrompts;
 
-  itkTypeMacro(MedSAMImageFilter, ImageToImageFilter);
+  itkTypeMacro(MedSAMImageFilter, ProbabilityAndMaskImageFilter);
   itkNewMacro(Self);
 
   /** The network (sinus::LoadSamModel / LoadSamFromCheckpoint); shared, not copied. */
@@ -61,37 +61,25 @@ public:
   void                     SetPointPrompts(const PointPromptsType & points);
   const PointPromptsType & GetPointPrompts() const { return m_PointPrompts; }
 
-  itkSetMacro(ForegroundValue, MaskPixelType);
-  itkGetConstMacro(ForegroundValue, MaskPixelType);
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
   itkBooleanMacro(RescaleInputTo8BitRange);
-
-  MaskImageType * GetMaskOutput();
 
   /** The decoder's IoU estimate for each box of the last update (then one for the points, if any). */
   const std::vector<float> & GetPredictedIoUs() const { return m_PredictedIoUs; }
 
 protected:
-  MedSAMImageFilter();
+  MedSAMImageFilter() = default;
   ~MedSAMImageFilter() override = default;
 
   void PrintSelf(std::ostream & os, Indent indent) const override;
   void VerifyPreconditions() ITKv5_CONST override;
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(DataObject * output) override;
-  void GenerateOutputInformation() override;
   void GenerateData() override;
-
-  using DataObjectPointerArraySizeType = typename Superclass::DataObjectPointerArraySizeType;
-  using Superclass::MakeOutput;
-  DataObject::Pointer MakeOutput(DataObjectPointerArraySizeType index) override;
 
 private:
   sinus::Sam         m_Model{ nullptr };
   BoxListType        m_Boxes;
   PointPromptsType   m_PointPrompts;
-  MaskPixelType      m_ForegroundValue{ 1 };
   bool               m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
   std::vector<float> m_PredictedIoUs;
 };

@@ -12,31 +12,6 @@ namespace itk
 {
 
 template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::MedSAMImageFilter()
-{
-  this->SetNumberOfRequiredInputs(1);
-  this->SetNumberOfRequiredOutputs(2);
-  this->SetNthOutput(0, this->MakeOutput(0));
-  this->SetNthOutput(1, this->MakeOutput(1));
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-DataObject::Pointer
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::MakeOutput(DataObjectPointerArraySizeType index)
-{
-  if (index == 1)
-    return MaskImageType::New().GetPointer();
-  return ProbabilityImageType::New().GetPointer();
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-auto
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GetMaskOutput() -> MaskImageType *
-{
-  return dynamic_cast<MaskImageType *>(this->ProcessObject::GetOutput(1));
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
 void
 MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetModel(sinus::Sam model)
 {
@@ -107,33 +82,6 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPreconditio
 
 template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
 void
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateInputRequestedRegion()
-{
-  Superclass::GenerateInputRequestedRegion();
-  if (auto * input = const_cast<InputImageType *>(this->GetInput()))
-    input->SetRequestedRegionToLargestPossibleRegion();
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-void
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::EnlargeOutputRequestedRegion(DataObject * output)
-{
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-void
-MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateOutputInformation()
-{
-  Superclass::GenerateOutputInformation(); // the probability map copies the input's grid
-  MaskImageType * mask = this->GetMaskOutput();
-  mask->CopyInformation(this->GetInput());
-  mask->SetLargestPossibleRegion(this->GetInput()->GetLargestPossibleRegion());
-}
-
-template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
-void
 MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
 {
   sinus::Raster<double> grey = sinus::ImageToRasterAs<double>(this->GetInput());
@@ -162,7 +110,7 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
     checkAbort(0.8 + 0.2 * static_cast<double>(b + 1) / static_cast<double>(prompts));
   }
 
-  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, m_ForegroundValue);
+  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, this->GetForegroundValue());
   this->UpdateProgress(1.0f);
 }
 
@@ -175,8 +123,6 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std::os
      << std::endl;
   os << indent << "Boxes: " << m_Boxes.size() << (m_Boxes.empty() && m_PointPrompts.points.empty() ? " (full image)" : "") << std::endl;
   os << indent << "PointPrompts: " << m_PointPrompts.points.size() << std::endl;
-  os << indent << "ForegroundValue: " << static_cast<typename NumericTraits<MaskPixelType>::PrintType>(m_ForegroundValue)
-     << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
 }
 

@@ -35,6 +35,12 @@ ReadRadiograph(const std::string & path, RadiographInfo * info = nullptr);
 MaskImageType::Pointer
 ReadMask(const std::string & path);
 
+/** Reads a teacher's mask as values in [0, 1], on the file's grid: a floating-point file is a
+ *  probability map and must lie in [0, 1] (anything else, NaN included, is an error naming the
+ *  pixel); an integer file is a label image, every non-zero pixel foreground. */
+RadiographImageType::Pointer
+ReadMaskAsProbability(const std::string & path);
+
 /** The pixel size of a 2-D image from its header alone; errors as ReadRadiograph. */
 itk::Size<2>
 ReadImageSize(const std::string & path);

@@ -28,7 +28,7 @@ itkMedSAMImageFilterTest(int argc, char * argv[])
   image->SetSpacing(spacing);
 
   auto filter = FilterType::New();
-  ITK_EXERCISE_BASIC_OBJECT_METHODS(filter, MedSAMImageFilter, ImageToImageFilter);
+  ITK_EXERCISE_BASIC_OBJECT_METHODS(filter, MedSAMImageFilter, ProbabilityAndMaskImageFilter);
   filter->SetInput(image);
   ITK_TRY_EXPECT_EXCEPTION(filter->Update()); // no model
   filter->SetModel(model);

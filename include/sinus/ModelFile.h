@@ -3,6 +3,7 @@
 
 #include "sinus/Json.h"
 #include "sinus/SamModel.h"
+#include "sinus/SinusCycleGAN.h"
 
 #include <optional>
 #include <string>
@@ -46,6 +47,14 @@ LoadSamModel(const std::string & path, Json * metadata = nullptr);
  *  with the architecture of a JSON config (the format of tiny_sam_config.json); strict loading. */
 Sam
 LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::string> & configPath = std::nullopt);
+
+/** A trained SinusCycle-GAN (all six networks and the RefinerConfig) in the same file format,
+ *  architecture "sinus-cyclegan". */
+void
+SaveRefinerModel(const std::string & path, SinusCycleGANImpl & model, const Json & metadata = Json::Object());
+
+SinusCycleGAN
+LoadRefinerModel(const std::string & path, Json * metadata = nullptr);
 
 } // namespace sinus
 

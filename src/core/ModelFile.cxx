@@ -15,6 +15,7 @@ constexpr const char * kFormat = "sinusseg-model";
 constexpr int          kVersion = 1;
 constexpr const char * kIndex = "sinusseg_model.json";
 constexpr const char * kSamArchitecture = "sam";
+constexpr const char * kRefinerArchitecture = "sinus-cyclegan";
 } // namespace
 
 void
@@ -156,6 +157,32 @@ LoadSamModel(const std::string & path, Json * metadata)
   catch (const std::exception & e)
   {
     throw CheckpointError(path + ": invalid model configuration: " + e.what());
+  }
+  LoadStateDictStrict(*model, archive.tensors, path);
+  model->eval();
+  if (metadata)
+    *metadata = archive.metadata;
+  return model;
+}
+
+void
+SaveRefinerModel(const std::string & path, SinusCycleGANImpl & model, const Json & metadata)
+{
+  WriteModelArchive(path, kRefinerArchitecture, model.config.ToJson(), model, metadata);
+}
+
+SinusCycleGAN
+LoadRefinerModel(const std::string & path, Json * metadata)
+{
+  ModelArchive  archive = ReadModelArchive(path, kRefinerArchitecture);
+  SinusCycleGAN model(nullptr);
+  try
+  {
+    model = SinusCycleGAN(RefinerConfig::FromJson(archive.config));
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(path + ": invalid refiner configuration: " + e.what());
   }
   LoadStateDictStrict(*model, archive.tensors, path);
   model->eval();

@@ -1,5 +1,7 @@
 #include "sinus/PanoramicPhantom.h"
 
+#include "sinus/PortableRandom.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -12,51 +14,7 @@ namespace
 {
 constexpr double kPi = 3.14159265358979323846;
 
-// ---------------------------------------------------------------------------------------------
-// Portable randomness: SplitMix64 for the anatomy draws and a stateless hash for per-pixel noise,
-// so the output does not depend on the standard library's distributions or on threading.
-// ---------------------------------------------------------------------------------------------
-uint64_t
-SplitMix64(uint64_t x)
-{
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-double
-HashUniform(uint64_t seed, int64_t a, int64_t b)
-{
-  const uint64_t h = SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(a) * 0x632BE59BD9B4E019ull ^
-                                                  SplitMix64(static_cast<uint64_t>(b) + 0x8CB92BA72F3D8DD7ull)));
-  return static_cast<double>(h >> 11) * 0x1.0p-53;
-}
-
-class PhantomRandom
-{
-public:
-  explicit PhantomRandom(uint64_t seed)
-    : m_State(SplitMix64(seed ^ 0x5EED5EED5EED5EEDull))
-  {}
-  uint64_t Next()
-  {
-    m_State += 0x9E3779B97F4A7C15ull;
-    return SplitMix64(m_State);
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  double Uniform(double a, double b) { return a + (b - a) * Uniform(); }
-  double Normal(double mean, double sd)
-  {
-    const double u1 = std::max(Uniform(), 1e-300);
-    const double u2 = Uniform();
-    return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
-  }
-  bool Chance(double p) { return Uniform() < p; }
-
-private:
-  uint64_t m_State;
-};
+using PhantomRandom = PortableRandom;
 
 // ---------------------------------------------------------------------------------------------
 // Curves and drawing on float layers.

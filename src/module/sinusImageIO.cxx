@@ -199,6 +199,35 @@ ReadMask(const std::string & path)
   return mask;
 }
 
+RadiographImageType::Pointer
+ReadMaskAsProbability(const std::string & path)
+{
+  const itk::ImageIOBase::Pointer io = OpenImageHeader(path);
+  if (io->GetNumberOfComponents() != 1)
+  {
+    throw std::runtime_error(path + ": a mask must have one component per pixel, found " +
+                             std::to_string(io->GetNumberOfComponents()));
+  }
+  const bool                             probability = io->GetComponentType() == itk::IOComponentEnum::FLOAT ||
+                                       io->GetComponentType() == itk::IOComponentEnum::DOUBLE;
+  const MultiComponentImageType::Pointer all = ReadAllComponents(path, io);
+  const auto                             result = AllocateOnGridOf<RadiographImageType>(all);
+  itk::ImageRegionConstIterator<MultiComponentImageType> in(all, all->GetLargestPossibleRegion());
+  itk::ImageRegionIterator<RadiographImageType>          out(result, result->GetLargestPossibleRegion());
+  for (in.GoToBegin(), out.GoToBegin(); !in.IsAtEnd(); ++in, ++out)
+  {
+    const float v = in.Get()[0];
+    if (probability && !(v >= 0.0f && v <= 1.0f))
+    {
+      const auto index = in.GetIndex();
+      throw std::runtime_error(path + ": probability " + std::to_string(v) + " at x=" + std::to_string(index[0]) + ", y=" +
+                               std::to_string(index[1]) + " lies outside [0, 1]");
+    }
+    out.Set(probability ? v : (v != 0.0f ? 1.0f : 0.0f));
+  }
+  return result;
+}
+
 itk::Size<2>
 ReadImageSize(const std::string & path)
 {
