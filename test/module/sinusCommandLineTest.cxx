@@ -1,5 +1,7 @@
 // The sinusseg executable as a user meets it: help, exit codes, error messages, outputs.
 #include "sinus/FileUtilities.h"
+#include "sinus/MaskNoise.h"
+#include "sinus/PanoramicPhantom.h"
 #include "sinusCoreTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -232,4 +234,83 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
   EXPECT_NE(wrongArchitecture.output.find("checkpoint does not match the model architecture"), std::string::npos);
   EXPECT_FALSE(fs::exists(root / "never.png"));
   fs::remove_all(root);
+}
+
+TEST(CommandLine, TrainRefinerResumesAndRefineWritesMasksOrNothing)
+{
+  const fs::path root(ScratchDirectory("refiner-cli"));
+  for (const char * folder : { "teacher", "truth", "unlabelled" })
+    fs::create_directories(root / folder);
+  for (int i = 0; i < 6; ++i)
+  {
+    sinus::PanoramicPhantomOptions o;
+    o.width = 128;
+    o.height = 64;
+    o.seed = sinus::DerivePhantomSeed(5, static_cast<uint64_t>(i));
+    sinus::Raster<uint8_t> clean = sinus::GeneratePanoramicPhantom(o).mask;
+    sinus::Raster<uint8_t> noisy = sinus::CorruptMask(clean, sinus::MaskNoiseOptions{}, static_cast<uint64_t>(i));
+    for (auto & v : noisy.data)
+      v = v ? 255 : 0;
+    const std::string name = "case" + std::to_string(i) + ".png";
+    sinus::WriteImage(sinus::RasterToImage(clean).GetPointer(), (root / "truth" / name).string());
+    sinus::WriteImage(sinus::RasterToImage(noisy).GetPointer(), (root / (i < 4 ? "teacher" : "unlabelled") / name).string());
+  }
+  fs::remove(root / "truth" / "case4.png");
+  fs::remove(root / "truth" / "case5.png");
+  const std::string common = "train-refiner --paired-teacher '" + (root / "teacher").string() + "' --paired-truth '" +
+                             (root / "truth").string() + "' --teacher '" + (root / "unlabelled").string() + "' --out '" +
+                             (root / "refiner.sinusseg").string() +
+                             "' --preset small --working-size 32x16 --batch 2 --lr 1e-3 --config '" + (root / "arch.json").string() + "'";
+  sinus::WriteFileAtomically(root / "arch.json", R"({"refiner": {"generator_filters": 4, "generator_blocks": 1,
+    "discriminator_filters": 4, "discriminator_layers": 1, "correction_filters": 4, "cbam_reduction": 2}})");
+  const Result first = RunSinusSeg(common + " --epochs 1");
+  ASSERT_EQ(first.status, 0) << first.output;
+  EXPECT_NE(first.output.find("epoch 1/1"), std::string::npos) << first.output;
+  EXPECT_TRUE(fs::exists(root / "refiner.sinusseg.checkpoint"));
+  // A second run must not silently overwrite the first one's checkpoint.
+  const Result again = RunSinusSeg(common + " --epochs 2");
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.output.find("pass --resume"), std::string::npos) << again.output;
+  const Result resumed = RunSinusSeg(common + " --epochs 2 --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(resumed.output.find("epoch 1/2"), std::string::npos) << resumed.output; // epoch 1 came from the checkpoint
+  EXPECT_NE(resumed.output.find("epoch 2/2"), std::string::npos) << resumed.output;
+  std::istringstream log(sinus::ReadTextFile(root / "refiner.sinusseg.log.csv"));
+  std::string        line;
+  int                lines = 0;
+  while (std::getline(log, line))
+    ++lines;
+  EXPECT_EQ(lines, 3); // header + 2 epochs
+
+  // Unmatched pair names are listed before training starts.
+  fs::copy_file(root / "unlabelled" / "case4.png", root / "teacher" / "extra.png");
+  const Result unmatched = RunSinusSeg("train-refiner --paired-teacher '" + (root / "teacher").string() + "' --paired-truth '" +
+                                       (root / "truth").string() + "' --out '" + (root / "never.sinusseg").string() + "' --preset small");
+  EXPECT_EQ(unmatched.status, 1);
+  EXPECT_NE(unmatched.output.find("extra.png"), std::string::npos) << unmatched.output;
+  EXPECT_FALSE(fs::exists(root / "never.sinusseg"));
+
+  const Result refined = RunSinusSeg("refine --model '" + (root / "refiner.sinusseg").string() + "' --input '" +
+                                     (root / "unlabelled").string() + "' --output '" + (root / "refined").string() + "' --prob '" +
+                                     (root / "refined_prob").string() + "'");
+  ASSERT_EQ(refined.status, 0) << refined.output;
+  for (const char * name : { "case4", "case5" })
+  {
+    const auto mask = sinus::ReadMask((root / "refined" / (std::string(name) + ".png")).string());
+    EXPECT_EQ(mask->GetLargestPossibleRegion().GetSize()[0], 128u);
+    EXPECT_TRUE(fs::exists(root / "refined_prob" / (std::string(name) + ".mha")));
+  }
+  // A probability map outside [0, 1]: exit 1, the file named, nothing written.
+  auto bad = sinus::RasterToImage(sinus::Raster<float>(64, 128, 1, 2.0f));
+  sinus::WriteImage(bad.GetPointer(), (root / "bad.mha").string());
+  const Result refused = RunSinusSeg("refine --model '" + (root / "refiner.sinusseg").string() + "' --input '" +
+                                     (root / "bad.mha").string() + "' --output '" + (root / "bad_refined.png").string() + "'");
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.output.find("bad.mha: probability 2"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(root / "bad_refined.png"));
+  // A MedSAM model is not a refiner.
+  const Result wrongModel = RunSinusSeg("refine --model '" + (root / "arch.json").string() + "' --input '" +
+                                        (root / "unlabelled").string() + "' --output '" + (root / "never").string() + "'");
+  EXPECT_EQ(wrongModel.status, 1);
+  EXPECT_FALSE(fs::exists(root / "never"));
 }
