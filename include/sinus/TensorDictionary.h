@@ -28,7 +28,8 @@ template <typename T>
 Raster<T>
 TensorToRaster(const torch::Tensor & tensor);
 
-/** (H, W, C) raster -> float32 tensor of shape (1, C, H, W), the layout of SAM's image encoder. */
+/** (H, W, C) raster -> float32 tensor of shape (1, C, H, W), the layout of SAM's image encoder;
+ *  the tensor owns a copy of the data. */
 torch::Tensor
 RasterToNCHW(const Raster<float> & raster);
 

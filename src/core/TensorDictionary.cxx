@@ -80,7 +80,9 @@ RasterToNCHW(const Raster<float> & raster)
 {
   torch::Tensor hwc = torch::from_blob(const_cast<float *>(raster.data.data()),
                                        { raster.height, raster.width, raster.channels }, torch::kFloat32);
-  return hwc.permute({ 2, 0, 1 }).unsqueeze(0).contiguous();
+  // clone, not contiguous(): for one channel the permuted view is already contiguous, and the
+  // result must own its memory rather than alias the raster.
+  return hwc.permute({ 2, 0, 1 }).unsqueeze(0).clone(torch::MemoryFormat::Contiguous);
 }
 
 int

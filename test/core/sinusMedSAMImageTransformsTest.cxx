@@ -202,3 +202,15 @@ TEST(MedSAMPostprocessing, ThresholdIsStrictlyGreater)
   const Raster<uint8_t> m = ThresholdProbability(p, 0.5f, 255);
   EXPECT_EQ(m.data, (std::vector<uint8_t>{ 0, 255, 0 }));
 }
+
+TEST(TensorDictionary, RasterToNCHWOwnsItsDataForOneAndThreeChannels)
+{
+  for (const int64_t channels : { int64_t{ 1 }, int64_t{ 3 } })
+  {
+    Raster<float> raster(2, 3, channels, 1.0f);
+    const torch::Tensor tensor = RasterToNCHW(raster);
+    std::fill(raster.data.begin(), raster.data.end(), 5.0f); // e.g. the raster going out of scope
+    EXPECT_EQ(tensor.sizes(), (std::vector<int64_t>{ 1, channels, 2, 3 }));
+    EXPECT_TRUE(torch::all(tensor == 1.0f).item<bool>()) << channels << " channel(s)";
+  }
+}
