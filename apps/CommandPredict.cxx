@@ -100,14 +100,7 @@ RunPredict(const std::vector<std::string> & args)
     filter->SetPointPrompts(pointPrompts);
     filter->SetForegroundValue(255);
     filter->SetRescaleInputTo8BitRange(rescale == "on" || (rescale == "auto" && !info.eightBit));
-    try
-    {
-      filter->Update();
-    }
-    catch (const itk::ExceptionObject & e)
-    {
-      throw std::runtime_error(job.input + ": " + std::string(e.GetDescription()));
-    }
+    UpdateNamingInput(filter, job.input);
     WriteMaskAndProbability(
       job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
       [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });

@@ -38,14 +38,7 @@ RunRefine(const std::vector<std::string> & args)
     filter->SetInputIsProbability(true); // labels were mapped to 0/1 on reading
     filter->SetModel(refiner);
     filter->SetForegroundValue(255);
-    try
-    {
-      filter->Update();
-    }
-    catch (const itk::ExceptionObject & e)
-    {
-      throw std::runtime_error(job.input + ": " + std::string(e.GetDescription()));
-    }
+    UpdateNamingInput(filter, job.input);
     WriteMaskAndProbability(
       job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
       [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });

@@ -56,6 +56,19 @@ ImageJobPlan::Commit()
 }
 
 void
+UpdateNamingInput(itk::ProcessObject * filter, const std::string & input)
+{
+  try
+  {
+    filter->Update();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw std::runtime_error(input + ": " + std::string(e.GetDescription()));
+  }
+}
+
+void
 WriteMaskAndProbability(const ImageJob & job, bool folder, const std::function<void(const std::string &)> & writeMask,
                         const std::function<void(const std::string &)> & writeProbability)
 {

@@ -3,6 +3,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "itkProcessObject.h"
+
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -70,6 +72,10 @@ private:
   bool                     m_Folder = false;
   std::unique_ptr<Staging> m_Staging;
 };
+
+/** Runs the filter's pipeline; an ITK exception becomes an error naming `input`. */
+void
+UpdateNamingInput(itk::ProcessObject * filter, const std::string & input);
 
 /** Writes a job's mask and (if requested) probability map: in a folder run straight into the
  *  staging folders; for a single file both appear together or not at all. */

@@ -3,7 +3,8 @@
 // masks, scoring on held-out masks before and after refinement, with and without CBAM.
 // Prints measured numbers; asserts nothing.
 //   RefinerBenchmark [--epochs N] [--batch N] [--lr X] [--size WxH] [--pairs N] [--unlabelled N]
-//                    [--held-out N] [--variants cbam,plain] [--seed N]
+//                    [--held-out N] [--variants cbam,plain] [--seed N] [--noise noise.json]
+#include "sinus/FileUtilities.h"
 #include "sinus/RefinerExperiment.h"
 #include "sinus/TensorDictionary.h"
 
@@ -15,14 +16,7 @@
 int
 main(int argc, char * argv[])
 {
-  sinus::RefinerExperimentOptions options;
-  options.training.epochs = 40;
-  options.training.batchSize = 4;
-  options.training.learningRate = 1e-3;
-  options.config.generatorFilters = 8;
-  options.config.generatorBlocks = 3;
-  options.config.discriminatorFilters = 8;
-  options.config.correctionFilters = 8;
+  sinus::RefinerExperimentOptions options = sinus::RefinerExperimentOptions::CpuEvidenceRun();
   std::string variants = "cbam,plain";
   for (int i = 1; i + 1 < argc; i += 2)
   {
@@ -43,6 +37,8 @@ main(int argc, char * argv[])
       options.heldOut = std::atoll(value.c_str());
     else if (key == "--variants")
       variants = value;
+    else if (key == "--noise") // a JSON object of MaskNoiseOptions settings (Documentation/Refinement.md)
+      options.noise = sinus::MaskNoiseOptions::FromJson(sinus::Json::Parse(sinus::ReadTextFile(value)));
     else if (key == "--seed")
       options.training.seed = static_cast<uint64_t>(std::atoll(value.c_str()));
     else

@@ -22,6 +22,10 @@ struct RefinerExperimentOptions
   MaskNoiseOptions       noise;
   RefinerConfig          config = RefinerConfig::Small();
   RefinerTrainingOptions training;
+
+  /** The CPU run documented in Refinement.md and asserted by a test: 256 x 128 phantoms, working
+   *  grid 128 x 64, ngf 8 with 3 blocks, ndf 8, 8 correction filters, 20 epochs, batch 4, lr 1e-3. */
+  static RefinerExperimentOptions CpuEvidenceRun();
 };
 
 struct RefinerExperimentResult

@@ -9,6 +9,20 @@
 namespace sinus
 {
 
+RefinerExperimentOptions
+RefinerExperimentOptions::CpuEvidenceRun()
+{
+  RefinerExperimentOptions o;
+  o.training.epochs = 20;
+  o.training.batchSize = 4;
+  o.training.learningRate = 1e-3;
+  o.config.generatorFilters = 8;
+  o.config.generatorBlocks = 3;
+  o.config.discriminatorFilters = 8;
+  o.config.correctionFilters = 8;
+  return o;
+}
+
 RefinerExperimentResult
 RunRefinerExperiment(const RefinerExperimentOptions & o, const RefinerTrainingCallbacks & callbacks)
 {
