@@ -3,7 +3,9 @@
 // masks, scoring on held-out masks before and after refinement, with and without CBAM.
 // Prints measured numbers; asserts nothing.
 //   RefinerBenchmark [--epochs N] [--batch N] [--lr X] [--size WxH] [--pairs N] [--unlabelled N]
-//                    [--held-out N] [--variants cbam,plain] [--seed N] [--noise noise.json]
+//                    [--held-out N] [--variants cbam,plain] [--seed N] [--noise noise.json] [--threads N]
+// Results are deterministic for a given thread count; the float summation order, and so the last
+// digits, depend on it.
 #include "sinus/FileUtilities.h"
 #include "sinus/RefinerExperiment.h"
 #include "sinus/TensorDictionary.h"
@@ -18,6 +20,7 @@ main(int argc, char * argv[])
 {
   sinus::RefinerExperimentOptions options = sinus::RefinerExperimentOptions::CpuEvidenceRun();
   std::string variants = "cbam,plain";
+  int         threads = 0;
   for (int i = 1; i + 1 < argc; i += 2)
   {
     const std::string key = argv[i], value = argv[i + 1];
@@ -39,6 +42,8 @@ main(int argc, char * argv[])
       variants = value;
     else if (key == "--noise") // a JSON object of MaskNoiseOptions settings (Documentation/Refinement.md)
       options.noise = sinus::MaskNoiseOptions::FromJson(sinus::Json::Parse(sinus::ReadTextFile(value)));
+    else if (key == "--threads")
+      threads = std::atoi(value.c_str());
     else if (key == "--seed")
       options.training.seed = static_cast<uint64_t>(std::atoll(value.c_str()));
     else
@@ -47,7 +52,7 @@ main(int argc, char * argv[])
       return EXIT_FAILURE;
     }
   }
-  const int threads = sinus::ConfigureRuntime(0);
+  threads = sinus::ConfigureRuntime(threads);
   std::cout << "LibTorch threads " << threads << "; phantoms " << options.phantomWidth << "x" << options.phantomHeight << ", "
             << options.pairs << " pairs, " << options.unlabelled << " unlabelled, " << options.heldOut << " held out; working grid "
             << options.config.workingWidth << "x" << options.config.workingHeight << ", " << options.training.epochs
