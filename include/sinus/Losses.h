@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 namespace sinus
 {
 
@@ -37,6 +39,64 @@ struct SinusCycleGANObjective
 SinusCycleGANObjective
 CombineSinusCycleGANObjective(const torch::Tensor & adversarialAB, const torch::Tensor & adversarialBA,
                               const torch::Tensor & cycle, const torch::Tensor & correction, double cycleWeight);
+
+// ------------------------------------------------------------------------------------------------
+// Teacher and student (the semi-supervised objective)
+// ------------------------------------------------------------------------------------------------
+
+/** Dice loss in the squared-denominator form of the paper's eq. 7, per image:
+ *  1 - (2 sum p g + s) / (sum p^2 + sum g^2 + s), p = sigmoid(logits), g in [0, 1], s = 1e-5;
+ *  averaged over the batch. Logits and targets N x 1 x H x W. */
+torch::Tensor
+DiceLoss(const torch::Tensor & logits, const torch::Tensor & target);
+
+/** L_sup = Dice + BCE (mean over pixels), the loss of the teacher's fine-tuning and of the
+ *  student's labelled batches. */
+torch::Tensor
+SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target);
+
+/** Hinton's knowledge distillation per image, for binary segmentation: the per-pixel two-class
+ *  distributions q = softmax((0, z) / T), KL(q_teacher || q_student) summed over pixels, times T^2.
+ *  Returns N values (no reduction over the batch). The teacher is not differentiated. */
+torch::Tensor
+KnowledgeDistillationPerImage(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature);
+
+/** The HD95-based weights w_i = exp(-HD95_i / tau) / max_j exp(-HD95_j / tau), computed in the
+ *  overflow-free form exp(-(HD95_i - min_j HD95_j) / tau). Every HD95 must be finite (see
+ *  DistillationHD95). */
+std::vector<double>
+HD95DistillationWeights(const std::vector<double> & hd95, double tau);
+
+/** HD95 (directed, pixels) between the teacher's and the student's binarised predictions (logit
+ *  > 0) of one image, with the empty cases defined so that no NaN/Inf reaches the loss: both empty
+ *  -> 0 (they agree), exactly one empty -> the image diagonal (the worst case). */
+double
+DistillationHD95(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits);
+
+struct WeightedDistillation
+{
+  torch::Tensor       loss;    ///< mean over the batch of w_i * KD_i (differentiable in the student)
+  std::vector<double> rawKD;   ///< KD_i, for the log
+  std::vector<double> hd95;    ///< HD95_i in pixels
+  std::vector<double> weights; ///< w_i
+};
+
+/** L_wkd: the per-image KD weighted by the HD95 agreement of teacher and student, averaged over the
+ *  batch (paper, weighted knowledge distillation). */
+WeightedDistillation
+WeightedKnowledgeDistillationLoss(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature,
+                                  double tau);
+
+/** L_unsup (the paper's eq. 13): BCE between the student's logits and the refined pseudo-label,
+ *  summed over the pseudo-foreground pixels (pseudo-label > 0.5) and divided by their number;
+ *  0 (still differentiable) when a batch has no pseudo-foreground. */
+torch::Tensor
+UnsupervisedLoss(const torch::Tensor & studentLogits, const torch::Tensor & refinedPseudoLabel);
+
+/** The student's objective: alpha * L_sup + beta * L_wkd + (1 - alpha) * L_unsup. */
+torch::Tensor
+StudentObjective(const torch::Tensor & supervised, const torch::Tensor & weightedDistillation, const torch::Tensor & unsupervised,
+                 double alpha, double beta);
 
 } // namespace sinus
 
