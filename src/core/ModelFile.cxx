@@ -139,6 +139,32 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
   return archive;
 }
 
+namespace
+{
+/** Builds the network a model file describes (TModel(TConfig::FromJson(config))) and loads its
+ *  weights strictly; shared by every architecture. */
+template <typename TModel, typename TConfig>
+TModel
+LoadArchivedModel(const std::string & path, const char * architecture, Json * metadata)
+{
+  ModelArchive archive = ReadModelArchive(path, architecture);
+  TModel       model(nullptr);
+  try
+  {
+    model = TModel(TConfig::FromJson(archive.config));
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(path + ": invalid " + architecture + " configuration: " + e.what());
+  }
+  LoadStateDictStrict(*model, archive.tensors, path);
+  model->eval();
+  if (metadata)
+    *metadata = archive.metadata;
+  return model;
+}
+} // namespace
+
 void
 SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
 {
@@ -148,21 +174,7 @@ SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata)
 Sam
 LoadSamModel(const std::string & path, Json * metadata)
 {
-  ModelArchive archive = ReadModelArchive(path, kSamArchitecture);
-  Sam          model(nullptr);
-  try
-  {
-    model = Sam(SamConfig::FromJson(archive.config));
-  }
-  catch (const std::exception & e)
-  {
-    throw CheckpointError(path + ": invalid model configuration: " + e.what());
-  }
-  LoadStateDictStrict(*model, archive.tensors, path);
-  model->eval();
-  if (metadata)
-    *metadata = archive.metadata;
-  return model;
+  return LoadArchivedModel<Sam, SamConfig>(path, kSamArchitecture, metadata);
 }
 
 void
@@ -174,21 +186,7 @@ SaveRefinerModel(const std::string & path, SinusCycleGANImpl & model, const Json
 SinusCycleGAN
 LoadRefinerModel(const std::string & path, Json * metadata)
 {
-  ModelArchive  archive = ReadModelArchive(path, kRefinerArchitecture);
-  SinusCycleGAN model(nullptr);
-  try
-  {
-    model = SinusCycleGAN(RefinerConfig::FromJson(archive.config));
-  }
-  catch (const std::exception & e)
-  {
-    throw CheckpointError(path + ": invalid refiner configuration: " + e.what());
-  }
-  LoadStateDictStrict(*model, archive.tensors, path);
-  model->eval();
-  if (metadata)
-    *metadata = archive.metadata;
-  return model;
+  return LoadArchivedModel<SinusCycleGAN, RefinerConfig>(path, kRefinerArchitecture, metadata);
 }
 
 Sam
