@@ -126,7 +126,8 @@ RunDemo(const std::vector<std::string> & args)
   staging.Commit();
   std::cout << "demo output in " << out
             << "/ (phantoms/, via_masks/, via_round_trip_metrics.csv, preprocessed/, phantoms_preview.png)\n"
-            << "The learning stages (MedSAM teacher, SinusCycle-GAN refinement, student) are not in this build yet."
+            << "Not in this build yet: MedSAM teacher fine-tuning and student training. SinusCycle-GAN refinement is\n"
+               "in: sinusseg train-refiner / refine (evidence run: build/bin/RefinerBenchmark)."
             << std::endl;
   return 0;
 }
