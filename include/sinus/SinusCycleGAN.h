@@ -26,7 +26,7 @@ struct RefinerConfig
 
   /** The paper's setting (256 x 256, ngf 64, 9 blocks): for GPUs. */
   static RefinerConfig Paper();
-  /** A CPU-sized setting: 64 x 128 grid (panoramic 1:2), ngf 16, 4 blocks, ndf 16, 16 correction
+  /** A CPU-sized setting: 64 high x 128 wide (panoramic 1:2), ngf 16, 4 blocks, ndf 16, 16 correction
    *  filters. */
   static RefinerConfig Small();
   static RefinerConfig FromJson(const Json & json, const RefinerConfig & defaults = Paper());
