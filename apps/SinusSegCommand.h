@@ -93,6 +93,8 @@ int RunPredict(const std::vector<std::string> & args);
 int RunModelInfo(const std::vector<std::string> & args);
 int RunTrainRefiner(const std::vector<std::string> & args);
 int RunRefine(const std::vector<std::string> & args);
+int RunTrain(const std::vector<std::string> & args);
+int RunAblation(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

@@ -285,7 +285,7 @@ RequireFinite(const torch::Tensor & loss, const char * name, int64_t epoch, int6
 torch::Tensor
 Gather(const torch::Tensor & all, const std::vector<int64_t> & indices)
 {
-  return all.index_select(0, torch::tensor(indices, torch::kInt64));
+  return all.index_select(0, torch::tensor(indices, torch::kInt64).to(all.device()));
 }
 } // namespace
 

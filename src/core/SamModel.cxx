@@ -287,6 +287,20 @@ EncoderAttentionImpl::forward(const torch::Tensor & x)
     Rw = RelativePositions(W, W, rel_pos_w);
     rq = q.reshape({ batchHeads, H, W, dim }); // add_decomposed_rel_pos uses the unscaled queries
   }
+  if (torch::GradMode::is_enabled() && q.requires_grad())
+  {
+    // Training: the plain formula, which autograd can differentiate (the chunked path below
+    // writes into preallocated buffers with out= kernels, which autograd refuses).
+    torch::Tensor attention = torch::matmul(scaledQ, keysT);
+    if (useRelPos)
+    {
+      const torch::Tensor relH = torch::einsum("bhwc,hkc->bhwk", { rq, Rh });
+      const torch::Tensor relW = torch::einsum("bhwc,wkc->bhwk", { rq, Rw });
+      attention = (attention.view({ batchHeads, H, W, H, W }) + relH.unsqueeze(4) + relW.unsqueeze(3)).view({ batchHeads, tokens, tokens });
+    }
+    const torch::Tensor out = torch::matmul(torch::softmax(attention, -1), v);
+    return proj(out.view({ B, heads, H, W, -1 }).permute({ 0, 2, 3, 1, 4 }).reshape({ B, H, W, -1 }));
+  }
   // Queries in chunks of whole rows, so the tokens x tokens attention matrix and its relative-
   // position bias never exist at once (ViT-B's global blocks: 12 x 4096 x 4096 floats = 805 MB).
   // Every row sees the same operations in the same order as the unchunked formula. The chunk
@@ -644,7 +658,10 @@ MaskDecoderImpl::forward(const torch::Tensor & imageEmbeddings, const torch::Ten
   torch::Tensor outputTokens = torch::cat({ iou_token->weight, mask_tokens->weight }, 0);
   outputTokens = outputTokens.unsqueeze(0).expand({ sparse.size(0), -1, -1 });
   const torch::Tensor allTokens = torch::cat({ outputTokens, sparse }, 1);
-  torch::Tensor       src = torch::repeat_interleave(imageEmbeddings, allTokens.size(0), 0) + dense;
+  // One image with several prompts repeats the image (segment-anything); as many images as prompts
+  // pairs them one to one (MedSAM's batched training).
+  const bool          paired = imageEmbeddings.size(0) == allTokens.size(0) && imageEmbeddings.size(0) > 1;
+  torch::Tensor       src = (paired ? imageEmbeddings : torch::repeat_interleave(imageEmbeddings, allTokens.size(0), 0)) + dense;
   const torch::Tensor posSrc = torch::repeat_interleave(imagePE, allTokens.size(0), 0);
   const int64_t       b = src.size(0), c = src.size(1), h = src.size(2), w = src.size(3);
   auto [hs, srcOut] = transformer->forward(src, posSrc, allTokens);

@@ -1,0 +1,176 @@
+#include "TrainingJobs.h"
+
+#include "SinusSegCommand.h"
+#include "sinus/FileUtilities.h"
+
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+namespace sinusseg
+{
+
+void
+TrainingSettings::AddOptions(boost::program_options::options_description & options)
+{
+  namespace po = boost::program_options;
+  options.add_options()
+    ("preset", po::value(&preset)->default_value(preset), "model and training preset: small (CPU, from scratch) or vit_b (the paper's MedSAM ViT-B)")
+    ("config", po::value(&configFile), "JSON configuration overriding the preset (see Documentation/Training.md)")
+    ("device", po::value(&device)->default_value(device), "cpu, cuda or cuda:N")
+    ("init-checkpoint", po::value(&initCheckpoint), "official MedSAM/SAM .pth that teacher and student start from (shapes must match the preset)")
+    ("teacher-epochs", po::value(&teacherEpochs), "override the teacher's epochs")
+    ("student-epochs", po::value(&studentEpochs), "override the student's epochs")
+    ("refiner-epochs", po::value(&refinerEpochs), "override SinusCycle-GAN's epochs")
+    ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all cores)");
+}
+
+sinus::SemiSupervisedConfig
+TrainingSettings::Resolve() const
+{
+  sinus::SemiSupervisedConfig config;
+  try
+  {
+    if (configFile.empty())
+    {
+      config = sinus::SemiSupervisedConfig::Preset(preset);
+    }
+    else
+    {
+      sinus::Json json = sinus::Json::Parse(sinus::ReadTextFile(configFile));
+      if (json.IsObject() && !json.Find("preset"))
+        json["preset"] = preset;
+      config = sinus::SemiSupervisedConfig::FromJson(json);
+    }
+  }
+  catch (const std::exception & e)
+  {
+    throw UsageError((configFile.empty() ? std::string("--preset") : configFile) + ": " + e.what());
+  }
+  if (teacherEpochs < 0 || studentEpochs < 0 || refinerEpochs < 0)
+    throw UsageError("epoch overrides must be positive");
+  if (teacherEpochs > 0)
+    config.teacher.epochs = teacherEpochs;
+  if (studentEpochs > 0)
+    config.student.epochs = studentEpochs;
+  if (refinerEpochs > 0)
+    config.refinerTraining.epochs = refinerEpochs;
+  return config;
+}
+
+namespace
+{
+std::string
+Clock(double seconds)
+{
+  const long s = static_cast<long>(seconds + 0.5);
+  char       text[32];
+  if (s >= 3600)
+    std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else
+    std::snprintf(text, sizeof(text), "%ld:%02ld", s / 60, s % 60);
+  return text;
+}
+} // namespace
+
+const sinus::PipelineResult &
+RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
+{
+  using Clock_t = std::chrono::steady_clock;
+  const bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  struct StageTiming
+  {
+    Clock_t::time_point start;
+    int64_t             firstStep = -1;
+    int                 lastDecile = -1;
+  };
+  std::map<sinus::PipelineStage, StageTiming> timing;
+  bool                                        barShown = false;
+
+  const auto onIteration = [&](const itk::EventObject &) {
+    const sinus::PipelineStage stage = trainer->GetCurrentStage();
+    const int64_t              step = trainer->GetCurrentStep(), steps = std::max<int64_t>(trainer->GetCurrentSteps(), 1);
+    StageTiming &              t = timing[stage];
+    if (t.firstStep < 0)
+    {
+      t.start = Clock_t::now();
+      t.firstStep = step - 1;
+    }
+    const double elapsed = std::chrono::duration<double>(Clock_t::now() - t.start).count();
+    const double done = static_cast<double>(step - t.firstStep);
+    const double eta = done > 0 ? elapsed / done * static_cast<double>(steps - step) : 0.0;
+    const double fraction = static_cast<double>(step) / static_cast<double>(steps);
+    const int    decile = static_cast<int>(fraction * 10.0);
+    if (!terminal && decile == t.lastDecile)
+      return;
+    t.lastDecile = decile;
+    std::string bar(20, '.');
+    for (int i = 0; i < static_cast<int>(fraction * 20.0 + 1e-9) && i < 20; ++i)
+      bar[static_cast<size_t>(i)] = '#';
+    char line[320];
+    std::snprintf(line, sizeof(line), "  %-13s [%s] %3d%%  %lld/%lld  ETA %s  %s", sinus::ToString(stage), bar.c_str(),
+                  static_cast<int>(fraction * 100.0), static_cast<long long>(step), static_cast<long long>(steps), Clock(eta).c_str(),
+                  trainer->GetCurrentLosses().c_str());
+    if (terminal)
+    {
+      std::cout << "\r" << line << "\033[K" << std::flush;
+      barShown = true;
+    }
+    else
+    {
+      std::cout << line << std::endl;
+    }
+  };
+  const auto onMessage = [&](const itk::EventObject &) {
+    if (barShown)
+      std::cout << "\r\033[K";
+    barShown = false;
+    std::cout << trainer->GetLastMessage() << std::endl;
+  };
+  const auto iterationTag = trainer->AddObserver(itk::IterationEvent(), onIteration);
+  const auto messageTag = trainer->AddObserver(itk::TrainingMessageEvent(), onMessage);
+  try
+  {
+    trainer->Update();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    trainer->RemoveObserver(iterationTag);
+    trainer->RemoveObserver(messageTag);
+    if (barShown)
+      std::cout << std::endl;
+    throw std::runtime_error(e.GetDescription());
+  }
+  trainer->RemoveObserver(iterationTag);
+  trainer->RemoveObserver(messageTag);
+  if (barShown)
+    std::cout << "\r\033[K" << std::flush;
+  return trainer->GetResult();
+}
+
+std::string
+FormatSummaryTable(const std::vector<std::pair<std::string, sinus::ModelSummary>> & rows)
+{
+  size_t width = 5;
+  for (const auto & r : rows)
+    width = std::max(width, r.first.size());
+  std::string out;
+  char        line[512];
+  std::snprintf(line, sizeof(line), "%-*s  %-17s  %-17s  %-17s  %-17s\n", static_cast<int>(width), "model", "Dice", "recall", "precision",
+                "HD95 (px)");
+  out += line;
+  for (const auto & [name, s] : rows)
+  {
+    std::snprintf(line, sizeof(line), "%-*s  %.4f +- %.4f    %.4f +- %.4f    %.4f +- %.4f    %.2f +- %.2f\n", static_cast<int>(width),
+                  name.c_str(), s.dice.mean, s.dice.std, s.recall.mean, s.recall.std, s.precision.mean, s.precision.std,
+                  s.hd95Pixels.mean, s.hd95Pixels.std);
+    out += line;
+  }
+  return out;
+}
+
+} // namespace sinusseg

@@ -1,0 +1,42 @@
+#ifndef TrainingJobs_h
+#define TrainingJobs_h
+
+#include "itkSemiSupervisedSegmentationTrainer.h"
+#include "sinus/SemiSupervisedPipeline.h"
+
+#include <boost/program_options.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sinusseg
+{
+
+/** The model/training options shared by `train`, `ablation` and `demo`. */
+struct TrainingSettings
+{
+  std::string preset = "small";
+  std::string configFile;
+  std::string device = "cpu";
+  std::string initCheckpoint;
+  int         teacherEpochs = 0, studentEpochs = 0, refinerEpochs = 0; ///< 0 = the configuration's
+  int         threads = 0;
+
+  void AddOptions(boost::program_options::options_description & options);
+  /** The preset, then the JSON file, then the epoch overrides; errors are UsageError. */
+  sinus::SemiSupervisedConfig Resolve() const;
+};
+
+/** Runs the trainer with a console display: stage messages as lines, and a progress bar with ETA
+ *  and the current losses (redrawn in place on a terminal, every 10 % of a stage otherwise). An
+ *  ITK exception becomes std::runtime_error with its description. */
+const sinus::PipelineResult &
+RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer);
+
+/** The test metrics as an aligned text table (Dice, recall, precision, HD95 px: mean +- std). */
+std::string
+FormatSummaryTable(const std::vector<std::pair<std::string, sinus::ModelSummary>> & rows);
+
+} // namespace sinusseg
+
+#endif

@@ -1,0 +1,146 @@
+#include "sinus/SegmentationAugmentation.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace sinus
+{
+
+AugmentationOptions
+AugmentationOptions::FromJson(const Json & json, const AugmentationOptions & defaults)
+{
+  const std::string where = "augmentation";
+  RequireKnownKeys(json,
+                   { "enabled", "rotation_degrees", "scale", "translation", "horizontal_flip", "contrast", "brightness", "gamma",
+                     "noise_std" },
+                   where);
+  AugmentationOptions o = defaults;
+  ReadJsonField(json, "enabled", o.enabled, where);
+  ReadJsonField(json, "rotation_degrees", o.rotationDegrees, where);
+  ReadJsonField(json, "scale", o.scale, where);
+  ReadJsonField(json, "translation", o.translation, where);
+  ReadJsonField(json, "horizontal_flip", o.horizontalFlip, where);
+  ReadJsonField(json, "contrast", o.contrast, where);
+  ReadJsonField(json, "brightness", o.brightness, where);
+  ReadJsonField(json, "gamma", o.gamma, where);
+  ReadJsonField(json, "noise_std", o.noiseStd, where);
+  o.Validate();
+  return o;
+}
+
+Json
+AugmentationOptions::ToJson() const
+{
+  Json j = Json::Object();
+  j["enabled"] = enabled;
+  j["rotation_degrees"] = rotationDegrees;
+  j["scale"] = scale;
+  j["translation"] = translation;
+  j["horizontal_flip"] = horizontalFlip;
+  j["contrast"] = contrast;
+  j["brightness"] = brightness;
+  j["gamma"] = gamma;
+  j["noise_std"] = noiseStd;
+  return j;
+}
+
+void
+AugmentationOptions::Validate() const
+{
+  const auto require = [](bool ok, const char * what) {
+    if (!ok)
+      throw std::invalid_argument(std::string("augmentation: ") + what);
+  };
+  require(rotationDegrees >= 0 && rotationDegrees <= 45, "rotation_degrees must lie in [0, 45]");
+  require(scale >= 0 && scale < 0.5, "scale must lie in [0, 0.5)");
+  require(translation >= 0 && translation <= 0.25, "translation must lie in [0, 0.25]");
+  require(contrast >= 0 && contrast < 1, "contrast must lie in [0, 1)");
+  require(brightness >= 0 && brightness <= 0.5, "brightness must lie in [0, 0.5]");
+  require(gamma >= 0 && gamma <= 1, "gamma must lie in [0, 1]");
+  require(noiseStd >= 0 && noiseStd <= 0.5, "noise_std must lie in [0, 0.5]");
+}
+
+BatchAugmentation
+DrawBatchAugmentation(int64_t batch, const AugmentationOptions & options, PortableRandom & random)
+{
+  BatchAugmentation a;
+  a.enabled = options.enabled;
+  if (!options.enabled)
+    return a;
+  constexpr double pi = 3.14159265358979323846;
+  a.theta = torch::zeros({ batch, 2, 3 }, torch::kFloat32);
+  auto theta = a.theta.accessor<float, 3>();
+  for (int64_t i = 0; i < batch; ++i)
+  {
+    const double angle = random.Uniform(-options.rotationDegrees, options.rotationDegrees) * pi / 180.0;
+    const double s = random.Uniform(1.0 - options.scale, 1.0 + options.scale);
+    const double tx = 2.0 * random.Uniform(-options.translation, options.translation);
+    const double ty = 2.0 * random.Uniform(-options.translation, options.translation);
+    const double mirror = (options.horizontalFlip && random.Chance(0.5)) ? -1.0 : 1.0;
+    // theta maps output coordinates to input coordinates: the inverse of scaling by s.
+    theta[i][0][0] = static_cast<float>(mirror * std::cos(angle) / s);
+    theta[i][0][1] = static_cast<float>(-std::sin(angle) / s);
+    theta[i][0][2] = static_cast<float>(tx);
+    theta[i][1][0] = static_cast<float>(mirror * std::sin(angle) / s);
+    theta[i][1][1] = static_cast<float>(std::cos(angle) / s);
+    theta[i][1][2] = static_cast<float>(ty);
+    a.contrast.push_back(random.Uniform(1.0 - options.contrast, 1.0 + options.contrast));
+    a.brightness.push_back(random.Uniform(-options.brightness, options.brightness));
+    a.gamma.push_back(std::exp(random.Uniform(-options.gamma, options.gamma)));
+  }
+  a.noiseStd = options.noiseStd;
+  a.noiseSeed = random.Next();
+  return a;
+}
+
+namespace
+{
+torch::Tensor
+Warp(const torch::Tensor & input, const torch::Tensor & theta, bool repeatBorder)
+{
+  namespace F = torch::nn::functional;
+  const torch::Tensor grid =
+    F::affine_grid(theta.to(input.device(), input.scalar_type()), input.sizes().vec(), /*align_corners=*/false);
+  F::GridSampleFuncOptions options = F::GridSampleFuncOptions().mode(torch::kBilinear).align_corners(false);
+  if (repeatBorder)
+    options.padding_mode(torch::kBorder);
+  else
+    options.padding_mode(torch::kZeros);
+  return F::grid_sample(input, grid, options);
+}
+
+torch::Tensor
+PerImage(const std::vector<double> & values, const torch::Tensor & like)
+{
+  return torch::tensor(values, torch::kFloat64).to(like.device(), like.scalar_type()).view({ -1, 1, 1, 1 });
+}
+} // namespace
+
+torch::Tensor
+AugmentImages(const torch::Tensor & images, const BatchAugmentation & a)
+{
+  if (!a.enabled)
+    return images;
+  torch::Tensor out = Warp(images, a.theta, /*repeatBorder=*/true);
+  const torch::Tensor mean = out.mean({ 1, 2, 3 }, /*keepdim=*/true);
+  out = (out - mean) * PerImage(a.contrast, out) + mean + PerImage(a.brightness, out);
+  out = out.clamp(0.0, 1.0).pow(PerImage(a.gamma, out));
+  // The noise comes from its own generator seeded per batch, so it is the same on every run and
+  // independent of LibTorch's global random state.
+  at::Generator generator = at::detail::createCPUGenerator(a.noiseSeed);
+  const torch::Tensor noise = torch::randn(out.sizes(), generator, torch::TensorOptions().dtype(torch::kFloat32));
+  out = out + noise.to(out.device(), out.scalar_type()) * a.noiseStd;
+  return out.clamp(0.0, 1.0);
+}
+
+torch::Tensor
+WarpTargets(const torch::Tensor & targets, const BatchAugmentation & a, bool repeatBorder)
+{
+  if (!a.enabled)
+    return targets;
+  return Warp(targets, a.theta, repeatBorder);
+}
+
+} // namespace sinus
