@@ -60,17 +60,17 @@ SemiSupervisedConfig::Preset(const std::string & name)
   // weights within minutes. These settings were chosen on phantoms with the data set's own
   // validation split (Documentation/Training.md).
   c.teacher.learningRate = 5e-4;
-  c.teacher.epochs = 12;
-  c.teacher.batchSize = 8;
+  c.teacher.epochs = 50;
+  c.teacher.batchSize = 4;
   c.teacher.trainableParts = { "image_encoder", "prompt_encoder", "mask_decoder" };
   c.student = c.teacher;
-  c.student.epochs = 12;
+  c.student.epochs = 20;
   c.refiner = RefinerConfig::Small();
   c.refiner.generatorFilters = 8;
   c.refiner.generatorBlocks = 3;
   c.refiner.discriminatorFilters = 8;
   c.refiner.correctionFilters = 8;
-  c.refinerTraining.epochs = 15;
+  c.refinerTraining.epochs = 12;
   c.refinerTraining.batchSize = 4;
   c.refinerTraining.learningRate = 1e-3;
   return c;

@@ -242,7 +242,9 @@ WriteLinePlotPng(const std::vector<PlotPanel> & panels, const std::string & path
     {
       const double v = xMin + (xMax - xMin) * static_cast<double>(t) / static_cast<double>(std::max<int64_t>(xTicks, 1));
       DrawLine(canvas, px(v), py(yMin), px(v), py(yMin) + 6, black, 1);
-      const std::string label = FormatTick(std::round(v));
+      char label_[32];
+      std::snprintf(label_, sizeof(label_), "%.0f", std::round(v));
+      const std::string label = label_;
       DrawText(canvas, static_cast<int64_t>(px(v)) - 6 * static_cast<int64_t>(label.size()), static_cast<int64_t>(py(yMin)) + 10, label,
                black, 2);
     }

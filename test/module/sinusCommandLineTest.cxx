@@ -44,7 +44,7 @@ TEST(CommandLine, HelpForTheToolAndEverySubcommand)
 {
   const Result top = RunSinusSeg("--help");
   EXPECT_EQ(top.status, 0);
-  for (const char * command : { "demo", "phantoms", "import-via", "preprocess" })
+  for (const char * command : { "demo", "phantoms", "import-via", "preprocess", "train", "ablation" })
   {
     EXPECT_NE(top.output.find(command), std::string::npos) << command;
     const Result help = RunSinusSeg(std::string(command) + " --help");
@@ -313,4 +313,130 @@ TEST(CommandLine, TrainRefinerResumesAndRefineWritesMasksOrNothing)
                                         (root / "unlabelled").string() + "' --output '" + (root / "never").string() + "'");
   EXPECT_EQ(wrongModel.status, 1);
   EXPECT_FALSE(fs::exists(root / "never"));
+}
+
+namespace
+{
+const char * kTinyEpochs = " --teacher-epochs 1 --student-epochs 1 --refiner-epochs 1 --threads 2";
+} // namespace
+
+TEST(CommandLine, TrainRunsEveryStageResumesAndTheStudentPredicts)
+{
+  const fs::path root = ScratchDirectory("cli_train");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 12 --size 256x128 --labeled-fraction 0.5").status, 0);
+  const std::string datalist = (root / "set" / "dataset.json").string();
+  const std::string out = (root / "run").string();
+  const Result      trained = RunSinusSeg("train --datalist '" + datalist + "' --out '" + out + "'" + kTinyEpochs);
+  ASSERT_EQ(trained.status, 0) << trained.output;
+  for (const char * stage : { "teacher:", "pseudo-labels:", "refinement:", "student:", "evaluation:" })
+    EXPECT_NE(trained.output.find(stage), std::string::npos) << stage << "\n" << trained.output;
+  EXPECT_NE(trained.output.find("ETA"), std::string::npos) << trained.output;
+  for (const char * file : { "teacher.sinusseg", "refiner.sinusseg", "student.sinusseg", "teacher_log.csv", "student_log.csv",
+                             "refinement_log.csv", "evaluation.csv", "evaluation.json", "report.md", "loss_curves.png" })
+    EXPECT_TRUE(fs::exists(fs::path(out) / file)) << file;
+  EXPECT_FALSE(fs::is_empty(fs::path(out) / "overlays"));
+  const std::string report = sinus::ReadTextFile(fs::path(out) / "report.md");
+  EXPECT_NE(report.find("| teacher |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| student |"), std::string::npos) << report;
+
+  // The student's model file works with predict.
+  const Result predicted = RunSinusSeg("predict --model '" + out + "/student.sinusseg' --input '" +
+                                       (root / "set" / "images" / "phantom_00000.png").string() + "' --output '" +
+                                       (root / "student_mask.png").string() + "'");
+  EXPECT_EQ(predicted.status, 0) << predicted.output;
+  EXPECT_TRUE(fs::exists(root / "student_mask.png"));
+
+  // The same folder again: refused without --resume; with it nothing is retrained.
+  const Result again = RunSinusSeg("train --datalist '" + datalist + "' --out '" + out + "'" + kTinyEpochs);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.output.find("already holds a run"), std::string::npos) << again.output;
+  const Result resumed = RunSinusSeg("train --datalist '" + datalist + "' --out '" + out + "' --resume" + kTinyEpochs);
+  EXPECT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(resumed.output.find("epoch 1/1"), std::string::npos) << resumed.output;
+  // More student epochs on resume with another setting is refused (the folder's settings are fixed).
+  const Result changed = RunSinusSeg("train --datalist '" + datalist + "' --out '" + out + "' --resume --alpha 0.3" + kTinyEpochs);
+  EXPECT_EQ(changed.status, 1);
+  EXPECT_NE(changed.output.find("other settings"), std::string::npos) << changed.output;
+
+  // Bad switches are usage errors.
+  EXPECT_EQ(RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "x").string() + "' --stage teachers").status, 2);
+  EXPECT_EQ(RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "x").string() + "' --device tpu").status, 2);
+  EXPECT_FALSE(fs::exists(root / "x"));
+}
+
+TEST(CommandLine, TrainReportsEveryDatalistProblemTogetherAndWritesNothing)
+{
+  const fs::path root = ScratchDirectory("cli_datalist");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 4 --size 128x64").status, 0);
+  // A label of the wrong size, a missing image, a test entry without a label and an unknown field.
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "other").string() + "' --count 1 --size 96x48").status, 0);
+  const std::string datalist = R"({
+    "training": [ {"image": "set/images/phantom_00000.png", "label": "other/masks/phantom_00000.png"},
+                  {"image": "set/images/missing.png"},
+                  {"image": "set/images/phantom_00001.png", "labl": "x.png"} ],
+    "test": [ {"image": "set/images/phantom_00002.png"} ] })";
+  sinus::WriteFileAtomically(root / "bad.json", datalist);
+  const Result bad = RunSinusSeg("train --datalist '" + (root / "bad.json").string() + "' --out '" + (root / "run").string() + "'");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("unknown field 'labl'"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("test images need a label"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(root / "run"));
+
+  const std::string second = R"({
+    "training": [ {"image": "set/images/phantom_00000.png", "label": "other/masks/phantom_00000.png"},
+                  {"image": "set/images/missing.png"} ],
+    "test": [ {"image": "set/images/phantom_00002.png", "label": "set/masks/phantom_00002.png"} ] })";
+  sinus::WriteFileAtomically(root / "bad2.json", second);
+  const Result bad2 = RunSinusSeg("train --datalist '" + (root / "bad2.json").string() + "' --out '" + (root / "run").string() + "'");
+  EXPECT_EQ(bad2.status, 1);
+  EXPECT_NE(bad2.output.find("2 problems"), std::string::npos) << bad2.output;
+  EXPECT_NE(bad2.output.find("label is 96x48 but its image"), std::string::npos) << bad2.output;
+  EXPECT_NE(bad2.output.find("missing.png"), std::string::npos) << bad2.output;
+  EXPECT_FALSE(fs::exists(root / "run"));
+
+  // No labelled image at all.
+  sinus::WriteFileAtomically(root / "bad3.json", R"({"training": [ {"image": "set/images/phantom_00000.png"} ]})");
+  const Result bad3 = RunSinusSeg("train --datalist '" + (root / "bad3.json").string() + "' --out '" + (root / "run").string() + "'");
+  EXPECT_EQ(bad3.status, 1);
+  EXPECT_NE(bad3.output.find("no labelled training image"), std::string::npos) << bad3.output;
+
+  // Labels from a VIA CSV are accepted in place of mask files.
+  const std::string via = R"({
+    "annotations": "set/annotations_via.csv",
+    "training": [ {"image": "set/images/phantom_00000.png", "label": "set/annotations_via.csv"},
+                  {"image": "set/images/phantom_00001.png"} ],
+    "validation": [ {"image": "set/images/phantom_00002.png"} ],
+    "test": [ {"image": "set/images/phantom_00003.png"} ] })";
+  sinus::WriteFileAtomically(root / "via.json", via);
+  const Result viaRun = RunSinusSeg("train --datalist '" + (root / "via.json").string() + "' --out '" + (root / "via_run").string() +
+                                    "' --stage teacher" + kTinyEpochs);
+  EXPECT_EQ(viaRun.status, 0) << viaRun.output;
+  EXPECT_NE(viaRun.output.find("1 labelled, 1 unlabelled, 1 validation, 1 test"), std::string::npos) << viaRun.output;
+}
+
+TEST(CommandLine, AblationPrintsThePaperTablesAndDemoWritesItsReport)
+{
+  const fs::path root = ScratchDirectory("cli_ablation");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 12 --size 256x128 --labeled-fraction 0.5").status, 0);
+  const Result ablation = RunSinusSeg("ablation --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" +
+                                      (root / "ablation").string() + "' --variants labelled_only,weighted_kd --alphas 0.3" + kTinyEpochs);
+  ASSERT_EQ(ablation.status, 0) << ablation.output;
+  const std::string table = sinus::ReadTextFile(root / "ablation" / "ablation.md");
+  EXPECT_NE(table.find("| Labelled data only"), std::string::npos) << table;
+  EXPECT_NE(table.find("| Weighted KD without refinement"), std::string::npos) << table;
+  EXPECT_NE(table.find("| Method | Dice | Recall | Precision | HD95 (px) |"), std::string::npos) << table;
+  EXPECT_NE(sinus::ReadTextFile(root / "ablation" / "alpha_sweep.md").find("| alpha = 0.3 |"), std::string::npos);
+  EXPECT_TRUE(fs::exists(root / "ablation" / "ablation.csv"));
+  // Every row shares the one teacher.
+  EXPECT_EQ(sinus::ReadTextFile(root / "ablation" / "weighted_kd" / "teacher.sinusseg"),
+            sinus::ReadTextFile(root / "ablation" / "teacher" / "teacher.sinusseg"));
+
+  const Result demo = RunSinusSeg("demo --out '" + (root / "demo").string() + "' --count 12 --size 256x128" + kTinyEpochs);
+  ASSERT_EQ(demo.status, 0) << demo.output;
+  const std::string report = sinus::ReadTextFile(root / "demo" / "report.md");
+  EXPECT_NE(report.find("| student |"), std::string::npos) << report;
+  EXPECT_NE(report.find("](training/loss_curves.png)"), std::string::npos) << report;
+  EXPECT_TRUE(fs::exists(root / "demo" / "training" / "loss_curves.png"));
+  EXPECT_TRUE(fs::exists(root / "demo" / "training" / "evaluation.json"));
+  EXPECT_FALSE(fs::is_empty(root / "demo" / "training" / "overlays"));
 }

@@ -1,0 +1,368 @@
+// The semi-supervised trainer's core: augmentation, batched MedSAM forward, teacher/student
+// training with checkpoints, the stage pipeline and the ablation switches.
+#include "sinus/ModelFile.h"
+#include "sinus/SegmentationAugmentation.h"
+#include "sinus/SegmenterTraining.h"
+#include "sinus/SemiSupervisedPipeline.h"
+#include "sinusCoreTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using namespace sinus;
+
+namespace
+{
+/** A radiograph-like image: noisy background with a bright ellipse, and the ellipse as the label. */
+SegmentationSample
+EllipseSample(int index, int64_t inputSize, bool labelled)
+{
+  const int64_t   h = 48, w = 96;
+  Raster<double>  grey(h, w);
+  Raster<uint8_t> mask(h, w);
+  const double    cx = 30 + 6 * (index % 5), cy = 20 + 2 * (index % 3), rx = 14 + index % 4, ry = 9;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x)
+    {
+      const bool inside = std::pow((x + 0.5 - cx) / rx, 2) + std::pow((y + 0.5 - cy) / ry, 2) < 1.0;
+      mask(y, x) = inside ? 1 : 0;
+      grey(y, x) = (inside ? 190.0 : 60.0) + 20.0 * std::sin(0.7 * x + 1.3 * y + index);
+    }
+  return MakeSegmentationSample("case" + std::to_string(index) + ".png", grey, labelled ? mask : Raster<uint8_t>(), inputSize);
+}
+
+SemiSupervisedConfig
+TinyConfig()
+{
+  SemiSupervisedConfig c = SemiSupervisedConfig::Preset("small");
+  c.teacherModel = SegmenterPreset("small", 64); // 4 x 4 tokens, 16 x 16 logits: seconds per epoch
+  c.studentModel = c.teacherModel;
+  c.teacher.epochs = 2;
+  c.teacher.batchSize = 2;
+  c.student = c.teacher;
+  c.refiner.workingHeight = 16;
+  c.refiner.workingWidth = 32;
+  c.refiner.generatorFilters = 4;
+  c.refiner.generatorBlocks = 1;
+  c.refiner.discriminatorFilters = 4;
+  c.refiner.correctionFilters = 4;
+  c.refiner.cbamReduction = 2;
+  c.refinerTraining.epochs = 1;
+  c.refinerTraining.batchSize = 2;
+  c.predictionBatch = 4;
+  return c;
+}
+
+SemiSupervisedData
+TinyData()
+{
+  SemiSupervisedData d;
+  for (int i = 0; i < 3; ++i)
+    d.labelled.push_back(EllipseSample(i, 64, true));
+  for (int i = 3; i < 7; ++i)
+    d.unlabelled.push_back(EllipseSample(i, 64, false));
+  d.validation.push_back(EllipseSample(7, 64, true));
+  d.test.push_back(EllipseSample(8, 64, true));
+  d.test.push_back(EllipseSample(9, 64, true));
+  return d;
+}
+
+bool
+SameWeights(torch::nn::Module & a, torch::nn::Module & b)
+{
+  const auto pa = a.parameters(), pb = b.parameters();
+  if (pa.size() != pb.size())
+    return false;
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (!torch::equal(pa[i], pb[i]))
+      return false;
+  return true;
+}
+} // namespace
+
+TEST(SegmentationAugmentation, SameSeedSameBatchAndTargetsStayAligned)
+{
+  AugmentationOptions options;
+  options.rotationDegrees = 10;
+  options.noiseStd = 0; // so the image can be compared with its label
+  options.contrast = 0;
+  options.brightness = 0;
+  options.gamma = 0;
+  // A bright square with its label, at the same resolution.
+  torch::Tensor image = torch::zeros({ 2, 3, 32, 32 });
+  image.index_put_({ torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(8, 20), torch::indexing::Slice(10, 24) }, 1.0);
+  const torch::Tensor label = image.index({ torch::indexing::Slice(), torch::indexing::Slice(0, 1) }).clone();
+  PortableRandom      r1(5), r2(5);
+  const auto          a1 = DrawBatchAugmentation(2, options, r1), a2 = DrawBatchAugmentation(2, options, r2);
+  const torch::Tensor out1 = AugmentImages(image, a1), out2 = AugmentImages(image, a2);
+  EXPECT_TRUE(torch::equal(out1, out2));
+  EXPECT_FALSE(torch::equal(out1, image)); // something changed
+  // With the border repeated in the image and zeros outside the label (the square is far from the
+  // border), image channel 0 and the warped label agree everywhere.
+  const torch::Tensor warped = WarpTargets(label, a1, false);
+  EXPECT_LT((out1.index({ torch::indexing::Slice(), torch::indexing::Slice(0, 1) }) - warped).abs().max().item<double>(), 1e-5);
+
+  // Intensity changes and noise keep [0, 1]; disabled augmentation is the identity.
+  AugmentationOptions strong;
+  strong.noiseStd = 0.3;
+  strong.contrast = 0.5;
+  PortableRandom      r3(1);
+  const torch::Tensor noisy = AugmentImages(torch::rand({ 2, 3, 16, 16 }), DrawBatchAugmentation(2, strong, r3));
+  EXPECT_GE(noisy.min().item<double>(), 0.0);
+  EXPECT_LE(noisy.max().item<double>(), 1.0);
+  AugmentationOptions off;
+  off.enabled = false;
+  PortableRandom r4(1);
+  EXPECT_TRUE(torch::equal(AugmentImages(image, DrawBatchAugmentation(2, off, r4)), image));
+}
+
+TEST(SegmentationAugmentation, OptionsFromJsonRejectUnknownKeysAndBadRanges)
+{
+  Json json = Json::Parse(R"({"rotation_degrees": 3, "noise_std": 0.01})");
+  const AugmentationOptions o = AugmentationOptions::FromJson(json, AugmentationOptions{});
+  EXPECT_EQ(o.rotationDegrees, 3);
+  EXPECT_EQ(o.noiseStd, 0.01);
+  EXPECT_THROW(AugmentationOptions::FromJson(Json::Parse(R"({"rotation": 3})"), AugmentationOptions{}), std::exception);
+  EXPECT_THROW(AugmentationOptions::FromJson(Json::Parse(R"({"scale": 0.9})"), AugmentationOptions{}), std::invalid_argument);
+}
+
+TEST(SegmenterTraining, BatchedForwardPairsEachImageWithItsOwnPrompt)
+{
+  // MedSAM's batched training decodes image i with prompt i; the result must equal one image at a
+  // time (segment-anything's decoder alone would pair every image with every prompt).
+  torch::manual_seed(3);
+  Sam                 model(SegmenterPreset("small", 64));
+  torch::NoGradGuard  noGrad;
+  const torch::Tensor images = torch::rand({ 3, 3, 64, 64 });
+  const torch::Tensor batched = FullImageBoxLogits(*model, images);
+  ASSERT_EQ(batched.sizes(), (std::vector<int64_t>{ 3, 1, 16, 16 }));
+  for (int64_t i = 0; i < 3; ++i)
+    EXPECT_LT((batched[i] - FullImageBoxLogits(*model, images.slice(0, i, i + 1))[0]).abs().max().item<double>(), 1e-5) << i;
+}
+
+TEST(SegmenterTraining, PresetsAndSampleGrids)
+{
+  const SamConfig small = SegmenterPreset("small");
+  EXPECT_EQ(small.imageEncoder.imgSize, 256);
+  EXPECT_EQ(small.promptEncoder.imageEmbeddingHeight, 16);
+  EXPECT_EQ(SegmenterPreset("vit_b").imageEncoder.embedDim, 768);
+  EXPECT_THROW(SegmenterPreset("huge"), std::invalid_argument);
+  EXPECT_THROW(SegmenterPreset("small", 100), std::invalid_argument); // not a multiple of 16
+  const SegmentationSample s = EllipseSample(0, 64, true);
+  EXPECT_EQ(s.image.sizes(), (std::vector<int64_t>{ 3, 64, 64 }));
+  EXPECT_EQ(s.label.sizes(), (std::vector<int64_t>{ 1, 16, 16 }));
+  // The area-averaged label keeps the foreground fraction of the original mask.
+  double fraction = 0;
+  for (uint8_t v : s.fullLabel.data)
+    fraction += v;
+  fraction /= static_cast<double>(s.fullLabel.data.size());
+  EXPECT_NEAR(s.label.mean().item<double>(), fraction, 0.02);
+}
+
+TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
+{
+  const SemiSupervisedData data = TinyData();
+  SegmenterTrainingOptions options = TinyConfig().teacher;
+  options.epochs = 3;
+  const std::string dir = ScratchDirectory("segmenter_resume");
+
+  torch::manual_seed(1);
+  Sam                               straight(SegmenterPreset("small", 64));
+  const std::vector<SegmenterEpochRecord> log = TrainSegmenter(straight, data.labelled, {}, data.validation, nullptr, options,
+                                                               { "teacher", dir + "/a.sinusseg", dir + "/a.checkpoint" }, false,
+                                                               torch::kCPU);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_TRUE(log.front().best);
+  for (const auto & r : log)
+  {
+    EXPECT_TRUE(std::isfinite(r.total));
+    EXPECT_GE(r.validationDice, 0.0);
+  }
+
+  // Two epochs, "killed", then resumed to three: the same weights as the straight run.
+  SegmenterTrainingOptions two = options;
+  two.epochs = 2;
+  torch::manual_seed(1);
+  Sam first(SegmenterPreset("small", 64));
+  TrainSegmenter(first, data.labelled, {}, data.validation, nullptr, two, { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, false,
+                 torch::kCPU);
+  torch::manual_seed(99); // another initialisation: the checkpoint must overwrite it
+  Sam resumed(SegmenterPreset("small", 64));
+  const auto resumedLog = TrainSegmenter(resumed, data.labelled, {}, data.validation, nullptr, options,
+                                         { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, true, torch::kCPU);
+  EXPECT_EQ(resumedLog.size(), 3u);
+  EXPECT_TRUE(SameWeights(*straight, *resumed));
+
+  // The model file holds the best epoch by validation Dice.
+  size_t best = 0;
+  for (size_t i = 0; i < log.size(); ++i)
+    if (log[i].best)
+      best = i;
+  Json metadata;
+  LoadSamModel(dir + "/a.sinusseg", &metadata);
+  EXPECT_EQ(metadata.At("epoch").AsInteger(), log[best].epoch);
+  EXPECT_EQ(metadata.At("stage").AsString(), "teacher");
+
+  // A checkpoint made with other settings is refused.
+  SegmenterTrainingOptions other = options;
+  other.learningRate *= 2;
+  EXPECT_THROW(TrainSegmenter(resumed, data.labelled, {}, data.validation, nullptr, other,
+                              { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, true, torch::kCPU),
+               SegmenterTrainingError);
+}
+
+TEST(SegmenterTraining, NonFiniteLossNamesStageEpochAndBatch)
+{
+  SemiSupervisedData data = TinyData();
+  data.labelled[1].label.fill_(std::nan(""));
+  SegmenterTrainingOptions options = TinyConfig().teacher;
+  options.augmentation.enabled = false;
+  torch::manual_seed(1);
+  Sam model(SegmenterPreset("small", 64));
+  try
+  {
+    TrainSegmenter(model, data.labelled, {}, {}, nullptr, options, { "teacher", "", "" }, false, torch::kCPU);
+    FAIL() << "a NaN label must stop training";
+  }
+  catch (const SegmenterTrainingError & e)
+  {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("teacher training"), std::string::npos) << message;
+    EXPECT_NE(message.find("is nan at epoch 1, batch"), std::string::npos) << message;
+  }
+}
+
+TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
+{
+  const SemiSupervisedData data = TinyData();
+  torch::manual_seed(2);
+  Sam                     teacher(SegmenterPreset("small", 64));
+  StudentTargets          targets;
+  targets.labelledTeacherLogits = PredictSampleLogits(*teacher, data.labelled, 4, torch::kCPU);
+  targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, data.unlabelled, 4, torch::kCPU);
+  targets.pseudoLabels = (targets.unlabelledTeacherLogits > 0).to(torch::kFloat32);
+  SegmenterTrainingOptions options = TinyConfig().student;
+  options.epochs = 1;
+  torch::manual_seed(2);
+  Sam        student(SegmenterPreset("small", 64));
+  const auto log = TrainSegmenter(student, data.labelled, data.unlabelled, {}, &targets, options, { "student", "", "" }, false, torch::kCPU);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_GT(log[0].distillationRaw, 0.0);
+  EXPECT_GT(log[0].meanWeight, 0.0);
+  EXPECT_LE(log[0].meanWeight, 1.0);
+  EXPECT_GE(log[0].meanHD95, 0.0);
+  EXPECT_TRUE(std::isfinite(log[0].unsupervised));
+  // alpha * L_sup + beta * L_wkd + (1 - alpha) * L_unsup, with the epoch means.
+  EXPECT_NEAR(log[0].total, options.alpha * log[0].supervised + options.beta * log[0].distillationWeighted +
+                              (1 - options.alpha) * log[0].unsupervised, 1e-4);
+
+  // Missing targets for the unlabelled images are an error, not a silent supervised run.
+  StudentTargets incomplete = targets;
+  incomplete.pseudoLabels = torch::Tensor();
+  EXPECT_THROW(TrainSegmenter(student, data.labelled, data.unlabelled, {}, &incomplete, options, { "student", "", "" }, false, torch::kCPU),
+               SegmenterTrainingError);
+}
+
+TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
+{
+  const SemiSupervisedData   data = TinyData();
+  const SemiSupervisedConfig config = TinyConfig();
+  const std::string          dir = ScratchDirectory("pipeline") + "/run";
+  PipelineRunOptions         options;
+  options.outputDirectory = dir;
+  std::vector<std::string> messages;
+  PipelineCallbacks        callbacks;
+  callbacks.onStageMessage = [&](PipelineStage s, const std::string & m) { messages.push_back(std::string(ToString(s)) + ": " + m); };
+  const PipelineResult result = RunSemiSupervisedPipeline(data, config, options, callbacks);
+  for (const char * file : { "config.json", "state.json", "teacher.sinusseg", "teacher.checkpoint", "teacher_log.csv", "pseudo_labels.pt",
+                             "refiner.sinusseg", "refinement_log.csv", "refined_pseudo_labels.pt", "student.sinusseg", "student_log.csv",
+                             "evaluation.csv", "evaluation.json" })
+    EXPECT_TRUE(fs::exists(fs::path(dir) / file)) << file;
+  ASSERT_EQ(result.summaries.size(), 2u);
+  EXPECT_EQ(result.summaries[0].model, "teacher");
+  EXPECT_EQ(result.summaries[1].model, "student");
+  EXPECT_EQ(result.cases.size(), 4u);
+  // The student's model file is an ordinary SAM model file.
+  Json metadata;
+  const Sam student = LoadSamModel(dir + "/student.sinusseg", &metadata);
+  EXPECT_EQ(metadata.At("stage").AsString(), "student");
+  EXPECT_EQ(student->config.imageEncoder.imgSize, 64);
+
+  // The same folder again: refused without --resume; with it, every stage is already done.
+  EXPECT_THROW(RunSemiSupervisedPipeline(data, config, options), std::runtime_error);
+  PipelineRunOptions resume = options;
+  resume.resume = true;
+  messages.clear();
+  RunSemiSupervisedPipeline(data, config, resume, callbacks);
+  for (const auto & m : messages)
+    EXPECT_EQ(m.find("epoch"), std::string::npos) << "a completed stage ran again: " << m;
+  // Other settings in the same folder are refused.
+  SemiSupervisedConfig other = config;
+  other.student.alpha = 0.25;
+  EXPECT_THROW(RunSemiSupervisedPipeline(data, other, resume), std::runtime_error);
+
+  // The student stage alone in a new folder needs the teacher's outputs.
+  PipelineRunOptions alone;
+  alone.outputDirectory = ScratchDirectory("pipeline_alone") + "/run";
+  alone.stages = { PipelineStage::Student };
+  try
+  {
+    RunSemiSupervisedPipeline(data, config, alone);
+    FAIL() << "the student stage cannot run without pseudo-labels";
+  }
+  catch (const std::runtime_error & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("pseudo_labels.pt is missing"), std::string::npos) << e.what();
+  }
+  // ... but may take them from another run with the same teacher settings.
+  PipelineRunOptions reuse;
+  reuse.outputDirectory = ScratchDirectory("pipeline_reuse") + "/run";
+  reuse.resume = true;
+  reuse.teacherFrom = dir;
+  SemiSupervisedConfig unweighted = config;
+  unweighted.student.distillation = DistillationMode::Unweighted;
+  unweighted.refinement = RefinementMode::Off;
+  const PipelineResult reused = RunSemiSupervisedPipeline(data, unweighted, reuse);
+  EXPECT_EQ(reused.summaries.size(), 2u);
+  EXPECT_EQ(sinus::ReadTextFile(fs::path(reuse.outputDirectory) / "teacher.sinusseg"), sinus::ReadTextFile(fs::path(dir) / "teacher.sinusseg"));
+  SemiSupervisedConfig otherTeacher = config;
+  otherTeacher.teacher.learningRate = 1e-3;
+  reuse.outputDirectory = ScratchDirectory("pipeline_reuse_bad") + "/run";
+  EXPECT_THROW(RunSemiSupervisedPipeline(data, otherTeacher, reuse), std::runtime_error);
+}
+
+TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
+{
+  const SemiSupervisedConfig c = TinyConfig();
+  const SemiSupervisedConfig back = SemiSupervisedConfig::FromJson(c.ToJson());
+  EXPECT_EQ(back.ToJson().Dump(), c.ToJson().Dump());
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(Json::Parse(R"({"teacher": {"epochz": 3}})")), std::exception);
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(Json::Parse(R"({"refinement": "sometimes"})")), std::invalid_argument);
+  const SemiSupervisedConfig paper = SemiSupervisedConfig::Preset("vit_b");
+  EXPECT_EQ(paper.teacher.learningRate, 1e-5);
+  EXPECT_EQ(paper.teacher.batchSize, 8);
+  EXPECT_EQ(paper.teacher.epochs, 10);
+  EXPECT_EQ(paper.student.alpha, 0.5);
+  EXPECT_EQ(paper.student.beta, 1e-6);
+  EXPECT_EQ(paper.student.temperature, 2);
+  EXPECT_EQ(paper.refinerTraining.epochs, 100);
+  EXPECT_EQ(paper.refinerTraining.batchSize, 10);
+
+  ASSERT_EQ(AblationVariants().size(), 7u);
+  const SemiSupervisedConfig kd = ApplyAblationVariant(c, FindAblationVariant("kd"));
+  EXPECT_FALSE(kd.useUnlabelled);
+  EXPECT_EQ(kd.student.distillation, DistillationMode::Unweighted);
+  const SemiSupervisedConfig noCbam = ApplyAblationVariant(c, FindAblationVariant("refine_no_cbam_kd"));
+  EXPECT_EQ(noCbam.refinement, RefinementMode::WithoutCbam);
+  const SemiSupervisedConfig full = ApplyAblationVariant(c, FindAblationVariant("full"));
+  EXPECT_EQ(full.refinement, RefinementMode::WithCbam);
+  EXPECT_EQ(full.student.distillation, DistillationMode::Weighted);
+  EXPECT_FALSE(FindAblationVariant("labelled_only").trainStudent);
+  EXPECT_THROW(FindAblationVariant("everything"), std::invalid_argument);
+  EXPECT_THROW(ParseTrainingDevice("tpu"), std::invalid_argument);
+  if (!torch::cuda::is_available())
+    EXPECT_THROW(ParseTrainingDevice("cuda"), std::invalid_argument);
+}
