@@ -1,5 +1,6 @@
 // The semi-supervised trainer's core: augmentation, batched MedSAM forward, teacher/student
 // training with checkpoints, the stage pipeline and the ablation switches.
+#include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinus/SegmentationAugmentation.h"
 #include "sinus/SegmenterTraining.h"
@@ -43,8 +44,8 @@ TinyConfig()
   c.teacher.epochs = 2;
   c.teacher.batchSize = 2;
   c.student = c.teacher;
-  c.refiner.workingHeight = 16;
-  c.refiner.workingWidth = 32;
+  c.refiner.workingHeight = 32;
+  c.refiner.workingWidth = 64;
   c.refiner.generatorFilters = 4;
   c.refiner.generatorBlocks = 1;
   c.refiner.discriminatorFilters = 4;
@@ -364,5 +365,7 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
   EXPECT_THROW(FindAblationVariant("everything"), std::invalid_argument);
   EXPECT_THROW(ParseTrainingDevice("tpu"), std::invalid_argument);
   if (!torch::cuda::is_available())
+  {
     EXPECT_THROW(ParseTrainingDevice("cuda"), std::invalid_argument);
+  }
 }
