@@ -71,9 +71,16 @@ RunDemo(const std::vector<std::string> & args)
   sinus::Json             report = sinus::Json::Object();
   std::string             command = "sinusseg demo --out " + out + " --count " + std::to_string(count) + " --size " + size +
                         " --seed " + std::to_string(seed);
+  // The other options as given, so report.md shows how to make the same run again.
   for (size_t i = 0; i < args.size(); ++i)
-    if (args[i].rfind("--", 0) == 0 && args[i] != "--out" && args[i] != "--count" && args[i] != "--size" && args[i] != "--seed")
-      command += " " + args[i] + (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0 ? " " + args[++i] : std::string());
+  {
+    const bool shown = args[i] == "--out" || args[i] == "--count" || args[i] == "--size" || args[i] == "--seed";
+    const bool hasValue = i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0;
+    if (!shown && args[i].rfind("--", 0) == 0)
+      command += " " + args[i] + (hasValue ? " " + args[i + 1] : std::string());
+    if (hasValue)
+      ++i;
+  }
   report["command"] = command;
   report["threads"] = torchThreads;
 

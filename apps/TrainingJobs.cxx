@@ -23,6 +23,7 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
     ("config", po::value(&configFile), "JSON configuration overriding the preset (see Documentation/Training.md)")
     ("device", po::value(&device)->default_value(device), "cpu, cuda or cuda:N")
     ("init-checkpoint", po::value(&initCheckpoint), "official MedSAM/SAM .pth that teacher and student start from (shapes must match the preset)")
+    ("input-size", po::value(&inputSize), "network input size (multiple of 16; default: the preset's, 256 small, 1024 vit_b)")
     ("teacher-epochs", po::value(&teacherEpochs), "override the teacher's epochs")
     ("student-epochs", po::value(&studentEpochs), "override the student's epochs")
     ("refiner-epochs", po::value(&refinerEpochs), "override SinusCycle-GAN's epochs")
@@ -35,17 +36,12 @@ TrainingSettings::Resolve() const
   sinus::SemiSupervisedConfig config;
   try
   {
-    if (configFile.empty())
-    {
-      config = sinus::SemiSupervisedConfig::Preset(preset);
-    }
-    else
-    {
-      sinus::Json json = sinus::Json::Parse(sinus::ReadTextFile(configFile));
-      if (json.IsObject() && !json.Find("preset"))
-        json["preset"] = preset;
-      config = sinus::SemiSupervisedConfig::FromJson(json);
-    }
+    sinus::Json json = configFile.empty() ? sinus::Json::Object() : sinus::Json::Parse(sinus::ReadTextFile(configFile));
+    if (json.IsObject() && !json.Find("preset"))
+      json["preset"] = preset;
+    if (json.IsObject() && inputSize != 0)
+      json["input_size"] = static_cast<int64_t>(inputSize);
+    config = sinus::SemiSupervisedConfig::FromJson(json);
   }
   catch (const std::exception & e)
   {
@@ -98,7 +94,7 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
     if (t.firstStep < 0)
     {
       t.start = Clock_t::now();
-      t.firstStep = step - 1;
+      t.firstStep = step; // timing starts at the first report, so the first ETA is unknown
     }
     const double elapsed = std::chrono::duration<double>(Clock_t::now() - t.start).count();
     const double done = static_cast<double>(step - t.firstStep);
@@ -113,7 +109,7 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
       bar[static_cast<size_t>(i)] = '#';
     char line[320];
     std::snprintf(line, sizeof(line), "  %-13s [%s] %3d%%  %lld/%lld  ETA %s  %s", sinus::ToString(stage), bar.c_str(),
-                  static_cast<int>(fraction * 100.0), static_cast<long long>(step), static_cast<long long>(steps), Clock(eta).c_str(),
+                  static_cast<int>(fraction * 100.0), static_cast<long long>(step), static_cast<long long>(steps), (done > 0 ? Clock(eta) : std::string("--:--")).c_str(),
                   trainer->GetCurrentLosses().c_str());
     if (terminal)
     {

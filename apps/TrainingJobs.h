@@ -21,6 +21,7 @@ struct TrainingSettings
   std::string initCheckpoint;
   int         teacherEpochs = 0, studentEpochs = 0, refinerEpochs = 0; ///< 0 = the configuration's
   int         threads = 0;
+  int         inputSize = 0; ///< 0 = the preset's
 
   void AddOptions(boost::program_options::options_description & options);
   /** The preset, then the JSON file, then the epoch overrides; errors are UsageError. */

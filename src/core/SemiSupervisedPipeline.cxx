@@ -95,9 +95,11 @@ SemiSupervisedConfig::FromJson(const Json & json)
   ReadJsonField(json, "student_preset", studentPreset, where);
   if (inputSize > 0)
     c.teacherModel = SegmenterPreset(preset, inputSize);
-  c.studentModel = studentPreset.empty() ? c.teacherModel : SegmenterPreset(studentPreset, inputSize);
   if (const Json * m = json.Find("teacher_model"))
     c.teacherModel = SamConfig::FromJson(*m);
+  // The student is the teacher's architecture unless named otherwise; a student preset takes the
+  // teacher's input size, so that both produce logits on the same grid.
+  c.studentModel = studentPreset.empty() ? c.teacherModel : SegmenterPreset(studentPreset, c.teacherModel.imageEncoder.imgSize);
   if (const Json * m = json.Find("student_model"))
     c.studentModel = SamConfig::FromJson(*m);
   if (const Json * t = json.Find("teacher"))
@@ -565,7 +567,16 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
       std::error_code ec;
       fs::remove(checkpoint, ec);
     }
-    Sam                        model = InitialSegmenter(architecture, training.seed, options.initCheckpoint);
+    Sam model{ nullptr };
+    try
+    {
+      model = InitialSegmenter(architecture, training.seed, options.initCheckpoint);
+    }
+    catch (const std::exception & e)
+    {
+      throw StageError(stage, std::string(e.what()) + "\n(--init-checkpoint needs a model configuration with the checkpoint's shapes, "
+                                                      "e.g. --preset vit_b for medsam_vit_b.pth)");
+    }
     SegmenterTrainingCallbacks segmenterCallbacks;
     segmenterCallbacks.shouldAbort = abortRequested;
     segmenterCallbacks.onBatch = [&](const SegmenterBatchReport & r) {

@@ -1,6 +1,7 @@
 // The sinusseg executable as a user meets it: help, exit codes, error messages, outputs.
 #include "sinus/FileUtilities.h"
 #include "sinus/MaskNoise.h"
+#include "sinus/ModelFile.h"
 #include "sinus/PanoramicPhantom.h"
 #include "sinusCoreTestSupport.h"
 
@@ -439,4 +440,28 @@ TEST(CommandLine, AblationPrintsThePaperTablesAndDemoWritesItsReport)
   EXPECT_TRUE(fs::exists(root / "demo" / "training" / "loss_curves.png"));
   EXPECT_TRUE(fs::exists(root / "demo" / "training" / "evaluation.json"));
   EXPECT_FALSE(fs::is_empty(root / "demo" / "training" / "overlays"));
+}
+
+TEST(CommandLine, TrainStartsFromAnOfficialCheckpointWhoseShapesMatch)
+{
+  const fs::path root = ScratchDirectory("cli_init");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 10 --size 256x128 --labeled-fraction 0.5").status, 0);
+  const std::string datalist = (root / "set" / "dataset.json").string();
+  // The tiny SAM of the golden set (input 128) as teacher and student, started from its .pth.
+  sinus::WriteFileAtomically(root / "tiny.json",
+                             "{\"teacher_model\": " + sinus::ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam_config.json") + "}");
+  const Result tiny = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "tiny").string() + "' --config '" +
+                                  (root / "tiny.json").string() + "' --init-checkpoint '" + SharedDirectory() +
+                                  "/reference/golden/tiny_sam.pth' --stage teacher" + kTinyEpochs);
+  EXPECT_EQ(tiny.status, 0) << tiny.output;
+  sinus::Json metadata;
+  const sinus::Sam teacher = sinus::LoadSamModel((root / "tiny" / "teacher.sinusseg").string(), &metadata);
+  EXPECT_EQ(teacher->config.imageEncoder.imgSize, 128);
+  // The small preset's shapes differ from the checkpoint's: a clear error, no model file.
+  const Result mismatch = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "bad").string() + "' --init-checkpoint '" +
+                                      SharedDirectory() + "/reference/golden/tiny_sam.pth' --stage teacher" + kTinyEpochs);
+  EXPECT_EQ(mismatch.status, 1);
+  EXPECT_NE(mismatch.output.find("teacher stage"), std::string::npos) << mismatch.output;
+  EXPECT_NE(mismatch.output.find("tiny_sam.pth"), std::string::npos) << mismatch.output;
+  EXPECT_FALSE(fs::exists(root / "bad" / "teacher.sinusseg"));
 }
