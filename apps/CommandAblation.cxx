@@ -154,6 +154,15 @@ RunAblation(const std::vector<std::string> & args)
     throw std::runtime_error((fs::path(out) / folder).string() + ": the run has no evaluation (evaluation.json)");
   };
 
+  // Every student row gets the optimisation budget of the full method (one pass over the longer of
+  // the labelled and unlabelled lists per epoch), so rows without unlabelled images are not
+  // simply trained for fewer steps.
+  sinus::SemiSupervisedConfig budget = base;
+  if (budget.student.stepsPerEpoch == 0)
+    budget.student.stepsPerEpoch =
+      (static_cast<int64_t>(std::max(data.labelled.size(), data.unlabelled.size())) + budget.student.batchSize - 1) / budget.student.batchSize;
+  std::cout << "every student: " << budget.student.epochs << " epochs of " << budget.student.stepsPerEpoch << " steps" << std::endl;
+
   std::vector<AblationRow> table2, table3;
   const sinus::ModelSummary teacher = trainRow("teacher", base, true);
   sinus::ModelSummary       full;
@@ -165,7 +174,7 @@ RunAblation(const std::vector<std::string> & args)
       table2.push_back({ v->description, teacher });
       continue;
     }
-    const sinus::ModelSummary s = trainRow(v->name, sinus::ApplyAblationVariant(base, *v), false);
+    const sinus::ModelSummary s = trainRow(v->name, sinus::ApplyAblationVariant(budget, *v), false);
     table2.push_back({ v->description, s });
     if (v->name == "full")
     {
@@ -177,7 +186,7 @@ RunAblation(const std::vector<std::string> & args)
   {
     char label[64];
     std::snprintf(label, sizeof(label), "alpha = %g", alpha);
-    sinus::SemiSupervisedConfig config = sinus::ApplyAblationVariant(base, sinus::FindAblationVariant("full"));
+    sinus::SemiSupervisedConfig config = sinus::ApplyAblationVariant(budget, sinus::FindAblationVariant("full"));
     if (haveFull && alpha == config.student.alpha)
     {
       table3.push_back({ label, full }); // the full method's row is this alpha already

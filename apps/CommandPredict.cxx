@@ -1,6 +1,10 @@
 // sinusseg predict: MedSAM inference on one radiograph or a folder of them.
 #include "SinusSegCommand.h"
 
+#include <sys/resource.h>
+
+#include <chrono>
+
 #include "itkMedSAMImageFilter.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
@@ -92,6 +96,7 @@ RunPredict(const std::vector<std::string> & args)
   for (const ImageJob & job : plan.Jobs())
   {
     sinus::RadiographInfo info;
+    const auto            started = std::chrono::steady_clock::now();
     const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
     auto                  filter = FilterType::New();
     filter->SetInput(radiograph);
@@ -106,9 +111,14 @@ RunPredict(const std::vector<std::string> & args)
       [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
     std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
-              << ", predicted IoU " << filter->GetPredictedIoUs().front() << std::endl;
+              << ", predicted IoU " << filter->GetPredictedIoUs().front() << ", "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
   }
   plan.Commit();
+  // Peak resident memory of the whole run (the model, the largest image and its outputs).
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::cout << "peak memory " << static_cast<double>(usage.ru_maxrss) / 1024.0 << " MB" << std::endl;
   return 0;
 }
 

@@ -95,6 +95,7 @@ int RunTrainRefiner(const std::vector<std::string> & args);
 int RunRefine(const std::vector<std::string> & args);
 int RunTrain(const std::vector<std::string> & args);
 int RunAblation(const std::vector<std::string> & args);
+int RunSplit(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

@@ -24,6 +24,7 @@ Commands()
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", RunEvaluate },
     { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", RunTrainRefiner },
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", RunRefine },
+    { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", RunSplit },
     { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", RunTrain },
     { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", RunAblation },
   };

@@ -86,6 +86,7 @@ struct SegmenterTrainingOptions
 {
   int64_t                  epochs = 10;
   int64_t                  batchSize = 8;
+  int64_t                  stepsPerEpoch = 0; ///< 0: ceil(max(N_l, N_u) / batch), one pass over the longer list
   double                   learningRate = 1e-5;
   double                   weightDecay = 0.01;
   uint64_t                 seed = 0;

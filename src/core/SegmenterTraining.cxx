@@ -226,12 +226,13 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
 {
   const std::string where = "segmenter training";
   RequireKnownKeys(json,
-                   { "epochs", "batch_size", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
+                   { "epochs", "batch_size", "steps_per_epoch", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
                      "temperature", "tau", "distillation", "distil_unlabelled" },
                    where);
   SegmenterTrainingOptions o = defaults;
   ReadJsonField(json, "epochs", o.epochs, where);
   ReadJsonField(json, "batch_size", o.batchSize, where);
+  ReadJsonField(json, "steps_per_epoch", o.stepsPerEpoch, where);
   ReadJsonField(json, "learning_rate", o.learningRate, where);
   ReadJsonField(json, "weight_decay", o.weightDecay, where);
   ReadJsonField(json, "seed", o.seed, where);
@@ -262,6 +263,7 @@ SegmenterTrainingOptions::ToJson() const
   Json j = Json::Object();
   j["epochs"] = epochs;
   j["batch_size"] = batchSize;
+  j["steps_per_epoch"] = stepsPerEpoch;
   j["learning_rate"] = learningRate;
   j["weight_decay"] = weightDecay;
   j["seed"] = static_cast<int64_t>(seed);
@@ -287,6 +289,7 @@ SegmenterTrainingOptions::Validate() const
       throw std::invalid_argument("segmenter training: " + what);
   };
   require(epochs >= 1 && batchSize >= 1, "epochs and batch_size must be at least 1");
+  require(stepsPerEpoch >= 0, "steps_per_epoch must not be negative (0 = one pass over the longer list)");
   require(learningRate > 0 && std::isfinite(learningRate), "learning_rate must be positive");
   require(weightDecay >= 0, "weight_decay must not be negative");
   require(alpha >= 0 && alpha <= 1, "alpha must lie in [0, 1]");
@@ -519,7 +522,10 @@ TrainSegmenter(Sam & model, const std::vector<SegmentationSample> & labelled, co
     LoadSegmenterCheckpoint(files.checkpointPath, state, identityText, device);
 
   const int64_t nl = static_cast<int64_t>(labelled.size()), nu = useUnlabelled ? static_cast<int64_t>(unlabelled.size()) : 0;
-  const int64_t batches = (std::max(nl, nu) + options.batchSize - 1) / options.batchSize;
+  // An epoch visits the longer list once, unless a fixed number of steps is asked for (ablations
+  // give every student the same optimisation budget, with or without unlabelled images).
+  const int64_t epochSamples = options.stepsPerEpoch > 0 ? options.stepsPerEpoch * options.batchSize : std::max(nl, nu);
+  const int64_t batches = (epochSamples + options.batchSize - 1) / options.batchSize;
   const auto    nonFinite = [&](const char * what, double value, int64_t epoch, int64_t batch) {
     throw SegmenterTrainingError(stage + " training: " + what + " loss is " + std::to_string(value) + " at epoch " +
                                  std::to_string(epoch) + ", batch " + std::to_string(batch) +
@@ -548,7 +554,7 @@ TrainSegmenter(Sam & model, const std::vector<SegmentationSample> & labelled, co
         throw SegmenterTrainingAborted(stage + " training aborted in epoch " + std::to_string(epoch));
       std::vector<int64_t> indexL, indexU;
       const int64_t        first = batch * options.batchSize;
-      const int64_t        count = std::min(options.batchSize, std::max(nl, nu) - first);
+      const int64_t        count = std::min(options.batchSize, epochSamples - first);
       for (int64_t k = 0; k < count; ++k)
       {
         indexL.push_back(orderL[static_cast<size_t>((first + k) % nl)]);

@@ -4,6 +4,7 @@
 #include "sinus/ModelFile.h"
 #include "sinus/StateDict.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -511,9 +512,21 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
         return true;
     return false;
   };
-  const auto markCompleted = [&](PipelineStage s) {
+  auto       stageStart = std::chrono::steady_clock::now();
+  const auto markCompleted = [&](PipelineStage s, bool reused = false) {
     if (!completed(s))
       state["completed"].PushBack(ToString(s));
+    // Wall time per stage, for benchmarks (a resumed stage counts its last part only).
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stageStart).count();
+    if (!state.Find("seconds"))
+      state["seconds"] = Json::Object();
+    if (!reused)
+      state["seconds"][ToString(s)] = seconds;
+    char text[80];
+    std::snprintf(text, sizeof(text), reused ? "reused" : "done in %.1f s", seconds);
+    if (callbacks.onStageMessage)
+      callbacks.onStageMessage(s, text);
+    stageStart = std::chrono::steady_clock::now();
     WriteFileAtomically(statePath, state.Dump(2) + "\n");
   };
   const auto shouldRun = [&](PipelineStage s) { return stages.count(s) > 0 && !(options.resume && completed(s)); };
@@ -542,8 +555,9 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
       fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
       CommitFile(temporary, out / file);
     }
+    message(reusedStages.front(), "taking the results of " + from);
     for (PipelineStage s : reusedStages)
-      markCompleted(s);
+      markCompleted(s, true);
   };
   reuse(options.teacherFrom, { "teacher_model", "teacher", "init_checkpoint" }, { "teacher.sinusseg", "teacher_log.csv", "pseudo_labels.pt" },
         { PipelineStage::Teacher, PipelineStage::PseudoLabels });
@@ -559,7 +573,9 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
                               const StudentTargets * targets, const fs::path & modelPath) {
     const bool    student = targets != nullptr;
     const int64_t nu = (student && useUnlabelled) ? static_cast<int64_t>(data.unlabelled.size()) : 0;
-    const int64_t batches = (std::max<int64_t>(static_cast<int64_t>(data.labelled.size()), nu) + training.batchSize - 1) / training.batchSize;
+    const int64_t batches = training.stepsPerEpoch > 0
+                              ? training.stepsPerEpoch
+                              : (std::max<int64_t>(static_cast<int64_t>(data.labelled.size()), nu) + training.batchSize - 1) / training.batchSize;
     const fs::path checkpoint = out / (std::string(ToString(stage)) + ".checkpoint");
     const fs::path logPath = out / (std::string(ToString(stage)) + "_log.csv");
     if (!options.resume)

@@ -465,3 +465,35 @@ TEST(CommandLine, TrainStartsFromAnOfficialCheckpointWhoseShapesMatch)
   EXPECT_NE(mismatch.output.find("tiny_sam.pth"), std::string::npos) << mismatch.output;
   EXPECT_FALSE(fs::exists(root / "bad" / "teacher.sinusseg"));
 }
+
+TEST(CommandLine, SplitMakesASeededDatalistAndNamesEveryMismatch)
+{
+  const fs::path root = ScratchDirectory("cli_split");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 8 --size 128x64").status, 0);
+  const std::string common = "split --images '" + (root / "set" / "images").string() + "' --masks '" + (root / "set" / "masks").string() + "'";
+  const Result      a = RunSinusSeg(common + " --out '" + (root / "lists" / "a.json").string() + "' --labelled 2 --validation 1 --test 2 --seed 4");
+  ASSERT_EQ(a.status, 0) << a.output;
+  EXPECT_NE(a.output.find("2 labelled + 3 unlabelled training, 1 validation, 2 test"), std::string::npos) << a.output;
+  const Result b = RunSinusSeg(common + " --out '" + (root / "lists" / "b.json").string() + "' --labelled 2 --validation 1 --test 2 --seed 4");
+  ASSERT_EQ(b.status, 0) << b.output;
+  const std::string listA = sinus::ReadTextFile(root / "lists" / "a.json");
+  EXPECT_EQ(listA, sinus::ReadTextFile(root / "lists" / "b.json")); // same seed, same split
+  const sinus::Json json = sinus::Json::Parse(listA);
+  EXPECT_EQ(json.At("training").AsArray().size(), 5u);
+  EXPECT_EQ(json.At("test").AsArray().size(), 2u);
+  // Paths are relative to the datalist, and the datalist trains.
+  EXPECT_EQ(json.At("test").AsArray()[0].At("image").AsString().rfind("../set/images/phantom_", 0), 0u) << listA;
+  const Result other = RunSinusSeg(common + " --out '" + (root / "lists" / "c.json").string() + "' --labelled 2 --validation 1 --test 2 --seed 5");
+  ASSERT_EQ(other.status, 0);
+  EXPECT_NE(sinus::ReadTextFile(root / "lists" / "c.json"), listA);
+
+  // A mask without its image, an image without its mask, too few images: all named, nothing written.
+  fs::copy_file(root / "set" / "masks" / "phantom_00000.png", root / "set" / "masks" / "stray.png");
+  fs::remove(root / "set" / "masks" / "phantom_00001.png");
+  const Result bad = RunSinusSeg(common + " --out '" + (root / "lists" / "d.json").string() + "' --labelled 9");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("stray.png: no image of that name"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("phantom_00001: no mask"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("needs 9 images but"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(root / "lists" / "d.json"));
+}
