@@ -17,6 +17,7 @@ itk_module(SinusSegmentation
     ITKIONRRD
     ITKIOMeta
     ITKIONIFTI
+    ITKVTK
   TEST_DEPENDS
     ITKTestKernel
   DESCRIPTION

@@ -5,6 +5,7 @@
 #include "TrainingJobs.h"
 #include "sinus/FileUtilities.h"
 #include "sinusTrainingDatalist.h"
+#include "sinusTrainingReport.h"
 
 #include <filesystem>
 #include <iostream>
@@ -146,6 +147,12 @@ RunAblation(const std::vector<std::string> & args)
         trainer->SetRefinementFrom(shared->second);
     }
     const sinus::PipelineResult & result = RunTrainerWithProgress(trainer);
+    // Each row's folder gets its report: table, overlays of every test case, loss curves.
+    sinus::TrainingReportOptions report;
+    report.outputDirectory = (fs::path(out) / folder).string();
+    report.title = "SinusSeg ablation row: " + folder;
+    report.command = "sinusseg ablation --datalist " + datalist + " --out " + out;
+    sinus::WriteTrainingReport(result, report);
     if (!teacherOnly && config.useUnlabelled && !refinementFolders.count(sinus::ToString(config.refinement)))
       refinementFolders[sinus::ToString(config.refinement)] = (fs::path(out) / folder).string();
     for (const auto & s : result.summaries)

@@ -96,6 +96,9 @@ int RunRefine(const std::vector<std::string> & args);
 int RunTrain(const std::vector<std::string> & args);
 int RunAblation(const std::vector<std::string> & args);
 int RunSplit(const std::vector<std::string> & args);
+int RunOverlay(const std::vector<std::string> & args);
+int RunView(const std::vector<std::string> & args);
+int RunPlot(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

@@ -26,6 +26,9 @@ Commands()
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", RunRefine },
     { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", RunSplit },
     { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", RunTrain },
+    { "overlay", "render a radiograph with the predicted (and reference) contour to a PNG (VTK)", RunOverlay },
+    { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", RunView },
+    { "plot", "training curves (losses, validation Dice) of a training folder as a PNG (VTK charts)", RunPlot },
     { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", RunAblation },
   };
   return commands;

@@ -38,6 +38,22 @@ start=$SECONDS
   --refiner-epochs "${REFINER_EPOCHS:-12}" --threads "$threads" | tee "$out/ablation.log"
 echo "training wall time: $((SECONDS - start)) s" | tee -a "$out/ablation.log"
 
+# Best, median and worst test case of the full method's student (by Dice): their overlays
+# (teacher | student, ground truth green, prediction red) are copied next to the results. They show
+# UFBA-425 radiographs, so they stay here and are not committed (see Documentation/benchmarks.md).
+evaluation="$out/ablation/full/evaluation.csv"
+[[ -f "$evaluation" ]] || evaluation="$out/ablation/teacher/evaluation.csv"
+model_name=$(awk -F, 'NR > 1 { m = $1 } END { print m }' "$evaluation")
+awk -F, -v m="$model_name" 'NR > 1 && $1 == m { print $3, $2 }' "$evaluation" | sort -g > "$out/cases_by_dice.txt"
+count=$(wc -l < "$out/cases_by_dice.txt")
+for pick in "worst 1" "median $(( (count + 1) / 2 ))" "best $count"; do
+  set -- $pick
+  line=$(sed -n "${2}p" "$out/cases_by_dice.txt")
+  case_name=${line#* }
+  cp "$(dirname "$evaluation")/overlays/${case_name%.*}.png" "$out/overlay_$1.png"
+  echo "$1 case ($model_name Dice ${line%% *}): $case_name -> $out/overlay_$1.png"
+done
+
 echo "== full-resolution inference (DC1000)"
 model="$out/ablation/full/student.sinusseg"
 [[ -f "$model" ]] || model="$out/ablation/teacher/teacher.sinusseg"

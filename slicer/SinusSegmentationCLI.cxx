@@ -1,0 +1,341 @@
+// SinusSegmentationCLI: SinusSeg as a 3D Slicer command-line module (Slicer Execution Model).
+//   SinusSegmentationCLI --xml
+//   SinusSegmentationCLI [--region x,y,z,rx,ry,rz] [--threads N] [--reference mask] [--returnparameterfile F]
+//                        inputVolume outputLabel model.sinusseg
+// Slicer hands 2-D radiographs over as single-slice volumes and regions (ROIs) in RAS; the label
+// map is written on the input's grid. Progress goes to stdout as <filter-progress> tags; errors go
+// to stderr with a non-zero exit.
+#include "itkExtractImageFilter.h"
+#include "itkImageFileReader.h"
+#include "itkMedSAMImageFilter.h"
+#include "sinus/FileUtilities.h"
+#include "sinus/ModelFile.h"
+#include "sinus/SegmentationMetrics.h"
+#include "sinus/TensorDictionary.h"
+#include "sinusImageIO.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace
+{
+const char * kModuleDescription = R"(<?xml version="1.0" encoding="utf-8"?>
+<executable>
+  <category>Segmentation.Dental</category>
+  <title>Maxillary Sinus Segmentation (SinusSeg)</title>
+  <description><![CDATA[Segments the maxillary sinus in a dental panoramic radiograph with a MedSAM-architecture network trained by SinusSeg's semi-supervised method (Park et al. 2026: MedSAM teacher, SinusCycle-GAN refined pseudo-labels, HD95-weighted knowledge distillation). The prompt is the whole image, or the box of an optional region. With a reference mask, Dice and HD95 against it are returned.]]></description>
+  <version>0.1.0</version>
+  <documentation-url>https://github.com/sinusseg/SinusSegmentation/blob/main/Documentation/Slicer.md</documentation-url>
+  <license>Apache 2.0</license>
+  <contributor>SinusSeg developers</contributor>
+  <parameters>
+    <label>Input and output</label>
+    <description><![CDATA[Radiograph, trained model and the label map written]]></description>
+    <image>
+      <name>inputVolume</name>
+      <label>Radiograph</label>
+      <description><![CDATA[Panoramic radiograph (a 2-D image or a single-slice volume)]]></description>
+      <channel>input</channel>
+      <index>0</index>
+    </image>
+    <image type="label">
+      <name>outputLabel</name>
+      <label>Sinus label map</label>
+      <description><![CDATA[1 = maxillary sinus, 0 = background, on the radiograph's grid]]></description>
+      <channel>output</channel>
+      <index>1</index>
+    </image>
+    <file fileExtensions=".sinusseg">
+      <name>model</name>
+      <label>Model file</label>
+      <description><![CDATA[A SinusSeg model file, e.g. student.sinusseg written by sinusseg train]]></description>
+      <channel>input</channel>
+      <index>2</index>
+    </file>
+  </parameters>
+  <parameters>
+    <label>Prompt and performance</label>
+    <description><![CDATA[Optional box prompt and threads]]></description>
+    <region coordinateSystem="ras">
+      <name>sinusRegion</name>
+      <longflag>region</longflag>
+      <label>Box prompt (ROI)</label>
+      <description><![CDATA[Optional ROI around the sinuses; its in-plane extent becomes MedSAM's box prompt. Without it the whole image is the prompt. It must lie inside the image.]]></description>
+      <default>0,0,0,-1,-1,-1</default>
+    </region>
+    <integer>
+      <name>threads</name>
+      <longflag>threads</longflag>
+      <label>Threads</label>
+      <description><![CDATA[CPU threads for the network (0 = all cores)]]></description>
+      <default>0</default>
+      <constraints>
+        <minimum>0</minimum>
+        <maximum>256</maximum>
+        <step>1</step>
+      </constraints>
+    </integer>
+  </parameters>
+  <parameters>
+    <label>Evaluation</label>
+    <description><![CDATA[Optional comparison with a reference mask]]></description>
+    <string>
+      <name>reference</name>
+      <longflag>reference</longflag>
+      <label>Reference mask file</label>
+      <description><![CDATA[Optional reference mask (non-zero = sinus) on the radiograph's grid; Dice and HD95 go to the return parameters]]></description>
+      <default></default>
+    </string>
+    <float>
+      <name>dice</name>
+      <longflag>dice</longflag>
+      <label>Dice</label>
+      <description><![CDATA[Returned: Dice between the label map and the reference]]></description>
+      <default>0</default>
+    </float>
+    <float>
+      <name>hd95</name>
+      <longflag>hd95</longflag>
+      <label>HD95 (mm)</label>
+      <description><![CDATA[Returned: 95th percentile Hausdorff distance in the image's physical units (directed, see Documentation/Metrics.md)]]></description>
+      <default>0</default>
+    </float>
+  </parameters>
+</executable>
+)";
+
+using Volume = itk::Image<float, 3>;
+using Slice = itk::Image<float, 2>;
+using LabelVolume = itk::Image<unsigned char, 3>;
+using LabelSlice = itk::Image<unsigned char, 2>;
+
+struct Arguments
+{
+  std::vector<std::string> positional;
+  std::string              region, reference, returnParameterFile;
+  int                      threads = 0;
+};
+
+Arguments
+ParseArguments(int argc, char * argv[])
+{
+  Arguments a;
+  for (int i = 1; i < argc; ++i)
+  {
+    const std::string arg = argv[i];
+    const auto        value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        throw std::invalid_argument(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--region")
+      a.region = value();
+    else if (arg == "--threads")
+      a.threads = std::stoi(value());
+    else if (arg == "--reference")
+      a.reference = value();
+    else if (arg == "--returnparameterfile")
+      a.returnParameterFile = value();
+    else if (arg == "--processinformationaddress" || arg == "--dice" || arg == "--hd95")
+      value(); // Slicer's shared-memory progress address and the return parameters' own values: not inputs
+    else if (arg.rfind("--", 0) == 0)
+      throw std::invalid_argument("unknown option " + arg);
+    else
+      a.positional.push_back(arg);
+  }
+  if (a.positional.size() != 3)
+    throw std::invalid_argument("expected inputVolume outputLabel model (got " + std::to_string(a.positional.size()) + " file arguments)");
+  return a;
+}
+
+/** Reads a 2-D image, or a 3-D volume with exactly one slice (how Slicer stores a radiograph), as a
+ *  single-slice volume with the file's geometry. */
+Volume::Pointer
+ReadSingleSliceVolume(const std::string & path)
+{
+  const itk::ImageIOBase::Pointer io =
+    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  if (!io)
+    throw std::runtime_error(path + ": not an image file ITK can read");
+  io->SetFileName(path);
+  io->ReadImageInformation();
+  if (io->GetNumberOfDimensions() == 3 && io->GetDimensions(2) != 1)
+    throw std::runtime_error(path + ": a volume of " + std::to_string(io->GetDimensions(2)) +
+                             " slices; SinusSeg segments one radiograph (a 2-D image or a single-slice volume)");
+  auto reader = itk::ImageFileReader<Volume>::New();
+  reader->SetFileName(path);
+  reader->Update();
+  return reader->GetOutput();
+}
+
+Slice::Pointer
+ToSlice(const Volume * volume)
+{
+  auto                 extract = itk::ExtractImageFilter<Volume, Slice>::New();
+  Volume::RegionType   region = volume->GetLargestPossibleRegion();
+  region.SetSize(2, 0);
+  extract->SetInput(volume);
+  extract->SetExtractionRegion(region);
+  extract->SetDirectionCollapseToSubmatrix();
+  extract->Update();
+  return extract->GetOutput();
+}
+
+/** Slicer's ROI (RAS centre and radius) -> MedSAM box in pixel coordinates of the slice. */
+sinus::BoxPrompt
+RegionToBox(const std::string & text, const Volume * volume)
+{
+  std::vector<double> v;
+  std::stringstream   stream(text);
+  std::string         item;
+  while (std::getline(stream, item, ','))
+    v.push_back(std::stod(item));
+  if (v.size() != 6)
+    throw std::invalid_argument("--region must be x,y,z,rx,ry,rz (RAS centre and radius); got '" + text + "'");
+  if (v[3] <= 0 || v[4] <= 0)
+    throw std::invalid_argument("--region has no in-plane extent (radius " + std::to_string(v[3]) + ", " + std::to_string(v[4]) + ")");
+  // RAS -> LPS: x and y change sign; the radius is a size and keeps its sign.
+  const double centre[3] = { -v[0], -v[1], v[2] };
+  double       lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
+  for (int corner = 0; corner < 4; ++corner)
+  {
+    Volume::PointType p;
+    p[0] = centre[0] + ((corner & 1) ? v[3] : -v[3]);
+    p[1] = centre[1] + ((corner & 2) ? v[4] : -v[4]);
+    p[2] = centre[2];
+    itk::ContinuousIndex<double, 3> index;
+    volume->TransformPhysicalPointToContinuousIndex(p, index);
+    for (int d = 0; d < 2; ++d)
+    {
+      // Continuous index i is the centre of pixel i; MedSAM's boxes count pixel edges from 0.
+      lo[d] = std::min(lo[d], index[d] + 0.5);
+      hi[d] = std::max(hi[d], index[d] + 0.5);
+    }
+  }
+  const auto size = volume->GetLargestPossibleRegion().GetSize();
+  if (lo[0] < -1e-6 || lo[1] < -1e-6 || hi[0] > size[0] + 1e-6 || hi[1] > size[1] + 1e-6)
+  {
+    char message[256];
+    std::snprintf(message, sizeof(message), "the region spans pixels [%.1f, %.1f] x [%.1f, %.1f], outside the %zux%zu image; move or shrink the ROI",
+                  lo[0], hi[0], lo[1], hi[1], static_cast<size_t>(size[0]), static_cast<size_t>(size[1]));
+    throw std::invalid_argument(message);
+  }
+  return sinus::BoxPrompt{ lo[0], lo[1], hi[0], hi[1] };
+}
+} // namespace
+
+int
+main(int argc, char * argv[])
+{
+  if (argc >= 2 && std::string(argv[1]) == "--xml")
+  {
+    std::cout << kModuleDescription;
+    return EXIT_SUCCESS;
+  }
+  if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h"))
+  {
+    std::cout << "Usage: " << argv[0]
+              << " [--region x,y,z,rx,ry,rz] [--threads N] [--reference mask] [--returnparameterfile F] inputVolume outputLabel "
+                 "model.sinusseg\n       "
+              << argv[0] << " --xml" << std::endl;
+    return EXIT_SUCCESS;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  try
+  {
+    const Arguments args = ParseArguments(argc, argv);
+    if (args.threads < 0)
+      throw std::invalid_argument("--threads must be 0 (all cores) or positive");
+    sinus::ConfigureRuntime(args.threads);
+    const std::string & input = args.positional[0];
+    const std::string & output = args.positional[1];
+    std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input
+              << "</filter-comment></filter-start>" << std::endl;
+    const Volume::Pointer volume = ReadSingleSliceVolume(input);
+    // The label map has the input's dimension: Slicer's single-slice volumes stay volumes, a 2-D
+    // file (PNG, ...) gets a 2-D label image.
+    const bool inputIsVolume =
+      itk::ImageIOFactory::CreateImageIO(input.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode)->GetNumberOfDimensions() == 3;
+    const Slice::Pointer slice = ToSlice(volume);
+    sinus::Sam           model = sinus::LoadSamModel(args.positional[2]);
+
+    auto filter = itk::MedSAMImageFilter<Slice>::New();
+    filter->SetInput(slice);
+    filter->SetModel(model);
+    filter->SetForegroundValue(1);
+    float range[2] = { 0, 0 };
+    {
+      const auto [low, high] = std::minmax_element(slice->GetBufferPointer(),
+                                                   slice->GetBufferPointer() + slice->GetLargestPossibleRegion().GetNumberOfPixels());
+      range[0] = *low;
+      range[1] = *high;
+    }
+    filter->SetRescaleInputTo8BitRange(range[0] < 0 || range[1] > 255);
+    if (!args.region.empty())
+    {
+      const sinus::BoxPrompt box = RegionToBox(args.region, volume);
+      if (box.x1 > box.x0)
+        filter->SetBoxes({ box });
+    }
+    filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+      std::cout << "<filter-progress>" << filter->GetProgress() << "</filter-progress>" << std::endl;
+    });
+    filter->Update();
+
+    // The label map on the input's grid: a single-slice volume with the input's geometry.
+    auto labels = LabelVolume::New();
+    labels->CopyInformation(volume);
+    labels->SetRegions(volume->GetLargestPossibleRegion());
+    labels->Allocate();
+    std::copy_n(filter->GetMaskOutput()->GetBufferPointer(), slice->GetLargestPossibleRegion().GetNumberOfPixels(),
+                labels->GetBufferPointer());
+
+    std::string returned;
+    if (!args.reference.empty())
+    {
+      const Volume::Pointer reference = ReadSingleSliceVolume(args.reference);
+      if (reference->GetLargestPossibleRegion().GetSize() != volume->GetLargestPossibleRegion().GetSize())
+        throw std::runtime_error(args.reference + ": the reference mask's size differs from the radiograph's");
+      const size_t         n = slice->GetLargestPossibleRegion().GetNumberOfPixels();
+      std::vector<uint8_t> referenceFlags(n);
+      for (size_t i = 0; i < n; ++i)
+        referenceFlags[i] = reference->GetBufferPointer()[i] != 0 ? 1 : 0;
+      const auto spacing = slice->GetSpacing();
+      const auto size = slice->GetLargestPossibleRegion().GetSize();
+      const sinus::SegmentationMetrics metrics = sinus::ComputeSegmentationMetrics(
+        labels->GetBufferPointer(), referenceFlags.data(),
+        sinus::MaskGrid{ { static_cast<int64_t>(size[0]), static_cast<int64_t>(size[1]) }, { spacing[0], spacing[1] } });
+      char text[160];
+      std::snprintf(text, sizeof(text), "dice = %.9g\nhd95 = %.9g\n", metrics.dice, metrics.hd95.physical);
+      returned = text;
+      std::cout << "Dice " << metrics.dice << ", HD95 " << metrics.hd95.physical << " (physical units)" << std::endl;
+    }
+    if (inputIsVolume)
+      sinus::WriteImage(labels.GetPointer(), output);
+    else
+      sinus::WriteImage(filter->GetMaskOutput(), output);
+    if (!args.returnParameterFile.empty())
+      sinus::WriteFileAtomically(args.returnParameterFile, returned);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "<filter-end><filter-name>SinusSegmentation</filter-name><filter-time>" << seconds << "</filter-time></filter-end>"
+              << std::endl;
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    std::cerr << "SinusSegmentationCLI: error: " << e.GetDescription() << std::endl;
+    return EXIT_FAILURE;
+  }
+  catch (const std::exception & e)
+  {
+    std::cerr << "SinusSegmentationCLI: error: " << e.what() << std::endl;
+    return EXIT_FAILURE;
+  }
+  return EXIT_SUCCESS;
+}
