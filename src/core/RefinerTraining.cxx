@@ -2,6 +2,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/Losses.h"
+#include "sinus/TrainingCheckpoint.h"
 
 #include <chrono>
 #include <cmath>
@@ -196,76 +197,60 @@ CheckpointIdentity(const SinusCycleGANImpl & model, const RefinerTrainingOptions
 void
 SaveCheckpoint(const std::string & path, const TrainingState & s, const std::string & identity)
 {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive weights, generatorOptimizer, discriminatorOptimizer;
-  s.model->save(weights);
-  s.generatorOptimizer.save(generatorOptimizer);
-  s.discriminatorOptimizer.save(discriminatorOptimizer);
-  archive.write("weights", weights);
-  archive.write("generator_optimizer", generatorOptimizer);
-  archive.write("discriminator_optimizer", discriminatorOptimizer);
-  archive.write("pool_a", s.poolA.Contents());
-  archive.write("pool_b", s.poolB.Contents());
-  Json log = Json::Array();
-  for (const auto & r : s.log)
-    log.PushBack(EpochRecordToJson(r));
-  archive.write("log", c10::IValue(log.Dump()));
-  archive.write("identity", c10::IValue(identity));
-  archive.write("format", c10::IValue(std::string("sinusseg-refiner-checkpoint-1")));
-  const std::filesystem::path temporary = TemporarySibling(path);
   try
   {
-    archive.save_to(temporary.string());
+    WriteTrainingCheckpoint(path, "sinusseg-refiner-checkpoint-1", identity, [&](torch::serialize::OutputArchive & archive) {
+      torch::serialize::OutputArchive weights, generatorOptimizer, discriminatorOptimizer;
+      s.model->save(weights);
+      s.generatorOptimizer.save(generatorOptimizer);
+      s.discriminatorOptimizer.save(discriminatorOptimizer);
+      archive.write("weights", weights);
+      archive.write("generator_optimizer", generatorOptimizer);
+      archive.write("discriminator_optimizer", discriminatorOptimizer);
+      archive.write("pool_a", s.poolA.Contents());
+      archive.write("pool_b", s.poolB.Contents());
+      Json log = Json::Array();
+      for (const auto & r : s.log)
+        log.PushBack(EpochRecordToJson(r));
+      archive.write("log", c10::IValue(log.Dump()));
+    });
   }
-  catch (const std::exception & e)
+  catch (const TrainingCheckpointError & e)
   {
-    std::error_code ec;
-    std::filesystem::remove(temporary, ec);
-    throw RefinerTrainingError(path + ": cannot write the checkpoint: " + std::string(e.what()).substr(0, 200));
+    throw RefinerTrainingError(e.what());
   }
-  CommitFile(temporary, path);
 }
 
 void
 LoadCheckpoint(const std::string & path, TrainingState & s, const std::string & identity)
 {
-  torch::serialize::InputArchive archive;
   try
   {
-    archive.load_from(path);
-    c10::IValue format, savedIdentity, log;
-    archive.read("format", format);
-    if (format.toStringRef() != "sinusseg-refiner-checkpoint-1")
-      throw std::runtime_error("not a SinusCycle-GAN training checkpoint");
-    archive.read("identity", savedIdentity);
-    if (savedIdentity.toStringRef() != identity)
-      throw RefinerTrainingError(path + ": the checkpoint was written with another architecture or other training settings (" +
-                                 savedIdentity.toStringRef() + "); remove it or use the same settings");
-    torch::serialize::InputArchive weights, generatorOptimizer, discriminatorOptimizer;
-    archive.read("weights", weights);
-    archive.read("generator_optimizer", generatorOptimizer);
-    archive.read("discriminator_optimizer", discriminatorOptimizer);
-    s.model->load(weights);
-    s.generatorOptimizer.load(generatorOptimizer);
-    s.discriminatorOptimizer.load(discriminatorOptimizer);
-    torch::Tensor poolA, poolB;
-    archive.read("pool_a", poolA);
-    archive.read("pool_b", poolB);
-    s.poolA.Restore(poolA);
-    s.poolB.Restore(poolB);
-    archive.read("log", log);
-    s.log.clear();
-    const Json records = Json::Parse(log.toStringRef()); // named: the loop must not outlive it
-    for (const Json & r : records.AsArray())
-      s.log.push_back(EpochRecordFromJson(r));
+    ReadTrainingCheckpoint(path, "sinusseg-refiner-checkpoint-1", "SinusCycle-GAN training", identity,
+                           [&](torch::serialize::InputArchive & archive) {
+                             torch::serialize::InputArchive weights, generatorOptimizer, discriminatorOptimizer;
+                             archive.read("weights", weights);
+                             archive.read("generator_optimizer", generatorOptimizer);
+                             archive.read("discriminator_optimizer", discriminatorOptimizer);
+                             s.model->load(weights);
+                             s.generatorOptimizer.load(generatorOptimizer);
+                             s.discriminatorOptimizer.load(discriminatorOptimizer);
+                             torch::Tensor poolA, poolB;
+                             archive.read("pool_a", poolA);
+                             archive.read("pool_b", poolB);
+                             s.poolA.Restore(poolA);
+                             s.poolB.Restore(poolB);
+                             c10::IValue log;
+                             archive.read("log", log);
+                             s.log.clear();
+                             const Json records = Json::Parse(log.toStringRef()); // named: the loop must not outlive it
+                             for (const Json & r : records.AsArray())
+                               s.log.push_back(EpochRecordFromJson(r));
+                           });
   }
-  catch (const RefinerTrainingError &)
+  catch (const TrainingCheckpointError & e)
   {
-    throw;
-  }
-  catch (const std::exception & e)
-  {
-    throw RefinerTrainingError(path + ": cannot resume from the checkpoint (" + std::string(e.what()).substr(0, 160) + ")");
+    throw RefinerTrainingError(e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 #include "sinus/ModelFile.h"
 #include "sinus/PortableRandom.h"
 #include "sinus/SegmentationMetrics.h"
+#include "sinus/TrainingCheckpoint.h"
 
 #include <chrono>
 #include <cmath>
@@ -355,30 +356,25 @@ struct SegmenterState
 void
 SaveSegmenterCheckpoint(const std::string & path, const SegmenterState & s, const std::string & identity)
 {
-  torch::serialize::OutputArchive archive, weights, optimizer;
-  s.model->save(weights);
-  s.optimizer.save(optimizer);
-  archive.write("weights", weights);
-  archive.write("optimizer", optimizer);
-  Json log = Json::Array();
-  for (const auto & r : s.log)
-    log.PushBack(RecordToJson(r));
-  archive.write("log", c10::IValue(log.Dump()));
-  archive.write("best_dice", c10::IValue(s.bestDice));
-  archive.write("identity", c10::IValue(identity));
-  archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
-  const std::filesystem::path temporary = TemporarySibling(path);
   try
   {
-    archive.save_to(temporary.string());
+    WriteTrainingCheckpoint(path, kCheckpointFormat, identity, [&](torch::serialize::OutputArchive & archive) {
+      torch::serialize::OutputArchive weights, optimizer;
+      s.model->save(weights);
+      s.optimizer.save(optimizer);
+      archive.write("weights", weights);
+      archive.write("optimizer", optimizer);
+      Json log = Json::Array();
+      for (const auto & r : s.log)
+        log.PushBack(RecordToJson(r));
+      archive.write("log", c10::IValue(log.Dump()));
+      archive.write("best_dice", c10::IValue(s.bestDice));
+    });
   }
-  catch (const std::exception & e)
+  catch (const TrainingCheckpointError & e)
   {
-    std::error_code ec;
-    std::filesystem::remove(temporary, ec);
-    throw SegmenterTrainingError(path + ": cannot write the checkpoint: " + std::string(e.what()).substr(0, 200));
+    throw SegmenterTrainingError(e.what());
   }
-  CommitFile(temporary, path);
 }
 
 void
@@ -386,37 +382,28 @@ LoadSegmenterCheckpoint(const std::string & path, SegmenterState & s, const std:
 {
   try
   {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
-    c10::IValue format, savedIdentity, log, bestDice;
-    archive.read("format", format);
-    if (!format.isString() || format.toStringRef() != kCheckpointFormat)
-      throw std::runtime_error("not a SinusSeg teacher/student checkpoint");
-    archive.read("identity", savedIdentity);
-    if (savedIdentity.toStringRef() != identity)
-      throw SegmenterTrainingError(path + ": the checkpoint was written with another architecture, data or training settings; "
-                                          "remove it or train with the same settings (saved: " +
-                                   savedIdentity.toStringRef().substr(0, 400) + ")");
-    torch::serialize::InputArchive weights, optimizer;
-    archive.read("weights", weights);
-    archive.read("optimizer", optimizer);
-    s.model->load(weights);
-    s.optimizer.load(optimizer);
-    archive.read("log", log);
-    archive.read("best_dice", bestDice);
-    s.bestDice = bestDice.toDouble();
-    s.log.clear();
-    const Json records = Json::Parse(log.toStringRef());
-    for (const Json & r : records.AsArray())
-      s.log.push_back(RecordFromJson(r));
+    ReadTrainingCheckpoint(
+      path, kCheckpointFormat, "SinusSeg teacher/student", identity,
+      [&](torch::serialize::InputArchive & archive) {
+        torch::serialize::InputArchive weights, optimizer;
+        archive.read("weights", weights);
+        archive.read("optimizer", optimizer);
+        s.model->load(weights);
+        s.optimizer.load(optimizer);
+        c10::IValue log, bestDice;
+        archive.read("log", log);
+        archive.read("best_dice", bestDice);
+        s.bestDice = bestDice.toDouble();
+        s.log.clear();
+        const Json records = Json::Parse(log.toStringRef());
+        for (const Json & r : records.AsArray())
+          s.log.push_back(RecordFromJson(r));
+      },
+      device);
   }
-  catch (const SegmenterTrainingError &)
+  catch (const TrainingCheckpointError & e)
   {
-    throw;
-  }
-  catch (const std::exception & e)
-  {
-    throw SegmenterTrainingError(path + ": cannot resume from the checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
+    throw SegmenterTrainingError(e.what());
   }
 }
 

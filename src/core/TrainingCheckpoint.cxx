@@ -1,0 +1,60 @@
+#include "sinus/TrainingCheckpoint.h"
+
+#include "sinus/FileUtilities.h"
+
+#include <filesystem>
+
+namespace sinus
+{
+
+void
+WriteTrainingCheckpoint(const std::string & path, const std::string & format, const std::string & identity,
+                        const std::function<void(torch::serialize::OutputArchive &)> & write)
+{
+  torch::serialize::OutputArchive archive;
+  write(archive);
+  archive.write("identity", c10::IValue(identity));
+  archive.write("format", c10::IValue(format));
+  const std::filesystem::path temporary = TemporarySibling(path);
+  try
+  {
+    archive.save_to(temporary.string());
+  }
+  catch (const std::exception & e)
+  {
+    std::error_code ec;
+    std::filesystem::remove(temporary, ec);
+    throw TrainingCheckpointError(path + ": cannot write the checkpoint: " + std::string(e.what()).substr(0, 200));
+  }
+  CommitFile(temporary, path);
+}
+
+void
+ReadTrainingCheckpoint(const std::string & path, const std::string & format, const std::string & what, const std::string & identity,
+                       const std::function<void(torch::serialize::InputArchive &)> & read, const torch::Device & device)
+{
+  try
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    c10::IValue savedFormat, savedIdentity;
+    archive.read("format", savedFormat);
+    if (!savedFormat.isString() || savedFormat.toStringRef() != format)
+      throw std::runtime_error("not a " + what + " checkpoint");
+    archive.read("identity", savedIdentity);
+    if (savedIdentity.toStringRef() != identity)
+      throw TrainingCheckpointError(path + ": the checkpoint was written with another architecture, data or training settings (" +
+                                    savedIdentity.toStringRef().substr(0, 400) + "); remove it or train with the same settings");
+    read(archive);
+  }
+  catch (const TrainingCheckpointError &)
+  {
+    throw;
+  }
+  catch (const std::exception & e)
+  {
+    throw TrainingCheckpointError(path + ": cannot resume from the checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+}
+
+} // namespace sinus
