@@ -246,7 +246,12 @@ LoadSemiSupervisedData(const std::string & datalistPath, const DatalistLoadOptio
       continue;
     const std::string & list = entries[i].list;
     if (list == "training")
+    {
+      // Training needs the label on the logit grid only; the full-size mask is kept for validation
+      // and test, so thousands of large radiographs fit in memory.
+      samples[i].fullLabel = Raster<uint8_t>();
       (samples[i].label.defined() ? data.labelled : data.unlabelled).push_back(std::move(samples[i]));
+    }
     else
       (list == "validation" ? data.validation : data.test).push_back(std::move(samples[i]));
   }
