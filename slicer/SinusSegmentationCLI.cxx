@@ -156,9 +156,9 @@ ParseArguments(int argc, char * argv[])
 }
 
 /** Reads a 2-D image, or a 3-D volume with exactly one slice (how Slicer stores a radiograph), as a
- *  single-slice volume with the file's geometry. */
+ *  single-slice volume with the file's geometry; `isVolume` tells which the file was. */
 Volume::Pointer
-ReadSingleSliceVolume(const std::string & path)
+ReadSingleSliceVolume(const std::string & path, bool * isVolume = nullptr)
 {
   const itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
@@ -169,6 +169,8 @@ ReadSingleSliceVolume(const std::string & path)
   if (io->GetNumberOfDimensions() == 3 && io->GetDimensions(2) != 1)
     throw std::runtime_error(path + ": a volume of " + std::to_string(io->GetDimensions(2)) +
                              " slices; SinusSeg segments one radiograph (a 2-D image or a single-slice volume)");
+  if (isVolume)
+    *isVolume = io->GetNumberOfDimensions() == 3;
   auto reader = itk::ImageFileReader<Volume>::New();
   reader->SetFileName(path);
   reader->Update();
@@ -258,11 +260,10 @@ main(int argc, char * argv[])
     const std::string & output = args.positional[1];
     std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input
               << "</filter-comment></filter-start>" << std::endl;
-    const Volume::Pointer volume = ReadSingleSliceVolume(input);
     // The label map has the input's dimension: Slicer's single-slice volumes stay volumes, a 2-D
     // file (PNG, ...) gets a 2-D label image.
-    const bool inputIsVolume =
-      itk::ImageIOFactory::CreateImageIO(input.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode)->GetNumberOfDimensions() == 3;
+    bool                  inputIsVolume = false;
+    const Volume::Pointer volume = ReadSingleSliceVolume(input, &inputIsVolume);
     const Slice::Pointer slice = ToSlice(volume);
     sinus::Sam           model = sinus::LoadSamModel(args.positional[2]);
 

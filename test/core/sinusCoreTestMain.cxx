@@ -1,6 +1,9 @@
 #include "sinusCoreTestSupport.h"
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <sys/wait.h>
 #include <filesystem>
 
 std::string
@@ -24,4 +27,20 @@ ScratchDirectory(const std::string & name)
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
   return path.string();
+}
+
+CommandResult
+RunCommand(const std::string & executable, const std::string & arguments)
+{
+  CommandResult r;
+  FILE *        pipe = popen(("'" + executable + "' " + arguments + " 2>&1").c_str(), "r");
+  if (!pipe)
+    return r;
+  std::array<char, 4096> buffer;
+  size_t                 n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    r.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }

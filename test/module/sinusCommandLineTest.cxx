@@ -7,37 +7,20 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
 #include <sstream>
 #include <cstdio>
-#include <sys/wait.h>
 
 namespace fs = std::filesystem;
 
 namespace
 {
-struct Result
-{
-  int         status = -1;
-  std::string output; // stdout and stderr together
-};
+using Result = CommandResult;
 
 Result
 RunSinusSeg(const std::string & arguments)
 {
-  Result      r;
-  std::string command = std::string("'") + SINUSSEG_EXECUTABLE + "' " + arguments + " 2>&1";
-  FILE *      pipe = popen(command.c_str(), "r");
-  if (!pipe)
-    return r;
-  std::array<char, 4096> buffer;
-  size_t                 n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return RunCommand(SINUSSEG_EXECUTABLE, arguments);
 }
 } // namespace
 

@@ -10,32 +10,18 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
-#include <sys/wait.h>
 
 namespace fs = std::filesystem;
 
 namespace
 {
-struct CliResult
-{
-  int         status = -1;
-  std::string output;
-};
+using CliResult = CommandResult;
 
 CliResult
 RunCli(const std::string & arguments)
 {
-  CliResult   r;
-  FILE *      pipe = popen((std::string("'") + SINUSSEG_SLICER_CLI + "' " + arguments + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buffer;
-  size_t                 n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    r.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return RunCommand(SINUSSEG_SLICER_CLI, arguments);
 }
 
 using Volume = itk::Image<float, 3>;
@@ -111,6 +97,13 @@ TEST(SlicerModule, XmlAndRegionBoxAndReturnParameters)
   reader->Update();
   const auto label = reader->GetOutput();
   EXPECT_EQ(label->GetLargestPossibleRegion().GetSize()[2], 1u);
+  {
+    // Written as a volume, like its input (not as a 2-D image that reads back as one slice).
+    const auto io = itk::ImageIOFactory::CreateImageIO((root / "label.nrrd").string().c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+    io->SetFileName((root / "label.nrrd").string());
+    io->ReadImageInformation();
+    EXPECT_EQ(io->GetNumberOfDimensions(), 3u);
+  }
   EXPECT_DOUBLE_EQ(label->GetOrigin()[0], 10.0);
   EXPECT_DOUBLE_EQ(label->GetSpacing()[1], 0.5);
   sinus::ConfigureRuntime(1); // the CLI ran with --threads 1: the same arithmetic order
