@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ITK module descriptor for SinusSegmentation (ITK remote-module convention).
 # Read by the top-level CMakeLists.txt through CMake/SinusSegmentationModuleSupport.cmake,
 # because Debian's ITK 5.2 does not install ITKModuleExternal.cmake.

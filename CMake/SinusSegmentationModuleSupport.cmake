@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Project-owned replacement for the parts of ITKModuleExternal.cmake that a remote module needs.
 #
 # Upstream ITK never installs ITKModuleExternal.cmake, so a module cannot be built against an

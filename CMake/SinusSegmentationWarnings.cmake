@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 include_guard(GLOBAL)
 # -Wall -Wextra on every target of ours; third-party headers come in as SYSTEM includes.
 function(sinusseg_set_warnings target)

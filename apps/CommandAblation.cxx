@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg ablation: the rows of the paper's Table 2 (which parts of the method matter) and the
 // alpha sweep of Table 3, each a full student training on one shared teacher, printed in the
 // paper's layout and written as Markdown and CSV.
@@ -6,6 +7,9 @@
 #include "sinus/FileUtilities.h"
 #include "sinusTrainingDatalist.h"
 #include "sinusTrainingReport.h"
+#include "sinus/AblationPlan.h"
+
+#include <tuple>
 
 #include <filesystem>
 #include <iostream>
@@ -30,40 +34,29 @@ SplitList(const std::string & text)
   return items;
 }
 
-struct AblationRow
+std::vector<double>
+ParseAlphas(const std::string & text)
 {
-  std::string         label;
-  sinus::ModelSummary summary;
-};
-
-std::string
-MarkdownTable(const std::vector<AblationRow> & rows, const std::string & firstColumn)
-{
-  std::string out = "| " + firstColumn + " | Dice | Recall | Precision | HD95 (px) |\n|---|---|---|---|---|\n";
-  char        line[512];
-  for (const auto & r : rows)
+  std::vector<double> alphas;
+  if (text == "none")
+    return alphas;
+  for (const auto & item : SplitList(text))
   {
-    const sinus::ModelSummary & s = r.summary;
-    std::snprintf(line, sizeof(line), "| %s | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.2f ± %.2f |\n", r.label.c_str(), s.dice.mean,
-                  s.dice.std, s.recall.mean, s.recall.std, s.precision.mean, s.precision.std, s.hd95Pixels.mean, s.hd95Pixels.std);
-    out += line;
+    size_t used = 0;
+    double a = 0;
+    try
+    {
+      a = std::stod(item, &used);
+    }
+    catch (const std::exception &)
+    {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw std::invalid_argument("--alphas: '" + item + "' is not a number");
+    alphas.push_back(a);
   }
-  return out;
-}
-
-std::string
-CsvTable(const std::vector<AblationRow> & rows)
-{
-  std::string out = "row,dice_mean,dice_std,recall_mean,recall_std,precision_mean,precision_std,hd95_px_mean,hd95_px_std,cases\n";
-  char        line[512];
-  for (const auto & r : rows)
-  {
-    const sinus::ModelSummary & s = r.summary;
-    std::snprintf(line, sizeof(line), ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", s.dice.mean, s.dice.std, s.recall.mean,
-                  s.recall.std, s.precision.mean, s.precision.std, s.hd95Pixels.mean, s.hd95Pixels.std, s.dice.count);
-    out += "\"" + r.label + "\"" + line;
-  }
-  return out;
+  return alphas;
 }
 } // namespace
 
@@ -87,25 +80,17 @@ RunAblation(const std::vector<std::string> & args)
   if (!ParseCommandLine("ablation", "--datalist FILE --out DIR [options]", desc, args, values))
     return 0;
   const sinus::SemiSupervisedConfig base = settings.Resolve();
-  std::vector<const sinus::AblationVariant *> variants;
-  std::vector<double>                         alphas;
+  std::vector<std::string>          variants;
+  std::vector<double>               alphas;
   try
   {
     if (variantList == "all")
       for (const auto & v : sinus::AblationVariants())
-        variants.push_back(&v);
+        variants.push_back(v.name);
     else
-      for (const auto & name : SplitList(variantList))
-        variants.push_back(&sinus::FindAblationVariant(name));
-    if (alphaList != "none")
-      for (const auto & text : SplitList(alphaList))
-      {
-        size_t       used = 0;
-        const double a = std::stod(text, &used);
-        if (used != text.size() || !(a >= 0 && a <= 1))
-          throw std::invalid_argument("--alphas: '" + text + "' is not a number in [0, 1]");
-        alphas.push_back(a);
-      }
+      variants = SplitList(variantList);
+    alphas = ParseAlphas(alphaList);
+    sinus::PlanAblation(base, variants, alphas, 1, 1); // names and values checked before any data is read
     sinus::ParseTrainingDevice(settings.device);
   }
   catch (const std::invalid_argument & e)
@@ -115,111 +100,53 @@ RunAblation(const std::vector<std::string> & args)
   const int threads = ConfigureThreads(settings.threads);
 
   // The data are read once and shared by every run.
-  sinus::DatalistLoadOptions load;
-  load.inputSize = base.teacherModel.imageEncoder.imgSize;
-  load.threads = threads;
   std::cout << "reading " << datalist << std::endl;
-  const sinus::SemiSupervisedData data = sinus::LoadSemiSupervisedData(datalist, load);
+  const sinus::SemiSupervisedData data = sinus::LoadSemiSupervisedData(datalist, sinus::DatalistLoadOptions::For(base, threads));
   if (data.test.empty())
     throw std::runtime_error(datalist + ": the ablation needs a \"test\" list");
+  const sinus::AblationPlan plan = sinus::PlanAblation(base, variants, alphas, data.labelled.size(), data.unlabelled.size());
+  std::cout << "every student: " << plan.runs.front().config.student.epochs << " epochs of " << plan.studentStepsPerEpoch << " steps"
+            << std::endl;
   fs::create_directories(out);
-
-  std::map<std::string, std::string> refinementFolders; // refinement mode -> the first folder that ran it
-  const fs::path                     teacherFolder = fs::path(out) / "teacher";
-  const auto trainRow = [&](const std::string & folder, const sinus::SemiSupervisedConfig & config, bool teacherOnly) {
-    std::cout << "\n=== " << folder << " ===" << std::endl;
-    auto trainer = itk::SemiSupervisedSegmentationTrainer::New();
+  std::vector<std::pair<std::string, sinus::ModelSummary>> teachers, students;
+  for (const sinus::AblationRun & run : plan.runs)
+  {
+    std::cout << "\n=== " << run.folder << " ===" << std::endl;
+    const fs::path folder = fs::path(out) / run.folder;
+    auto           trainer = itk::SemiSupervisedSegmentationTrainer::New();
     trainer->SetData(data);
-    trainer->SetOutputDirectory((fs::path(out) / folder).string());
-    trainer->SetConfiguration(config);
+    trainer->SetOutputDirectory(folder.string());
+    trainer->SetConfiguration(run.config);
     trainer->SetResume(true); // rerunning the ablation continues where it stopped
     trainer->SetDevice(settings.device);
     trainer->SetInitCheckpoint(settings.initCheckpoint);
-    if (teacherOnly)
-    {
+    if (run.teacherOnly)
       trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
-    }
-    else
-    {
-      trainer->SetTeacherFrom(teacherFolder.string());
-      const auto shared = refinementFolders.find(sinus::ToString(config.refinement));
-      if (shared != refinementFolders.end() && config.useUnlabelled)
-        trainer->SetRefinementFrom(shared->second);
-    }
+    if (!run.teacherFrom.empty())
+      trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
+    if (!run.refinementFrom.empty())
+      trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
     const sinus::PipelineResult & result = RunTrainerWithProgress(trainer);
     // Each row's folder gets its report: table, overlays of every test case, loss curves.
     sinus::TrainingReportOptions report;
-    report.outputDirectory = (fs::path(out) / folder).string();
-    report.title = "SinusSeg ablation row: " + folder;
+    report.outputDirectory = folder.string();
+    report.title = "SinusSeg ablation row: " + run.folder;
     report.command = "sinusseg ablation --datalist " + datalist + " --out " + out;
     sinus::WriteTrainingReport(result, report);
-    if (!teacherOnly && config.useUnlabelled && !refinementFolders.count(sinus::ToString(config.refinement)))
-      refinementFolders[sinus::ToString(config.refinement)] = (fs::path(out) / folder).string();
     for (const auto & s : result.summaries)
-      if (s.model == (teacherOnly ? "teacher" : "student"))
-        return s;
-    throw std::runtime_error((fs::path(out) / folder).string() + ": the run has no evaluation (evaluation.json)");
-  };
-
-  // Every student row gets the optimisation budget of the full method (one pass over the longer of
-  // the labelled and unlabelled lists per epoch), so rows without unlabelled images are not
-  // simply trained for fewer steps.
-  sinus::SemiSupervisedConfig budget = base;
-  if (budget.student.stepsPerEpoch == 0)
-    budget.student.stepsPerEpoch =
-      (static_cast<int64_t>(std::max(data.labelled.size(), data.unlabelled.size())) + budget.student.batchSize - 1) / budget.student.batchSize;
-  std::cout << "every student: " << budget.student.epochs << " epochs of " << budget.student.stepsPerEpoch << " steps" << std::endl;
-
-  std::vector<AblationRow> table2, table3;
-  const sinus::ModelSummary teacher = trainRow("teacher", base, true);
-  sinus::ModelSummary       full;
-  bool                      haveFull = false;
-  for (const auto * v : variants)
-  {
-    if (!v->trainStudent)
-    {
-      table2.push_back({ v->description, teacher });
-      continue;
-    }
-    const sinus::ModelSummary s = trainRow(v->name, sinus::ApplyAblationVariant(budget, *v), false);
-    table2.push_back({ v->description, s });
-    if (v->name == "full")
-    {
-      full = s;
-      haveFull = true;
-    }
+      (s.model == "teacher" ? teachers : students).emplace_back(run.folder, s);
   }
-  for (double alpha : alphas)
-  {
-    char label[64];
-    std::snprintf(label, sizeof(label), "alpha = %g", alpha);
-    sinus::SemiSupervisedConfig config = sinus::ApplyAblationVariant(budget, sinus::FindAblationVariant("full"));
-    if (haveFull && alpha == config.student.alpha)
-    {
-      table3.push_back({ label, full }); // the full method's row is this alpha already
-      continue;
-    }
-    config.student.alpha = alpha;
-    char folder[64];
-    std::snprintf(folder, sizeof(folder), "alpha_%g", alpha);
-    table3.push_back({ label, trainRow(folder, config, false) });
-  }
-
   const std::string caption = "Test set of " + datalist + " (" + std::to_string(data.test.size()) +
                               " images), mean ± std; HD95 in pixels of the original images. Preset " + base.preset + ".\n\n";
-  if (!table2.empty())
+  const sinus::AblationTables tables = sinus::FormatAblationTables(plan, teachers, students, caption);
+  for (const auto & [name, markdown, csv] : { std::tuple<std::string, std::string, std::string>{ "ablation", tables.table2Markdown, tables.table2Csv },
+                                              { "alpha_sweep", tables.table3Markdown, tables.table3Csv } })
   {
-    const std::string md = "# Ablation (the paper's Table 2)\n\n" + caption + MarkdownTable(table2, "Method");
-    sinus::WriteFileAtomically(fs::path(out) / "ablation.md", md);
-    sinus::WriteFileAtomically(fs::path(out) / "ablation.csv", CsvTable(table2));
-    std::cout << "\n" << md;
-  }
-  if (!table3.empty())
-  {
-    const std::string md = "# Weight of the supervised loss (the paper's Table 3)\n\n" + caption + MarkdownTable(table3, "alpha");
-    sinus::WriteFileAtomically(fs::path(out) / "alpha_sweep.md", md);
-    sinus::WriteFileAtomically(fs::path(out) / "alpha_sweep.csv", CsvTable(table3));
-    std::cout << "\n" << md;
+    if (markdown.empty())
+      continue;
+    sinus::WriteFileAtomically(fs::path(out) / (name + ".md"), markdown);
+    sinus::WriteFileAtomically(fs::path(out) / (name + ".csv"), csv);
+    std::cout << "\n" << markdown;
   }
   return 0;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg evaluate: Dice, recall, precision, HD95, HD and ASSD of predictions against references.
 #include "SinusSegCommand.h"
 

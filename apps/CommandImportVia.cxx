@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg import-via: VGG Image Annotator 2.x CSV export -> one mask per image.
 #include "SinusSegCommand.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg model-info: the architecture and every state-dict entry of a model.
 #include "SinusSegCommand.h"
 
@@ -37,7 +38,7 @@ RunModelInfo(const std::vector<std::string> & args)
   else if (!checkpoint.empty())
     network = sinus::LoadSamFromCheckpoint(checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config));
   else if (!config.empty())
-    network = sinus::Sam(sinus::SamConfig::FromJson(sinus::Json::Parse(sinus::ReadTextFile(config))));
+    network = sinus::Sam(sinus::SamConfig::FromJson(sinus::ParseJson(sinus::ReadTextFile(config))));
   else
     network = sinus::Sam(sinus::SamConfig::VitB());
 
@@ -61,7 +62,7 @@ RunModelInfo(const std::vector<std::string> & args)
     perModule[name.substr(0, name.find('.'))] += tensor.numel();
     total += tensor.numel();
   }
-  std::cout << network->config.ToJson().Dump(2) << "\n";
+  std::cout << network->config.ToJson().dump(2) << "\n";
   for (const auto & [module, count] : perModule)
     std::cout << module << ": " << count << " elements\n";
   std::cout << "state dict: " << entries.size() << " tensors, " << total << " elements" << std::endl;

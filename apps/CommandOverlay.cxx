@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg overlay: a radiograph with the predicted (and reference) sinus contour, rendered by VTK.
 #include "SinusSegCommand.h"
 #include "sinusVtkViews.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg phantoms: synthetic panoramic radiographs with sinus masks, VIA CSV and datalist.
 #include "SinusSegCommand.h"
 
@@ -21,8 +22,8 @@ RunPhantoms(const std::vector<std::string> & args)
     ("count", po::value(&options.count)->required(), "number of phantoms")
     ("size", po::value(&size)->default_value(size), "image size WIDTHxHEIGHT")
     ("seed", po::value(&options.seed)->default_value(0), "data-set seed; same seed, same images")
-    ("labeled-fraction", po::value(&options.labeledFraction)->default_value(0.25),
-     "fraction of the training split listed with its label")
+    ("labelled-fraction", po::value(&options.labeledFraction)->default_value(0.25),
+     "fraction of the training split listed with its label (also spelt --labeled-fraction)")
     ("validation-fraction", po::value(&options.validationFraction)->default_value(0.1), "fraction of all images for validation")
     ("test-fraction", po::value(&options.testFraction)->default_value(0.2), "fraction of all images for test")
     ("polygon-tolerance", po::value(&options.polygonTolerance)->default_value(0.5),

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg plot: training curves (losses per stage, validation Dice) from a training folder's CSV
-// logs, drawn with VTK's charts.
+// logs, drawn by the renderer the training reports use (no display needed).
 #include "SinusSegCommand.h"
-#include "sinusVtkViews.h"
+#include "sinusReportGraphics.h"
 
 #include <iostream>
 
@@ -20,7 +21,7 @@ RunPlot(const std::vector<std::string> & args)
   po::variables_map values;
   if (!ParseCommandLine("plot", "--training DIR --out PNG", desc, args, values))
     return 0;
-  if (!sinus::RenderTrainingCurvesPng(training, out))
+  if (!sinus::WriteLossCurvesPng(training, out))
     throw std::runtime_error(training + ": no training log (teacher_log.csv, refinement_log.csv or student_log.csv) to plot");
   std::cout << out << std::endl;
   return 0;

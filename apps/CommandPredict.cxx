@@ -1,11 +1,16 @@
-// sinusseg predict: MedSAM inference on one radiograph or a folder of them.
+// SPDX-License-Identifier: Apache-2.0
+// sinusseg predict: a trained model on one radiograph or a folder of them (MedSAM with prompts, or
+// any segmenter with its automatic prompt).
 #include "SinusSegCommand.h"
+#include "TrainingJobs.h"
 
 #include <sys/resource.h>
 
 #include <chrono>
 
 #include "itkMedSAMImageFilter.h"
+#include "itkSegmenterImageFilter.h"
+#include "sinus/SegmenterRegistry.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinusImageIO.h"
@@ -46,6 +51,40 @@ ParsePoint(const std::string & text, sinus::PointPrompts & prompts)
   prompts.labels.push_back(label);
 }
 
+/** MedSAM with box/point prompts (the full-image box without any); returns the first predicted IoU. */
+float
+PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType * radiograph, const std::vector<sinus::BoxPrompt> & boxes,
+                  const sinus::PointPrompts & points, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
+{
+  auto filter = itk::MedSAMImageFilter<sinus::RadiographImageType>::New();
+  filter->SetInput(radiograph);
+  filter->SetModel(network);
+  filter->SetBoxes(boxes);
+  filter->SetPointPrompts(points);
+  filter->SetForegroundValue(255);
+  filter->SetRescaleInputTo8BitRange(rescale);
+  UpdateNamingInput(filter, job.input);
+  WriteMaskAndProbability(
+    job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
+    [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+  return filter->GetPredictedIoUs().front();
+}
+
+/** Any other trained segmenter (a U-Net student, ...) with its automatic prompt. */
+void
+PredictWithSegmenter(const sinus::Segmenter & network, const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job,
+                     const ImageJobPlan & plan)
+{
+  auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
+  filter->SetInput(radiograph);
+  filter->SetSegmenter(network);
+  filter->SetForegroundValue(255);
+  filter->SetRescaleInputTo8BitRange(rescale);
+  UpdateNamingInput(filter, job.input);
+  WriteMaskAndProbability(
+    job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
+    [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+}
 } // namespace
 
 int
@@ -88,31 +127,28 @@ RunPredict(const std::vector<std::string> & args)
   ConfigureThreads(threads);
 
   // Plan every job (and fail on bad paths) before loading the model or writing anything.
-  ImageJobPlan plan(input, output, probability);
-
-  const sinus::Sam network = model.empty() ? sinus::LoadSamFromCheckpoint(checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config))
-                                           : sinus::LoadSamModel(model);
-  using FilterType = itk::MedSAMImageFilter<sinus::RadiographImageType>;
+  ImageJobPlan           plan(input, output, probability);
+  const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
+                                                     checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
+                                                 : sinus::LoadSegmenterModel(model);
+  const auto sam = std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr());
+  if (!sam && (!prompts.empty() || !pointPrompts.points.empty()))
+    throw UsageError(model + " holds a '" + network->Architecture() + "' network, which takes no prompts; drop --box/--point");
+  const bool rescaleFlag = rescale == "on";
   for (const ImageJob & job : plan.Jobs())
   {
     sinus::RadiographInfo info;
     const auto            started = std::chrono::steady_clock::now();
     const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
-    auto                  filter = FilterType::New();
-    filter->SetInput(radiograph);
-    filter->SetModel(network);
-    filter->SetBoxes(prompts);
-    filter->SetPointPrompts(pointPrompts);
-    filter->SetForegroundValue(255);
-    filter->SetRescaleInputTo8BitRange(rescale == "on" || (rescale == "auto" && !info.eightBit));
-    UpdateNamingInput(filter, job.input);
-    WriteMaskAndProbability(
-      job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
-      [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+    const bool            rescaleInput = rescaleFlag || (rescale == "auto" && !info.eightBit);
+    std::string           note;
+    if (sam)
+      note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
+    else
+      PredictWithSegmenter(network, radiograph, rescaleInput, job, plan);
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
     std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
-              << ", predicted IoU " << filter->GetPredictedIoUs().front() << ", "
-              << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
+              << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
   }
   plan.Commit();
   // Peak resident memory of the whole run (the model, the largest image and its outputs).

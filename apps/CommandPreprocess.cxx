@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg preprocess: MedSAM's exact preprocessing of one radiograph.
 #include "SinusSegCommand.h"
 

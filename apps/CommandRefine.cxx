@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg refine: refine teacher masks with a trained SinusCycle-GAN.
 #include "SinusSegCommand.h"
+#include "TrainingJobs.h"
 
 #include "itkSinusCycleGANRefinementImageFilter.h"
 #include "sinus/ModelFile.h"

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg train: the semi-supervised method end to end on a user's datalist (teacher ->
 // pseudo-labels -> SinusCycle-GAN refinement -> student -> evaluation), or any stage alone.
 #include "SinusSegCommand.h"
 #include "TrainingJobs.h"
+#include "sinus/AblationPlan.h"
 #include "sinusTrainingReport.h"
 
 #include <filesystem>
@@ -75,7 +77,7 @@ RunTrain(const std::vector<std::string> & args)
     std::vector<std::pair<std::string, sinus::ModelSummary>> rows;
     for (const auto & s : result.summaries)
       rows.emplace_back(s.model, s);
-    std::cout << "\nTest set (" << result.summaries.front().dice.count << " images):\n" << FormatSummaryTable(rows);
+    std::cout << "\nTest set (" << result.summaries.front().dice.count << " images):\n" << sinus::FormatSummaryTable(rows, "model", sinus::SummaryTableStyle::Text);
     sinus::TrainingReportOptions report;
     report.outputDirectory = out;
     report.title = "SinusSeg training report";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sinusseg view: an interactive VTK window with the radiograph, the mask overlay (opacity slider
 // and keys) and contours.
 #include "SinusSegCommand.h"

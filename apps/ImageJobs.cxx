@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Files-or-folders planning shared by the commands that write one mask per input image.
 #include "SinusSegCommand.h"
 

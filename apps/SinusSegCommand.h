@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef SinusSegCommand_h
 #define SinusSegCommand_h
 
@@ -14,16 +15,26 @@
 namespace sinusseg
 {
 
-/** A `sinusseg` subcommand: its name, one-line summary and entry point. Each lives in its own
- *  Command*.cxx file and registers itself in Commands(). */
-struct Command
+/** A `sinusseg` subcommand: its name, one-line summary, and the program that runs it. The light
+ *  `sinusseg` (ITK and the base layer) runs the commands that need no networks and hands the
+ *  others to `sinusseg-learn` (LibTorch) or `sinusseg-view` (VTK) beside it, so that a command loads
+ *  only the libraries it uses. Each command lives in its own Command*.cxx file. */
+struct CommandInfo
 {
-  std::string                                          name;
-  std::string                                          summary;
-  std::function<int(const std::vector<std::string> &)> run;
+  const char * name;
+  const char * summary;
+  const char * program;
 };
+const std::vector<CommandInfo> &
+AllCommands();
 
-const std::vector<Command> & Commands();
+using CommandFunction = int (*)(const std::vector<std::string> &);
+
+/** The main function of each program: `--help`, `--version`, the command's own function when this
+ *  program has it (`here`), otherwise the program that has it, in this program's folder, with the
+ *  same arguments. Usage errors exit 2, other errors 1, each with one message on stderr. */
+int
+CommandMain(int argc, char * argv[], const std::vector<std::pair<std::string, CommandFunction>> & here);
 
 /** Bad command-line usage: reported with the subcommand's help hint and exit status 2. */
 class UsageError : public std::runtime_error
@@ -42,10 +53,6 @@ ParseCommandLine(const std::string & command, const std::string & usage,
 /** "2048x1024" -> {2048, 1024}; throws UsageError naming `option`. */
 std::pair<int64_t, int64_t>
 ParseSize(const std::string & text, const std::string & option);
-
-/** Sets LibTorch's thread count (0 = all cores) and returns it. */
-int
-ConfigureThreads(int threads);
 
 /** One image to process: its input and where its mask (and optionally probability map) go. */
 struct ImageJob

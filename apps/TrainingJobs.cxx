@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "TrainingJobs.h"
 
 #include "SinusSegCommand.h"
 #include "sinus/FileUtilities.h"
+#include "sinus/TensorDictionary.h"
 
 
 #include <unistd.h>
@@ -36,10 +38,10 @@ TrainingSettings::Resolve() const
   sinus::SemiSupervisedConfig config;
   try
   {
-    sinus::Json json = configFile.empty() ? sinus::Json::Object() : sinus::Json::Parse(sinus::ReadTextFile(configFile));
-    if (json.IsObject() && !json.Find("preset"))
+    sinus::Json json = configFile.empty() ? sinus::Json::object() : sinus::ParseJson(sinus::ReadTextFile(configFile));
+    if (json.is_object() && !json.contains("preset"))
       json["preset"] = preset;
-    if (json.IsObject() && inputSize != 0)
+    if (json.is_object() && inputSize != 0)
       json["input_size"] = static_cast<int64_t>(inputSize);
     config = sinus::SemiSupervisedConfig::FromJson(json);
   }
@@ -56,6 +58,25 @@ TrainingSettings::Resolve() const
   if (refinerEpochs > 0)
     config.refinerTraining.epochs = refinerEpochs;
   return config;
+}
+
+std::vector<std::string>
+TrainingSettings::Arguments() const
+{
+  std::vector<std::string> a{ "--preset " + preset };
+  const auto               add = [&](const char * option, const std::string & value, bool given) {
+    if (given)
+      a.push_back(std::string(option) + " " + value);
+  };
+  add("--config", configFile, !configFile.empty());
+  add("--device", device, device != "cpu");
+  add("--init-checkpoint", initCheckpoint, !initCheckpoint.empty());
+  add("--input-size", std::to_string(inputSize), inputSize != 0);
+  add("--teacher-epochs", std::to_string(teacherEpochs), teacherEpochs != 0);
+  add("--student-epochs", std::to_string(studentEpochs), studentEpochs != 0);
+  add("--refiner-epochs", std::to_string(refinerEpochs), refinerEpochs != 0);
+  add("--threads", std::to_string(threads), threads != 0);
+  return a;
 }
 
 namespace
@@ -148,25 +169,12 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
   return trainer->GetResult();
 }
 
-std::string
-FormatSummaryTable(const std::vector<std::pair<std::string, sinus::ModelSummary>> & rows)
+int
+ConfigureThreads(int threads)
 {
-  size_t width = 5;
-  for (const auto & r : rows)
-    width = std::max(width, r.first.size());
-  std::string out;
-  char        line[512];
-  std::snprintf(line, sizeof(line), "%-*s  %-17s  %-17s  %-17s  %-17s\n", static_cast<int>(width), "model", "Dice", "recall", "precision",
-                "HD95 (px)");
-  out += line;
-  for (const auto & [name, s] : rows)
-  {
-    std::snprintf(line, sizeof(line), "%-*s  %.4f +- %.4f    %.4f +- %.4f    %.4f +- %.4f    %.2f +- %.2f\n", static_cast<int>(width),
-                  name.c_str(), s.dice.mean, s.dice.std, s.recall.mean, s.recall.std, s.precision.mean, s.precision.std,
-                  s.hd95Pixels.mean, s.hd95Pixels.std);
-    out += line;
-  }
-  return out;
+  if (threads < 0)
+    throw UsageError("--threads must be 0 (all cores) or positive");
+  return sinus::ConfigureRuntime(threads);
 }
 
 } // namespace sinusseg

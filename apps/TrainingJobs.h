@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef TrainingJobs_h
 #define TrainingJobs_h
 
@@ -26,6 +27,8 @@ struct TrainingSettings
   void AddOptions(boost::program_options::options_description & options);
   /** The preset, then the JSON file, then the epoch overrides; errors are UsageError. */
   sinus::SemiSupervisedConfig Resolve() const;
+  /** These settings as command-line options (those that differ from the defaults). */
+  std::vector<std::string> Arguments() const;
 };
 
 /** Runs the trainer with a console display: stage messages as lines, and a progress bar with ETA
@@ -34,9 +37,9 @@ struct TrainingSettings
 const sinus::PipelineResult &
 RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer);
 
-/** The test metrics as an aligned text table (Dice, recall, precision, HD95 px: mean +- std). */
-std::string
-FormatSummaryTable(const std::vector<std::pair<std::string, sinus::ModelSummary>> & rows);
+/** Sets LibTorch's thread count (0 = all cores) and returns it; a negative count is a UsageError. */
+int
+ConfigureThreads(int threads);
 
 } // namespace sinusseg
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark: the MedSAM ViT-B image encoder at 1024 x 1024 (random weights: the timing does not
 // depend on them) and the whole prediction path on a real full-size radiograph.
 // Prints median wall time and peak resident memory; asserts nothing.
@@ -86,7 +87,7 @@ main(int argc, char * argv[])
     ProbeLinearThroughput();
   torch::manual_seed(0);
   const sinus::SamConfig samConfig =
-    config.empty() ? sinus::SamConfig::VitB() : sinus::SamConfig::FromJson(sinus::Json::Parse(sinus::ReadTextFile(config)));
+    config.empty() ? sinus::SamConfig::VitB() : sinus::SamConfig::FromJson(sinus::ParseJson(sinus::ReadTextFile(config)));
   sinus::Sam model(samConfig);
   model->eval();
   const int64_t size = samConfig.imageEncoder.imgSize;

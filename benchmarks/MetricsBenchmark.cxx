@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark: every segmentation metric on two jagged, overlapping, sinus-sized ellipses on the
 // paper's 2048 x 1024 grid. Prints the median (and min/max) wall time of all metrics together
 // over N runs, and the metric values.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark: does SinusCycle-GAN refinement improve corrupted sinus masks? Clean phantom masks,
 // the documented noise model as the "teacher", training on labelled pairs + unlabelled teacher
 // masks, scoring on held-out masks before and after refinement, with and without CBAM.
@@ -41,7 +42,7 @@ main(int argc, char * argv[])
     else if (key == "--variants")
       variants = value;
     else if (key == "--noise") // a JSON object of MaskNoiseOptions settings (Documentation/Refinement.md)
-      options.noise = sinus::MaskNoiseOptions::FromJson(sinus::Json::Parse(sinus::ReadTextFile(value)));
+      options.noise = sinus::MaskNoiseOptions::FromJson(sinus::ParseJson(sinus::ReadTextFile(value)));
     else if (key == "--threads")
       threads = std::atoi(value.c_str());
     else if (key == "--seed")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: a synthetic panoramic radiograph and its sinus mask from itk::PanoramicPhantomImageSource.
 //   GeneratePanoramicPhantom radiograph.png mask.png [seed] [width height]
 #include "itkImageFileWriter.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: segmentation metrics of a predicted mask against a reference, as an ITK pipeline stage.
 //   MaskMetrics prediction.png reference.png [directed|pooled]
 #include "itkImageFileReader.h"

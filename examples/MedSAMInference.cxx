@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: MedSAM inference as an ITK pipeline: reader -> itk::MedSAMImageFilter -> writer.
 //   MedSAMInference model_or_checkpoint [config.json] radiograph mask.png [x0 y0 x1 y1]
 // With a .pth checkpoint and a config JSON the architecture comes from the JSON; a SinusSeg model

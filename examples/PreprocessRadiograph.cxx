@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: MedSAM's preprocessing as an ITK pipeline stage.
 //   PreprocessRadiograph radiograph.png model_input.nrrd [size]
 // Writes the 3-channel, min-max normalised float image that MedSAM's image encoder takes.

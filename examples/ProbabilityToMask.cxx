@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: a low-resolution probability map (e.g. MedSAM's 256x256 output) back onto the
 // radiograph's grid, thresholded at 0.5, as MedSAM post-processes.
 //   ProbabilityToMask probability.nrrd radiograph.png mask.png [probability_on_grid.nrrd]

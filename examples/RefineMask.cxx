@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: pseudo-label refinement as an ITK pipeline:
 // reader -> itk::SinusCycleGANRefinementImageFilter -> writer (mask) and writer (probability).
 //   RefineMask refiner.sinusseg teacher_mask refined_mask.png [refined_probability.mha]

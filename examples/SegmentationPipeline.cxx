@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: the whole inference path as one ITK pipeline:
 //   reader -> MedSAMPreprocess (the network's input, written for inspection)
 //   reader -> MedSAM (student model) -> SinusCycle-GAN refinement -> writer (mask)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example: the semi-supervised trainer as an ITK process object, with observers for progress
 // and per-batch losses.
 //   TrainSemiSupervised dataset.json output_folder [teacher_epochs student_epochs refiner_epochs]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkMedSAMImageFilter_hxx
 #define itkMedSAMImageFilter_hxx
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkMedSAMPostprocessImageFilter_h
 #define itkMedSAMPostprocessImageFilter_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkMedSAMPostprocessImageFilter_hxx
 #define itkMedSAMPostprocessImageFilter_hxx
 
@@ -5,6 +6,7 @@
 
 #include "sinusFilterSupport.h"
 #include "sinus/MedSAMImageTransforms.h"
+#include "sinus/MedSAMPostprocessing.h"
 
 namespace itk
 {

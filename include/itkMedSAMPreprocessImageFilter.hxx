@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkMedSAMPreprocessImageFilter_hxx
 #define itkMedSAMPreprocessImageFilter_hxx
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkPanoramicPhantomImageSource_h
 #define itkPanoramicPhantomImageSource_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkProbabilityAndMaskImageFilter_h
 #define itkProbabilityAndMaskImageFilter_h
 

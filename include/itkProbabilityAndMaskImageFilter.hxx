@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkProbabilityAndMaskImageFilter_hxx
 #define itkProbabilityAndMaskImageFilter_hxx
 

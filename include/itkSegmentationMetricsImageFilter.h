@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkSegmentationMetricsImageFilter_h
 #define itkSegmentationMetricsImageFilter_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkSegmentationMetricsImageFilter_hxx
 #define itkSegmentationMetricsImageFilter_hxx
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkSemiSupervisedSegmentationTrainer_h
 #define itkSemiSupervisedSegmentationTrainer_h
 
@@ -91,6 +92,8 @@ protected:
   void PrintSelf(std::ostream & os, Indent indent) const override;
   void VerifyPreconditions() ITKv5_CONST override;
   void GenerateData() override;
+  /** The datalist read into samples, with a message before and after. */
+  sinus::SemiSupervisedData ReadDatalistData();
   using Superclass::MakeOutput;
   DataObjectPointer MakeOutput(DataObjectPointerArraySizeType index) override;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkSinusCycleGANRefinementImageFilter_h
 #define itkSinusCycleGANRefinementImageFilter_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef itkSinusCycleGANRefinementImageFilter_hxx
 #define itkSinusCycleGANRefinementImageFilter_hxx
 

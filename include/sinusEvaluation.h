@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusEvaluation_h
 #define sinusEvaluation_h
 

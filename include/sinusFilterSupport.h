@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusFilterSupport_h
 #define sinusFilterSupport_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusImageIO_h
 #define sinusImageIO_h
 

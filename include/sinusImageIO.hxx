@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusImageIO_hxx
 #define sinusImageIO_hxx
 

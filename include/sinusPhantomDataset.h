@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusPhantomDataset_h
 #define sinusPhantomDataset_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusTrainingDatalist_h
 #define sinusTrainingDatalist_h
 
@@ -44,9 +45,13 @@ ReadDatalist(const std::string & path);
 
 struct DatalistLoadOptions
 {
-  int64_t inputSize = 256; ///< the networks' input size (each image is preprocessed like MedSAM)
-  int     threads = 0;     ///< images prepared in parallel; 0 = all cores
+  int64_t              inputSize = 256;    ///< the networks' input size (each image is preprocessed like MedSAM)
+  std::vector<int64_t> labelGrids{ 64 };   ///< the logit grids labels are kept on (one per network that learns)
+  int                  threads = 0;        ///< images prepared in parallel; 0 = all cores
   std::function<void(int done, int total)> progress;
+
+  /** The input size and label grids a configuration's teacher and student need. */
+  static DatalistLoadOptions For(const SemiSupervisedConfig & config, int threads = 0);
 };
 
 /** Reads and checks every image and label of the datalist and prepares them for the networks.

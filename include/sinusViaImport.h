@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusViaImport_h
 #define sinusViaImport_h
 

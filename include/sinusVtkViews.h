@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusVtkViews_h
 #define sinusVtkViews_h
 
@@ -41,11 +42,6 @@ RenderOverlayPng(const OverlayScene & scene, const std::string & output, int wid
 void
 ShowInteractiveView(const OverlayScene & scene, const std::string & screenshot = "");
 
-/** Training curves from the CSV logs of a training folder (teacher_log.csv, refinement_log.csv,
- *  student_log.csv): losses per epoch and validation Dice, drawn with VTK's charts, offscreen, to a
- *  PNG. Returns false when the folder has no log. */
-bool
-RenderTrainingCurvesPng(const std::string & trainingDirectory, const std::string & output);
 
 } // namespace sinus
 

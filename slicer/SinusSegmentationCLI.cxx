@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SinusSegmentationCLI: SinusSeg as a 3D Slicer command-line module (Slicer Execution Model).
 //   SinusSegmentationCLI --xml
 //   SinusSegmentationCLI [--region x,y,z,rx,ry,rz] [--threads N] [--reference mask] [--returnparameterfile F]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "itkSemiSupervisedSegmentationTrainer.h"
 
 #include "itkTestingMacros.h"
@@ -21,7 +22,7 @@ Disk(int index, bool labelled)
       mask(y, x) = inside ? 1 : 0;
       grey(y, x) = inside ? 200.0 : 50.0 + 5.0 * ((x + y + index) % 7);
     }
-  return sinus::MakeSegmentationSample("disk" + std::to_string(index), grey, labelled ? mask : sinus::Raster<uint8_t>(), 64);
+  return sinus::MakeSegmentationSample("disk" + std::to_string(index), grey, labelled ? mask : sinus::Raster<uint8_t>(), 64, { 16 });
 }
 } // namespace
 
@@ -44,7 +45,7 @@ itkSemiSupervisedSegmentationTrainerTest(int argc, char * argv[])
     data.unlabelled.push_back(Disk(i, false));
   data.test.push_back(Disk(4, true));
   sinus::SemiSupervisedConfig config = sinus::SemiSupervisedConfig::Preset("small");
-  config.teacherModel = sinus::SegmenterPreset("small", 64);
+  config.teacherModel = sinus::SegmenterSpec::Preset("small", 64);
   config.studentModel = config.teacherModel;
   config.teacher.epochs = 2;
   config.teacher.batchSize = 1;

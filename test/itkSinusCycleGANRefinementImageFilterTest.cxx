@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "itkSinusCycleGANRefinementImageFilter.h"
 
 #include "itkTestingMacros.h"

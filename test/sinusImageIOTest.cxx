@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading radiographs through ITK's IO factories: formats, pixel types, RGB(A), and the 2-D checks.
 #include "sinusImageIO.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Regression check used by pipeline tests: two masks (value != 0 is foreground) on the same
 // grid agree with a Dice coefficient of at least the given value.
 #include "sinusImageIO.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinusTestGolden_h
 #define sinusTestGolden_h
 

@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinusVtkViews.h"
+#include "sinusReportGraphics.h"
 
 #include "itkImageFileReader.h"
 #include "itkRGBPixel.h"
@@ -128,17 +130,19 @@ sinusVtkViewsTest(int argc, char * argv[])
   ITK_TEST_EXPECT_TRUE(refused);
   ITK_TEST_EXPECT_TRUE(!fs::exists(dir / "bad.png"));
 
-  // The viewer's first frame, and training curves from CSV logs.
+  // The viewer's first frame; then training curves from CSV logs.
   sinus::ShowInteractiveView(scene, (dir / "view.png").string());
   ITK_TEST_EXPECT_TRUE(fs::file_size(dir / "view.png") > 0);
   fs::create_directories(dir / "training");
   sinus::WriteFileAtomically(dir / "training" / "teacher_log.csv",
                              "epoch,total,supervised,distillation_raw,distillation_weighted,unsupervised,mean_weight,mean_hd95_px,validation_dice,"
                              "best,seconds\n1,1.2,1.2,0,0,0,0,0,0.1,1,2\n2,0.8,0.8,0,0,0,0,0,0.5,1,2\n3,0.5,0.5,0,0,0,0,0,0.7,1,2\n");
-  ITK_TEST_EXPECT_TRUE(sinus::RenderTrainingCurvesPng((dir / "training").string(), (dir / "curves.png").string()));
+  // The one training-curve renderer (also used by the reports) needs no display.
+  ITK_TEST_EXPECT_TRUE(sinus::WriteLossCurvesPng((dir / "training").string(), (dir / "curves.png").string()));
   const auto curves = itk::ReadImage<RGBImage>((dir / "curves.png").string());
-  ITK_TEST_EXPECT_EQUAL(curves->GetLargestPossibleRegion().GetSize()[0], 900u);
-  ITK_TEST_EXPECT_TRUE(!sinus::RenderTrainingCurvesPng((dir / "nothing").string(), (dir / "none.png").string()));
+  ITK_TEST_EXPECT_EQUAL(curves->GetLargestPossibleRegion().GetSize()[0], 960u);
+  ITK_TEST_EXPECT_EQUAL(curves->GetLargestPossibleRegion().GetSize()[1], 600u); // loss and validation Dice panels
+  ITK_TEST_EXPECT_TRUE(!sinus::WriteLossCurvesPng((dir / "nothing").string(), (dir / "none.png").string()));
   std::cout << "Test finished." << std::endl;
   return EXIT_SUCCESS;
 }

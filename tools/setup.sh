@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SinusSeg set-up on Debian 12, run from anywhere as root (or a user with sudo):
 #   bash tools/setup.sh demo   install what is missing, build, run `sinusseg demo`
 #   bash tools/setup.sh test   install what is missing, build, run every test
@@ -20,6 +21,7 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 packages=(
   cmake ninja-build g++ pkg-config
   libinsighttoolkit5-dev libvtk9-dev libtorch-dev libboost-program-options-dev libgtest-dev
+  nlohmann-json3-dev     # JSON of configurations, datalists, model indexes
   libopenblas0-pthread   # LibTorch's BLAS: ~16x faster matrix products than reference BLAS
   xvfb xauth             # offscreen X for VTK rendering tests
   libxml2-utils          # xmllint: Slicer CLI XML schema validation
@@ -58,8 +60,11 @@ if [[ "$mode" == demo ]]; then
   exec "$root/build/bin/sinusseg" demo --out "$root/sinusseg-demo"
 fi
 
-# ---- Tests: the full build, then the LibTorch-only core as a GPU machine would build it ----
+# ---- Tests: the full build; the base layer alone (no LibTorch, ITK or VTK); the LibTorch-only
+# core as a GPU machine would build it ----
 ( cd "$root/build" && ctest -j "$jobs" --output-on-failure --timeout 900 )
+build "$root/build-base" -DSINUSSEG_BASE_ONLY=ON
+( cd "$root/build-base" && ctest -j "$jobs" --output-on-failure --timeout 900 )
 build "$root/build-core" -DSINUSSEG_CORE_ONLY=ON
 ( cd "$root/build-core" && ctest -j "$jobs" --output-on-failure --timeout 900 )
 echo "== build and tests finished after $(( $(date +%s) - start )) s"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # UFBA-425 benchmark: the semi-supervised method on 425 real panoramic radiographs with expert
 # teeth masks (../shared/data/ufba425; never copied into the repository), then the trained student
 # on the full-resolution DC1000 radiographs (2943x1435) for time per image and peak memory.

@@ -1,26 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_Json_h
 #define sinus_Json_h
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace sinus
 {
 
-/** Raised by Json::Parse with the 1-based line and column of the problem. */
+/** JSON values of configuration files, datalists, model indexes and VIA attributes: nlohmann's
+ *  ordered JSON, so files we write keep their keys in the order we set them. */
+using Json = nlohmann::ordered_json;
+
+/** Raised by ParseJson; names the 1-based line and column of the problem when it is known. */
 class JsonParseError : public std::runtime_error
 {
 public:
-  JsonParseError(const std::string & message, int line, int column)
-    : std::runtime_error("line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + message)
-    , m_Line(line)
-    , m_Column(column)
-  {}
+  JsonParseError(const std::string & message, int line, int column);
   int Line() const { return m_Line; }
   int Column() const { return m_Column; }
 
@@ -29,122 +30,45 @@ private:
   int m_Column;
 };
 
-/** A JSON value (RFC 8259) for configuration files, datalists and VIA region attributes.
- *  Objects keep their keys in insertion order so written files read naturally; numbers are doubles
- *  and are written with the shortest representation that reads back exactly. */
-class Json
-{
-public:
-  enum class Type
-  {
-    Null,
-    Boolean,
-    Number,
-    String,
-    Array,
-    Object
-  };
-  using ArrayType = std::vector<Json>;
-  using ObjectType = std::vector<std::pair<std::string, Json>>;
+/** Parses RFC 8259 JSON. Unlike a plain nlohmann::json::parse, a key repeated within one object
+ *  is an error (a configuration must not silently lose one of two settings). */
+Json
+ParseJson(const std::string & text);
 
-  Json() = default;
-  Json(std::nullptr_t) {}
-  Json(bool b)
-    : m_Type(Type::Boolean)
-    , m_Boolean(b)
-  {}
-  Json(double d)
-    : m_Type(Type::Number)
-    , m_Number(d)
-  {}
-  Json(int i)
-    : Json(static_cast<double>(i))
-  {}
-  Json(int64_t i)
-    : Json(static_cast<double>(i))
-  {}
-  Json(const char * s)
-    : m_Type(Type::String)
-    , m_String(s)
-  {}
-  Json(std::string s)
-    : m_Type(Type::String)
-    , m_String(std::move(s))
-  {}
-  Json(ArrayType a)
-    : m_Type(Type::Array)
-    , m_Array(std::move(a))
-  {}
-  static Json Array() { return Json(ArrayType{}); }
-  static Json Object();
+/** The member `key` of an object; nullptr when absent or when `object` is not an object. */
+const Json *
+FindJsonMember(const Json & object, const std::string & key);
 
-  static Json Parse(const std::string & text);
+/** A number with no fractional part (1 and 1.0 are integers, 1.5 is not); throws
+ *  std::runtime_error naming the value's type otherwise. */
+int64_t
+JsonInteger(const Json & value);
 
-  Type        GetType() const { return m_Type; }
-  const char * TypeName() const;
-  bool        IsNull() const { return m_Type == Type::Null; }
-  bool        IsBoolean() const { return m_Type == Type::Boolean; }
-  bool        IsNumber() const { return m_Type == Type::Number; }
-  bool        IsString() const { return m_Type == Type::String; }
-  bool        IsArray() const { return m_Type == Type::Array; }
-  bool        IsObject() const { return m_Type == Type::Object; }
-
-  /** Typed access; each throws std::runtime_error naming the expected and the actual type. */
-  bool                AsBoolean() const;
-  double              AsNumber() const;
-  int64_t             AsInteger() const; ///< a number with no fractional part
-  const std::string & AsString() const;
-  const ArrayType &   AsArray() const;
-  ArrayType &         AsArray();
-  const ObjectType &  AsObject() const;
-
-  /** Object access. */
-  bool         Contains(const std::string & key) const;
-  const Json & At(const std::string & key) const; ///< throws when absent
-  const Json * Find(const std::string & key) const;
-  Json &       operator[](const std::string & key); ///< inserts null when absent (object only)
-  void         PushBack(Json value);                 ///< array only
-
-  /** Serialises; indent < 0 writes one line. */
-  std::string Dump(int indent = -1) const;
-
-  bool operator==(const Json & other) const;
-  bool operator!=(const Json & other) const { return !(*this == other); }
-
-private:
-  void DumpTo(std::string & out, int indent, int depth) const;
-
-  Type        m_Type = Type::Null;
-  bool        m_Boolean = false;
-  double      m_Number = 0.0;
-  std::string m_String;
-  ArrayType   m_Array;
-  ObjectType  m_Object;
-};
-
-/** Escapes a string as a JSON string literal including the quotes. */
-std::string
-JsonQuote(const std::string & s);
-
-/** Reads `object[key]` into `value` when present (bool, double or integer by the type of `value`);
- *  leaves `value` alone when absent. Errors read "<where>.<key>: <problem>". */
+/** Reads `object[key]` into `value` when present (bool, floating point, integer or string by the
+ *  type of `value`); leaves `value` alone when absent. Integers must be exact and within the
+ *  range of T. Errors read "<where>.<key>: <problem>". */
 template <typename T>
 void
 ReadJsonField(const Json & object, const char * key, T & value, const std::string & where)
 {
-  const Json * v = object.IsObject() ? object.Find(key) : nullptr;
+  const Json * v = FindJsonMember(object, key);
   if (!v)
     return;
   try
   {
     if constexpr (std::is_same_v<T, bool>)
-      value = v->AsBoolean();
+      value = v->get<bool>();
     else if constexpr (std::is_floating_point_v<T>)
-      value = static_cast<T>(v->AsNumber());
+      value = v->get<T>();
     else if constexpr (std::is_same_v<T, std::string>)
-      value = v->AsString();
+      value = v->get<std::string>();
     else
-      value = static_cast<T>(v->AsInteger());
+    {
+      const int64_t i = JsonInteger(*v);
+      if ((std::is_unsigned_v<T> && i < 0) || static_cast<int64_t>(static_cast<T>(i)) != i)
+        throw std::runtime_error("integer " + std::to_string(i) + " is out of range");
+      value = static_cast<T>(i);
+    }
   }
   catch (const std::exception & e)
   {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_MaskNoise_h
 #define sinus_MaskNoise_h
 

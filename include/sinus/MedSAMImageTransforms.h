@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_MedSAMImageTransforms_h
 #define sinus_MedSAMImageTransforms_h
 
@@ -53,11 +54,6 @@ struct MedSAMPreprocessed
 MedSAMPreprocessed
 PreprocessForMedSAM(const Raster<double> & grey, int64_t inputSize, const ProgressCallback & progress = {});
 
-/** torch.nn.functional.interpolate(mode='bilinear', align_corners=False) of one float32 channel
- *  from (H, W) to (outHeight, outWidth), computed by LibTorch itself. Used to
- *  bring MedSAM's low-resolution probability map back to the radiograph's grid. */
-Raster<float>
-ResizeBilinearAlignCornersFalse(const Raster<float> & image, int64_t outHeight, int64_t outWidth);
 
 /** `probability > threshold` as a 0/`foreground` mask (MedSAM thresholds at 0.5). */
 Raster<uint8_t>

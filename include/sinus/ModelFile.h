@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_ModelFile_h
 #define sinus_ModelFile_h
 
@@ -25,7 +26,7 @@ struct ModelArchive
  *  atomic. */
 void
 WriteModelArchive(const std::string & path, const std::string & architecture, const Json & config, torch::nn::Module & module,
-                  const Json & metadata = Json::Object());
+                  const Json & metadata = Json::object());
 
 /** Reads a model file; with `expectedArchitecture`, another architecture is an error naming both. */
 ModelArchive
@@ -36,7 +37,7 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
  *  as the training stage -- and one raw little-endian record per tensor. `--model FILE` needs
  *  nothing else. Written to a temporary name and renamed, so a crash never leaves half a file. */
 void
-SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata = Json::Object());
+SaveSamModel(const std::string & path, SamImpl & model, const Json & metadata = Json::object());
 
 /** Reads a model file; errors name the file and the problem (not a SinusSeg model, missing or
  *  truncated tensor records, config/weights mismatch). */
@@ -51,7 +52,7 @@ LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::s
 /** A trained SinusCycle-GAN (all six networks and the RefinerConfig) in the same file format,
  *  architecture "sinus-cyclegan". */
 void
-SaveRefinerModel(const std::string & path, SinusCycleGANImpl & model, const Json & metadata = Json::Object());
+SaveRefinerModel(const std::string & path, SinusCycleGANImpl & model, const Json & metadata = Json::object());
 
 SinusCycleGAN
 LoadRefinerModel(const std::string & path, Json * metadata = nullptr);

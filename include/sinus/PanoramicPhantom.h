@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_PanoramicPhantom_h
 #define sinus_PanoramicPhantom_h
 

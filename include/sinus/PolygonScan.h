@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_PolygonScan_h
 #define sinus_PolygonScan_h
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_RefinerTraining_h
 #define sinus_RefinerTraining_h
 
@@ -98,6 +99,24 @@ private:
 std::vector<RefinerEpochRecord>
 TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & data, const RefinerTrainingOptions & options,
              const std::string & checkpointPath = "", bool resume = false, const RefinerTrainingCallbacks & callbacks = {});
+
+/** The per-epoch log as CSV (one header line, one row per epoch, %.9g numbers). */
+std::string
+FormatRefinerLogCsv(const std::vector<RefinerEpochRecord> & log);
+
+/** The refiner's part of a configuration file, one schema wherever it is read: "refiner" (the
+ *  architecture, RefinerConfig) and "refiner_training" (RefinerTrainingOptions) -- in `sinusseg
+ *  train`'s configuration and in `sinusseg train-refiner --config` alike, so one file serves both. */
+struct RefinerSettings
+{
+  RefinerConfig          architecture = RefinerConfig::Small();
+  RefinerTrainingOptions training;
+
+  /** Reads the two keys when present (other keys are the caller's); values start from `defaults`. */
+  static RefinerSettings FromJson(const Json & json, const RefinerSettings & defaults);
+  /** Adds the two keys to `json`. */
+  void WriteTo(Json & json) const;
+};
 
 } // namespace sinus
 

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_SamModel_h
 #define sinus_SamModel_h
 
 #include "sinus/Json.h"
+#include "sinus/Segmenter.h"
 #include "sinus/StateDict.h"
 
 #include <torch/torch.h>
@@ -198,10 +200,20 @@ struct MaskDecoderImpl : torch::nn::Module
 };
 TORCH_MODULE(MaskDecoder);
 
-/** SAM: the three parts under their official names, so state dicts load by name. */
-struct SamImpl : torch::nn::Module
+/** SAM: the three parts under their official names, so state dicts load by name. As a Segmenter
+ *  it is MedSAM: prompted with a box (the whole input when none is given) or points. */
+struct SamImpl : SegmenterImpl
 {
   explicit SamImpl(const SamConfig & config);
+
+  std::string              Architecture() const override { return "sam"; }
+  Json                     ConfigJson() const override { return config.ToJson(); }
+  int64_t                  InputSize() const override { return config.imageEncoder.imgSize; }
+  int64_t                  OutputStride() const override { return 4; } ///< the decoder's low-resolution masks
+  bool                     UsesPrompts() const override { return true; }
+  std::vector<std::string> DefaultTrainableGroups() const override { return { "image_encoder", "mask_decoder" }; }
+  torch::Tensor            Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+
   SamConfig       config;
   ImageEncoderViT image_encoder{ nullptr };
   PromptEncoder   prompt_encoder{ nullptr };
@@ -212,6 +224,14 @@ struct SamImpl : torch::nn::Module
                                                       SamTrace * trace = nullptr);
 };
 TORCH_MODULE(Sam);
+
+/** SAM architectures by name. "vit_b": the official MedSAM ViT-B (1024 input, the paper's
+ *  setting, for GPUs). "small": the same architecture shrunk for a 2-core CPU -- input 256, patch
+ *  16, embedding 192, depth 4 (windowed blocks of 8 tokens, global attention in blocks 1 and 3),
+ *  3 heads, neck/prompt/decoder width 128 with 4 decoder heads. `inputSize` > 0 replaces the
+ *  preset's input size (a multiple of the patch size). Unknown names throw std::invalid_argument. */
+SamConfig
+SamPreset(const std::string & name, int64_t inputSize = 0);
 
 /** The module's tensors in PyTorch state_dict order (own parameters, own buffers, then children
  *  in registration order), with their dotted names. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_SegmentationMetrics_h
 #define sinus_SegmentationMetrics_h
 
@@ -72,6 +73,11 @@ struct SegmentationMetrics
 SegmentationMetrics
 ComputeSegmentationMetrics(const uint8_t * prediction, const uint8_t * reference, const MaskGrid & grid,
                            HD95Mode mode = HD95Mode::Directed, double percentile = 95);
+
+/** Dice of two 0/1 masks of `count` voxels alone (1 when both are empty); the cheap check that
+ *  validation runs after every epoch. */
+double
+DiceCoefficient(const uint8_t * prediction, const uint8_t * reference, size_t count);
 
 /** numpy.percentile(values, q) with the default 'linear' method (interpolation between order
  *  statistics at q/100 * (n - 1), numpy's lerp). `values` is reordered. NaN for an empty set. */

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef sinus_ViaAnnotations_h
 #define sinus_ViaAnnotations_h
 
+#include "sinus/Csv.h"
 #include "sinus/Json.h"
 #include "sinus/PolygonScan.h"
 #include "sinus/Raster.h"
@@ -14,25 +16,7 @@ namespace sinus
 {
 
 /** An error in an annotation file, carrying the file name and 1-based line. */
-class AnnotationError : public std::runtime_error
-{
-public:
-  AnnotationError(const std::string & file, int line, const std::string & problem)
-    : std::runtime_error(file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + problem)
-  {}
-};
-
-/** One record of a CSV file with the line on which it starts. */
-struct CsvRecord
-{
-  int                      line = 0;
-  std::vector<std::string> fields;
-};
-
-/** RFC 4180 CSV: comma-separated, fields optionally double-quoted, "" for a quote inside a quoted
- *  field, CRLF or LF line ends. Bad quoting throws AnnotationError naming `sourceName` and the line. */
-std::vector<CsvRecord>
-ParseCsv(const std::string & text, const std::string & sourceName);
+using AnnotationError = FileLocationError;
 
 /** A VIA 2.x region shape. Polylines are closed into polygons; rectangles become polygons. */
 struct ViaShape
@@ -60,7 +44,7 @@ CheckShapeInsideImage(const ViaShape & shape, int64_t width, int64_t height);
 struct ViaRegion
 {
   ViaShape shape;
-  Json     attributes = Json::Object();
+  Json     attributes = Json::object();
   int      line = 0;
 };
 
@@ -68,7 +52,7 @@ struct ViaImageAnnotation
 {
   std::string            filename;
   int64_t                fileSize = 0;
-  Json                   fileAttributes = Json::Object();
+  Json                   fileAttributes = Json::object();
   std::vector<ViaRegion> regions;
   int                    firstLine = 0;
 };

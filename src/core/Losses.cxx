@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/Losses.h"
 
 #include "sinus/SegmentationMetrics.h"

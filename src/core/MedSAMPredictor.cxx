@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/MedSAMPredictor.h"
+#include "sinus/MedSAMPostprocessing.h"
 
 #include "sinus/TensorDictionary.h"
 

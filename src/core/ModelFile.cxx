@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/ModelFile.h"
 
 #include "sinus/FileUtilities.h"
@@ -26,31 +27,31 @@ WriteModelArchive(const std::string & path, const std::string & architecture, co
   try
   {
     caffe2::serialize::PyTorchStreamWriter writer(temporary.string());
-    Json                                   tensors = Json::Array();
+    Json                                   tensors = Json::array();
     int                                    i = 0;
     for (const auto & [name, tensor] : ModelStateDict(module))
     {
       const torch::Tensor contiguous = tensor.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
       const std::string   record = "tensors/" + std::to_string(i++);
       writer.writeRecord(record, contiguous.data_ptr(), static_cast<size_t>(contiguous.numel()) * sizeof(float));
-      Json entry = Json::Object();
+      Json entry = Json::object();
       entry["name"] = name;
       entry["dtype"] = "float32";
-      Json shape = Json::Array();
+      Json shape = Json::array();
       for (int64_t d : contiguous.sizes())
-        shape.PushBack(Json(d));
+        shape.push_back(Json(d));
       entry["shape"] = shape;
       entry["record"] = record;
-      tensors.PushBack(entry);
+      tensors.push_back(entry);
     }
-    Json index = Json::Object();
+    Json index = Json::object();
     index["format"] = kFormat;
     index["version"] = kVersion;
     index["architecture"] = architecture;
     index["config"] = config;
     index["metadata"] = metadata;
     index["tensors"] = tensors;
-    const std::string text = index.Dump(2);
+    const std::string text = index.dump(2);
     writer.writeRecord(kIndex, text.data(), text.size());
     writer.writeEndOfFile();
   }
@@ -97,14 +98,14 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
   Json         index;
   try
   {
-    index = Json::Parse(read(kIndex));
-    if (index.At("format").AsString() != kFormat)
-      throw std::runtime_error("unknown format '" + index.At("format").AsString() + "'");
-    if (index.At("version").AsInteger() > kVersion)
-      throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(index.At("version").AsInteger()) + ")");
-    archive.architecture = index.At("architecture").AsString();
-    archive.config = index.At("config");
-    archive.metadata = index.At("metadata");
+    index = ParseJson(read(kIndex));
+    if (index.at("format").get<std::string>() != kFormat)
+      throw std::runtime_error("unknown format '" + index.at("format").get<std::string>() + "'");
+    if (JsonInteger(index.at("version")) > kVersion)
+      throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(JsonInteger(index.at("version"))) + ")");
+    archive.architecture = index.at("architecture").get<std::string>();
+    archive.config = index.at("config");
+    archive.metadata = index.at("metadata");
   }
   catch (const CheckpointError &)
   {
@@ -119,22 +120,22 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
     throw CheckpointError(path + ": holds a '" + archive.architecture + "' model, but a '" + expectedArchitecture +
                           "' model is needed here");
   }
-  for (const Json & entry : index.At("tensors").AsArray())
+  for (const Json & entry : index.at("tensors").get_ref<const Json::array_t &>())
   {
     std::vector<int64_t> shape;
     int64_t              numel = 1;
-    for (const Json & d : entry.At("shape").AsArray())
+    for (const Json & d : entry.at("shape").get_ref<const Json::array_t &>())
     {
-      shape.push_back(d.AsInteger());
+      shape.push_back(JsonInteger(d));
       numel *= shape.back();
     }
-    const std::string bytes = read(entry.At("record").AsString());
-    if (entry.At("dtype").AsString() != "float32" || bytes.size() != static_cast<size_t>(numel) * sizeof(float))
-      throw CheckpointError(path + ": tensor '" + entry.At("name").AsString() + "' has " + std::to_string(bytes.size()) +
+    const std::string bytes = read(entry.at("record").get<std::string>());
+    if (entry.at("dtype").get<std::string>() != "float32" || bytes.size() != static_cast<size_t>(numel) * sizeof(float))
+      throw CheckpointError(path + ": tensor '" + entry.at("name").get<std::string>() + "' has " + std::to_string(bytes.size()) +
                             " bytes, expected " + std::to_string(numel * 4) + " (truncated or corrupt model file)");
     torch::Tensor t = torch::empty(shape, torch::kFloat32);
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-    archive.tensors.emplace_back(entry.At("name").AsString(), t);
+    archive.tensors.emplace_back(entry.at("name").get<std::string>(), t);
   }
   return archive;
 }
@@ -197,7 +198,7 @@ LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::s
   {
     try
     {
-      config = SamConfig::FromJson(Json::Parse(ReadTextFile(*configPath)));
+      config = SamConfig::FromJson(ParseJson(ReadTextFile(*configPath)));
     }
     catch (const std::exception & e)
     {

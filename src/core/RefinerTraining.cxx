@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/RefinerTraining.h"
 
 #include "sinus/FileUtilities.h"
@@ -5,6 +6,8 @@
 #include "sinus/TrainingCheckpoint.h"
 
 #include <chrono>
+#include <cstdio>
+#include <numeric>
 #include <cmath>
 #include <filesystem>
 
@@ -43,7 +46,7 @@ RefinerTrainingOptions::FromJson(const Json & json)
 Json
 RefinerTrainingOptions::ToJson() const
 {
-  Json j = Json::Object();
+  Json j = Json::object();
   j["epochs"] = epochs;
   j["batch_size"] = batchSize;
   j["learning_rate"] = learningRate;
@@ -142,7 +145,7 @@ SetRequiresGrad(torch::nn::Module & module, bool value)
 Json
 EpochRecordToJson(const RefinerEpochRecord & r)
 {
-  Json j = Json::Object();
+  Json j = Json::object();
   j["epoch"] = r.epoch;
   j["adversarial_ab"] = r.adversarialAB;
   j["adversarial_ba"] = r.adversarialBA;
@@ -159,15 +162,15 @@ RefinerEpochRecord
 EpochRecordFromJson(const Json & j)
 {
   RefinerEpochRecord r;
-  r.epoch = j.At("epoch").AsInteger();
-  r.adversarialAB = j.At("adversarial_ab").AsNumber();
-  r.adversarialBA = j.At("adversarial_ba").AsNumber();
-  r.cycle = j.At("cycle").AsNumber();
-  r.correction = j.At("correction").AsNumber();
-  r.total = j.At("total").AsNumber();
-  r.discriminatorA = j.At("discriminator_a").AsNumber();
-  r.discriminatorB = j.At("discriminator_b").AsNumber();
-  r.seconds = j.At("seconds").AsNumber();
+  r.epoch = JsonInteger(j.at("epoch"));
+  r.adversarialAB = j.at("adversarial_ab").get<double>();
+  r.adversarialBA = j.at("adversarial_ba").get<double>();
+  r.cycle = j.at("cycle").get<double>();
+  r.correction = j.at("correction").get<double>();
+  r.total = j.at("total").get<double>();
+  r.discriminatorA = j.at("discriminator_a").get<double>();
+  r.discriminatorB = j.at("discriminator_b").get<double>();
+  r.seconds = j.at("seconds").get<double>();
   return r;
 }
 
@@ -188,10 +191,10 @@ CheckpointIdentity(const SinusCycleGANImpl & model, const RefinerTrainingOptions
 {
   Json o = options.ToJson();
   o["epochs"] = nullptr;
-  Json id = Json::Object();
+  Json id = Json::object();
   id["config"] = model.config.ToJson();
   id["options"] = o;
-  return id.Dump();
+  return id.dump();
 }
 
 void
@@ -209,10 +212,10 @@ SaveCheckpoint(const std::string & path, const TrainingState & s, const std::str
       archive.write("discriminator_optimizer", discriminatorOptimizer);
       archive.write("pool_a", s.poolA.Contents());
       archive.write("pool_b", s.poolB.Contents());
-      Json log = Json::Array();
+      Json log = Json::array();
       for (const auto & r : s.log)
-        log.PushBack(EpochRecordToJson(r));
-      archive.write("log", c10::IValue(log.Dump()));
+        log.push_back(EpochRecordToJson(r));
+      archive.write("log", c10::IValue(log.dump()));
     });
   }
   catch (const TrainingCheckpointError & e)
@@ -243,8 +246,8 @@ LoadCheckpoint(const std::string & path, TrainingState & s, const std::string & 
                              c10::IValue log;
                              archive.read("log", log);
                              s.log.clear();
-                             const Json records = Json::Parse(log.toStringRef()); // named: the loop must not outlive it
-                             for (const Json & r : records.AsArray())
+                             const Json records = ParseJson(log.toStringRef()); // named: the loop must not outlive it
+                             for (const Json & r : records.get_ref<const Json::array_t &>())
                                s.log.push_back(EpochRecordFromJson(r));
                            });
   }
@@ -274,21 +277,125 @@ Gather(const torch::Tensor & all, const std::vector<int64_t> & indices)
 }
 } // namespace
 
-std::vector<RefinerEpochRecord>
-TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & input, const RefinerTrainingOptions & options,
-             const std::string & checkpointPath, bool resume, const RefinerTrainingCallbacks & callbacks)
+namespace
 {
-  input.Validate(model->config);
+/** Both domains and the pairs in the networks' range [-1, 1] (the correction targets go back to
+ *  [0, 1]); missing unpaired domains default to the paired masks. */
+struct RefinerDomains
+{
+  torch::Tensor domainA, domainB, pairA, pairB;
+};
+
+RefinerDomains
+PrepareDomains(const RefinerTrainingData & input)
+{
   RefinerTrainingData data = input;
   if (!data.unpairedTeacher.defined() || data.unpairedTeacher.numel() == 0)
     data.unpairedTeacher = data.pairedTeacher;
   if (!data.unpairedTruth.defined() || data.unpairedTruth.numel() == 0)
     data.unpairedTruth = data.pairedTruth;
-  // The networks work in [-1, 1]; the correction targets stay in [0, 1].
-  const torch::Tensor domainA = MaskToGeneratorRange(data.unpairedTeacher), domainB = MaskToGeneratorRange(data.unpairedTruth);
-  const torch::Tensor pairA = MaskToGeneratorRange(data.pairedTeacher), pairB = MaskToGeneratorRange(data.pairedTruth);
+  return { MaskToGeneratorRange(data.unpairedTeacher), MaskToGeneratorRange(data.unpairedTruth), MaskToGeneratorRange(data.pairedTeacher),
+           MaskToGeneratorRange(data.pairedTruth) };
+}
 
-  const auto adamw = [&](std::vector<torch::Tensor> parameters) {
+/** The masks of one iteration. */
+struct RefinerBatch
+{
+  torch::Tensor realA, realB, pairedA, pairedB;
+};
+
+/** One iteration: the generator + correction step with the discriminators frozen, then the
+ *  discriminator step on real masks and on fakes from the history pools. Adds to `record`. */
+void
+RefinerStep(const RefinerBatch & b, TrainingState & state, const RefinerTrainingOptions & options, PortableRandom & random,
+            RefinerEpochRecord & record, int64_t batch, int64_t batches, const std::string & checkpointPath)
+{
+  SinusCycleGAN & model = state.model;
+  SetRequiresGrad(*model->D_A, false);
+  SetRequiresGrad(*model->D_B, false);
+  state.generatorOptimizer.zero_grad();
+  const torch::Tensor fakeB = model->G_AB->forward(b.realA);
+  const torch::Tensor fakeA = model->G_BA->forward(b.realB);
+  const torch::Tensor cycle =
+    CycleConsistencyLoss(model->G_BA->forward(fakeB), b.realA) + CycleConsistencyLoss(model->G_AB->forward(fakeA), b.realB);
+  const torch::Tensor correction = CorrectionLoss(model->C_B->forward(model->G_AB->forward(b.pairedA)), (b.pairedB + 1.0) * 0.5) +
+                                   CorrectionLoss(model->C_A->forward(model->G_BA->forward(b.pairedB)), (b.pairedA + 1.0) * 0.5);
+  const SinusCycleGANObjective objective = CombineSinusCycleGANObjective(
+    LsganLoss(model->D_B->forward(fakeB), true), LsganLoss(model->D_A->forward(fakeA), true), cycle, correction, options.cycleWeight);
+  RequireFinite(objective.total, "generator", record.epoch, batch + 1, checkpointPath);
+  objective.total.backward();
+  state.generatorOptimizer.step();
+
+  SetRequiresGrad(*model->D_A, true);
+  SetRequiresGrad(*model->D_B, true);
+  state.discriminatorOptimizer.zero_grad();
+  const torch::Tensor pooledB = state.poolB.Query(fakeB.detach(), random);
+  const torch::Tensor pooledA = state.poolA.Query(fakeA.detach(), random);
+  const torch::Tensor lossB = 0.5 * (LsganLoss(model->D_B->forward(b.realB), true) + LsganLoss(model->D_B->forward(pooledB), false));
+  const torch::Tensor lossA = 0.5 * (LsganLoss(model->D_A->forward(b.realA), true) + LsganLoss(model->D_A->forward(pooledA), false));
+  const torch::Tensor discriminatorTotal = lossA + lossB;
+  RequireFinite(discriminatorTotal, "discriminator", record.epoch, batch + 1, checkpointPath);
+  discriminatorTotal.backward();
+  state.discriminatorOptimizer.step();
+
+  record.adversarialAB += objective.adversarialAB.item<double>() / batches;
+  record.adversarialBA += objective.adversarialBA.item<double>() / batches;
+  record.cycle += objective.cycle.item<double>() / batches;
+  record.correction += objective.correction.item<double>() / batches;
+  record.total += objective.total.item<double>() / batches;
+  record.discriminatorA += lossA.item<double>() / batches;
+  record.discriminatorB += lossB.item<double>() / batches;
+}
+
+/** One epoch: domain A in a shuffled order, domain B drawn at random, pairs cycled in a shuffled
+ *  order. The randomness depends only on (seed, epoch), so a resumed run draws what an
+ *  uninterrupted one would. */
+RefinerEpochRecord
+RefinerEpoch(int64_t epoch, const RefinerDomains & d, TrainingState & state, const RefinerTrainingOptions & options,
+             const std::string & checkpointPath, const RefinerTrainingCallbacks & callbacks)
+{
+  const int64_t        sizeA = d.domainA.size(0), sizeB = d.domainB.size(0), sizePairs = d.pairA.size(0);
+  const int64_t        batches = (std::max(sizeA, sizeB) + options.batchSize - 1) / options.batchSize;
+  PortableRandom       random(SplitMix64(options.seed) ^ (static_cast<uint64_t>(epoch) * 0x9E3779B97F4A7C15ull));
+  std::vector<int64_t> orderA(static_cast<size_t>(sizeA)), orderPairs(static_cast<size_t>(sizePairs));
+  std::iota(orderA.begin(), orderA.end(), int64_t{ 0 });
+  std::iota(orderPairs.begin(), orderPairs.end(), int64_t{ 0 });
+  random.Shuffle(orderA);
+  random.Shuffle(orderPairs);
+  RefinerEpochRecord record;
+  record.epoch = epoch;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t    pairCursor = 0;
+  for (int64_t batch = 0; batch < batches; ++batch)
+  {
+    if (callbacks.shouldAbort && callbacks.shouldAbort())
+      throw RefinerTrainingAborted("SinusCycle-GAN training aborted in epoch " + std::to_string(epoch));
+    const int64_t        first = batch * options.batchSize;
+    const int64_t        count = std::min(options.batchSize, std::max(sizeA, sizeB) - first);
+    std::vector<int64_t> indexA, indexB, indexPairs;
+    for (int64_t k = 0; k < count; ++k)
+    {
+      indexA.push_back(orderA[static_cast<size_t>((first + k) % sizeA)]);
+      indexB.push_back(random.Integer(sizeB));
+      indexPairs.push_back(orderPairs[static_cast<size_t>(pairCursor++ % sizePairs)]);
+    }
+    const RefinerBatch b{ Gather(d.domainA, indexA), Gather(d.domainB, indexB), Gather(d.pairA, indexPairs), Gather(d.pairB, indexPairs) };
+    RefinerStep(b, state, options, random, record, batch, batches, checkpointPath);
+    if (callbacks.onBatch)
+      callbacks.onBatch(epoch, batch + 1, batches);
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
+}
+} // namespace
+
+std::vector<RefinerEpochRecord>
+TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & input, const RefinerTrainingOptions & options,
+             const std::string & checkpointPath, bool resume, const RefinerTrainingCallbacks & callbacks)
+{
+  input.Validate(model->config);
+  const RefinerDomains domains = PrepareDomains(input);
+  const auto           adamw = [&](std::vector<torch::Tensor> parameters) {
     return torch::optim::AdamW(std::move(parameters), torch::optim::AdamWOptions(options.learningRate)
                                                         .betas({ options.beta1, options.beta2 })
                                                         .weight_decay(options.weightDecay));
@@ -301,84 +408,10 @@ TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & input, const Ref
   const std::string               identity = CheckpointIdentity(*model, options);
   if (resume && !checkpointPath.empty() && std::filesystem::exists(checkpointPath))
     LoadCheckpoint(checkpointPath, state, identity);
-
   model->train();
-  const int64_t sizeA = domainA.size(0), sizeB = domainB.size(0), sizePairs = pairA.size(0);
-  const int64_t batches = (std::max(sizeA, sizeB) + options.batchSize - 1) / options.batchSize;
   for (int64_t epoch = static_cast<int64_t>(log.size()) + 1; epoch <= options.epochs; ++epoch)
   {
-    // The epoch's randomness depends only on (seed, epoch), so a resumed run draws what an
-    // uninterrupted one would.
-    PortableRandom       random(SplitMix64(options.seed) ^ (static_cast<uint64_t>(epoch) * 0x9E3779B97F4A7C15ull));
-    std::vector<int64_t> orderA(static_cast<size_t>(sizeA)), orderPairs(static_cast<size_t>(sizePairs));
-    for (int64_t i = 0; i < sizeA; ++i)
-      orderA[static_cast<size_t>(i)] = i;
-    for (int64_t i = 0; i < sizePairs; ++i)
-      orderPairs[static_cast<size_t>(i)] = i;
-    random.Shuffle(orderA);
-    random.Shuffle(orderPairs);
-    RefinerEpochRecord record;
-    record.epoch = epoch;
-    const auto start = std::chrono::steady_clock::now();
-    int64_t    pairCursor = 0;
-    for (int64_t batch = 0; batch < batches; ++batch)
-    {
-      if (callbacks.shouldAbort && callbacks.shouldAbort())
-        throw RefinerTrainingAborted("SinusCycle-GAN training aborted in epoch " + std::to_string(epoch));
-      const int64_t        first = batch * options.batchSize;
-      const int64_t        count = std::min(options.batchSize, std::max(sizeA, sizeB) - first);
-      std::vector<int64_t> indexA, indexB, indexPairs;
-      for (int64_t k = 0; k < count; ++k)
-      {
-        indexA.push_back(orderA[static_cast<size_t>((first + k) % sizeA)]);
-        indexB.push_back(random.Integer(sizeB));
-        indexPairs.push_back(orderPairs[static_cast<size_t>(pairCursor++ % sizePairs)]);
-      }
-      const torch::Tensor realA = Gather(domainA, indexA), realB = Gather(domainB, indexB);
-      const torch::Tensor pairedA = Gather(pairA, indexPairs), pairedB = Gather(pairB, indexPairs);
-
-      // Generator + correction step, discriminators frozen.
-      SetRequiresGrad(*model->D_A, false);
-      SetRequiresGrad(*model->D_B, false);
-      generatorOptimizer.zero_grad();
-      const torch::Tensor fakeB = model->G_AB->forward(realA);
-      const torch::Tensor fakeA = model->G_BA->forward(realB);
-      const torch::Tensor cycle = CycleConsistencyLoss(model->G_BA->forward(fakeB), realA) +
-                                  CycleConsistencyLoss(model->G_AB->forward(fakeA), realB);
-      const torch::Tensor correction =
-        CorrectionLoss(model->C_B->forward(model->G_AB->forward(pairedA)), (pairedB + 1.0) * 0.5) +
-        CorrectionLoss(model->C_A->forward(model->G_BA->forward(pairedB)), (pairedA + 1.0) * 0.5);
-      const SinusCycleGANObjective objective = CombineSinusCycleGANObjective(
-        LsganLoss(model->D_B->forward(fakeB), true), LsganLoss(model->D_A->forward(fakeA), true), cycle, correction, options.cycleWeight);
-      RequireFinite(objective.total, "generator", epoch, batch + 1, checkpointPath);
-      objective.total.backward();
-      generatorOptimizer.step();
-
-      // Discriminator step on real masks and on fakes from the history pools.
-      SetRequiresGrad(*model->D_A, true);
-      SetRequiresGrad(*model->D_B, true);
-      discriminatorOptimizer.zero_grad();
-      const torch::Tensor pooledB = poolB.Query(fakeB.detach(), random);
-      const torch::Tensor pooledA = poolA.Query(fakeA.detach(), random);
-      const torch::Tensor lossB = 0.5 * (LsganLoss(model->D_B->forward(realB), true) + LsganLoss(model->D_B->forward(pooledB), false));
-      const torch::Tensor lossA = 0.5 * (LsganLoss(model->D_A->forward(realA), true) + LsganLoss(model->D_A->forward(pooledA), false));
-      const torch::Tensor discriminatorTotal = lossA + lossB;
-      RequireFinite(discriminatorTotal, "discriminator", epoch, batch + 1, checkpointPath);
-      discriminatorTotal.backward();
-      discriminatorOptimizer.step();
-
-      record.adversarialAB += objective.adversarialAB.item<double>() / batches;
-      record.adversarialBA += objective.adversarialBA.item<double>() / batches;
-      record.cycle += objective.cycle.item<double>() / batches;
-      record.correction += objective.correction.item<double>() / batches;
-      record.total += objective.total.item<double>() / batches;
-      record.discriminatorA += lossA.item<double>() / batches;
-      record.discriminatorB += lossB.item<double>() / batches;
-      if (callbacks.onBatch)
-        callbacks.onBatch(epoch, batch + 1, batches);
-    }
-    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    log.push_back(record);
+    log.push_back(RefinerEpoch(epoch, domains, state, options, checkpointPath, callbacks));
     if (!checkpointPath.empty())
       SaveCheckpoint(checkpointPath, state, identity);
     if (callbacks.onEpoch)
@@ -386,6 +419,38 @@ TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & input, const Ref
   }
   model->eval();
   return log;
+}
+
+std::string
+FormatRefinerLogCsv(const std::vector<RefinerEpochRecord> & log)
+{
+  std::string csv = "epoch,total,adversarial_ab,adversarial_ba,cycle,correction,discriminator_a,discriminator_b,seconds\n";
+  char        line[400];
+  for (const auto & r : log)
+  {
+    std::snprintf(line, sizeof(line), "%lld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", static_cast<long long>(r.epoch), r.total,
+                  r.adversarialAB, r.adversarialBA, r.cycle, r.correction, r.discriminatorA, r.discriminatorB, r.seconds);
+    csv += line;
+  }
+  return csv;
+}
+
+RefinerSettings
+RefinerSettings::FromJson(const Json & json, const RefinerSettings & defaults)
+{
+  RefinerSettings s = defaults;
+  if (const Json * r = FindJsonMember(json, "refiner"))
+    s.architecture = RefinerConfig::FromJson(*r, s.architecture);
+  if (const Json * t = FindJsonMember(json, "refiner_training"))
+    s.training = RefinerTrainingOptions::FromJson(*t, s.training);
+  return s;
+}
+
+void
+RefinerSettings::WriteTo(Json & json) const
+{
+  json["refiner"] = architecture.ToJson();
+  json["refiner_training"] = training.ToJson();
 }
 
 } // namespace sinus

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SAM (segment-anything, commit dca509f) in LibTorch, numerically equal to the official Python
 // code: same operations in the same order, same parameter names, so official state dicts load by
 // name and the golden tensors of ../shared/reference/golden are reproduced.
@@ -27,13 +28,13 @@ namespace
 void
 ReadPair(const Json & object, const char * key, int64_t & first, int64_t & second, const std::string & where)
 {
-  const Json * v = object.IsObject() ? object.Find(key) : nullptr;
+  const Json * v = object.is_object() ? FindJsonMember(object, key) : nullptr;
   if (!v)
     return;
-  if (!v->IsArray() || v->AsArray().size() != 2)
+  if (!v->is_array() || v->get_ref<const Json::array_t &>().size() != 2)
     throw std::runtime_error(where + "." + key + ": expected an array of two integers");
-  first = v->AsArray()[0].AsInteger();
-  second = v->AsArray()[1].AsInteger();
+  first = JsonInteger(v->get_ref<const Json::array_t &>()[0]);
+  second = JsonInteger(v->get_ref<const Json::array_t &>()[1]);
 }
 } // namespace
 
@@ -41,9 +42,9 @@ SamConfig
 SamConfig::FromJson(const Json & json)
 {
   SamConfig c;
-  if (!json.IsObject())
+  if (!json.is_object())
     throw std::runtime_error("SAM configuration: expected a JSON object");
-  if (const Json * e = json.Find("image_encoder"))
+  if (const Json * e = FindJsonMember(json, "image_encoder"))
   {
     auto & ie = c.imageEncoder;
     ReadJsonField(*e, "img_size", ie.imgSize, "image_encoder");
@@ -60,14 +61,14 @@ SamConfig::FromJson(const Json & json)
     ReadJsonField(*e, "layer_norm_eps", ie.layerNormEps, "image_encoder");
     ReadJsonField(*e, "neck_layernorm2d_eps", ie.neckLayerNorm2dEps, "image_encoder");
     ReadJsonField(*e, "window_size", ie.windowSize, "image_encoder");
-    if (const Json * g = e->Find("global_attn_indexes"))
+    if (const Json * g = FindJsonMember(*e, "global_attn_indexes"))
     {
       ie.globalAttnIndexes.clear();
-      for (const Json & i : g->AsArray())
-        ie.globalAttnIndexes.push_back(i.AsInteger());
+      for (const Json & i : g->get_ref<const Json::array_t &>())
+        ie.globalAttnIndexes.push_back(JsonInteger(i));
     }
   }
-  if (const Json * p = json.Find("prompt_encoder"))
+  if (const Json * p = FindJsonMember(json, "prompt_encoder"))
   {
     auto & pe = c.promptEncoder;
     ReadJsonField(*p, "embed_dim", pe.embedDim, "prompt_encoder");
@@ -76,7 +77,7 @@ SamConfig::FromJson(const Json & json)
     ReadJsonField(*p, "mask_in_chans", pe.maskInChans, "prompt_encoder");
     ReadJsonField(*p, "layernorm2d_eps", pe.layerNorm2dEps, "prompt_encoder");
   }
-  if (const Json * m = json.Find("mask_decoder"))
+  if (const Json * m = FindJsonMember(json, "mask_decoder"))
   {
     auto & md = c.maskDecoder;
     ReadJsonField(*m, "transformer_dim", md.transformerDim, "mask_decoder");
@@ -84,7 +85,7 @@ SamConfig::FromJson(const Json & json)
     ReadJsonField(*m, "iou_head_depth", md.iouHeadDepth, "mask_decoder");
     ReadJsonField(*m, "iou_head_hidden_dim", md.iouHeadHiddenDim, "mask_decoder");
     ReadJsonField(*m, "layernorm2d_eps", md.layerNorm2dEps, "mask_decoder");
-    if (const Json * t = m->Find("transformer"))
+    if (const Json * t = FindJsonMember(*m, "transformer"))
     {
       ReadJsonField(*t, "depth", md.transformerDepth, "mask_decoder.transformer");
       ReadJsonField(*t, "embedding_dim", md.transformerEmbeddingDim, "mask_decoder.transformer");
@@ -100,8 +101,8 @@ SamConfig::FromJson(const Json & json)
 Json
 SamConfig::ToJson() const
 {
-  Json root = Json::Object();
-  Json e = Json::Object();
+  Json root = Json::object();
+  Json e = Json::object();
   e["img_size"] = imageEncoder.imgSize;
   e["patch_size"] = imageEncoder.patchSize;
   e["in_chans"] = imageEncoder.inChans;
@@ -116,25 +117,25 @@ SamConfig::ToJson() const
   e["layer_norm_eps"] = imageEncoder.layerNormEps;
   e["neck_layernorm2d_eps"] = imageEncoder.neckLayerNorm2dEps;
   e["window_size"] = imageEncoder.windowSize;
-  Json g = Json::Array();
+  Json g = Json::array();
   for (int64_t i : imageEncoder.globalAttnIndexes)
-    g.PushBack(Json(i));
+    g.push_back(Json(i));
   e["global_attn_indexes"] = g;
   root["image_encoder"] = e;
-  Json p = Json::Object();
+  Json p = Json::object();
   p["embed_dim"] = promptEncoder.embedDim;
-  p["image_embedding_size"] = Json(Json::ArrayType{ Json(promptEncoder.imageEmbeddingHeight), Json(promptEncoder.imageEmbeddingWidth) });
-  p["input_image_size"] = Json(Json::ArrayType{ Json(promptEncoder.inputImageHeight), Json(promptEncoder.inputImageWidth) });
+  p["image_embedding_size"] = Json::array({ Json(promptEncoder.imageEmbeddingHeight), Json(promptEncoder.imageEmbeddingWidth) });
+  p["input_image_size"] = Json::array({ Json(promptEncoder.inputImageHeight), Json(promptEncoder.inputImageWidth) });
   p["mask_in_chans"] = promptEncoder.maskInChans;
   p["layernorm2d_eps"] = promptEncoder.layerNorm2dEps;
   root["prompt_encoder"] = p;
-  Json m = Json::Object();
+  Json m = Json::object();
   m["transformer_dim"] = maskDecoder.transformerDim;
   m["num_multimask_outputs"] = maskDecoder.numMultimaskOutputs;
   m["iou_head_depth"] = maskDecoder.iouHeadDepth;
   m["iou_head_hidden_dim"] = maskDecoder.iouHeadHiddenDim;
   m["layernorm2d_eps"] = maskDecoder.layerNorm2dEps;
-  Json t = Json::Object();
+  Json t = Json::object();
   t["depth"] = maskDecoder.transformerDepth;
   t["embedding_dim"] = maskDecoder.transformerEmbeddingDim;
   t["num_heads"] = maskDecoder.transformerNumHeads;
@@ -709,6 +710,29 @@ SamImpl::DecodeBoxes(const torch::Tensor & imageEmbeddings, const torch::Tensor 
   }
   auto [masks, iou] = mask_decoder->forward(imageEmbeddings, prompt_encoder->DenseImagePositionalEncoding(), sparse, dense, trace);
   return { masks.index({ Slice(), Slice(0, 1) }), iou.index({ Slice(), Slice(0, 1) }) };
+}
+
+torch::Tensor
+SamImpl::Logits(const torch::Tensor & images, const SegmenterPrompts & prompts)
+{
+  const torch::Tensor embeddings = image_encoder->forward(images);
+  if (prompts.points.defined())
+  {
+    auto [sparse, dense] = prompt_encoder->forward(prompts.points, prompts.pointLabels, {}, {});
+    auto [masks, iou] = mask_decoder->forward(embeddings, prompt_encoder->DenseImagePositionalEncoding(), sparse, dense);
+    return masks.index({ Slice(), Slice(0, 1) });
+  }
+  torch::Tensor boxes = prompts.boxes;
+  if (!boxes.defined())
+  {
+    // MedSAM's automatic prompt: the whole input, (0, 0, S, S), for every image of the batch.
+    const double size = static_cast<double>(config.imageEncoder.imgSize);
+    boxes = torch::tensor({ 0.0, 0.0, size, size }, torch::TensorOptions().dtype(torch::kFloat32).device(images.device()))
+              .view({ 1, 4 })
+              .expand({ images.size(0), 4 })
+              .contiguous();
+  }
+  return DecodeBoxes(embeddings, boxes).first;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/SegmentationAugmentation.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -33,7 +34,7 @@ AugmentationOptions::FromJson(const Json & json, const AugmentationOptions & def
 Json
 AugmentationOptions::ToJson() const
 {
-  Json j = Json::Object();
+  Json j = Json::object();
   j["enabled"] = enabled;
   j["rotation_degrees"] = rotationDegrees;
   j["scale"] = scale;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SinusCycle-GAN (Park et al. 2026): CycleGAN's ResNet generators and 70x70 PatchGAN
 // discriminators, plus two CBAM residual encoder-decoders that turn translated masks into
 // corrected logits.
@@ -61,7 +62,7 @@ RefinerConfig::FromJson(const Json & json, const RefinerConfig & defaults)
 Json
 RefinerConfig::ToJson() const
 {
-  Json j = Json::Object();
+  Json j = Json::object();
   j["working_height"] = workingHeight;
   j["working_width"] = workingWidth;
   j["generator_filters"] = generatorFilters;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/StateDict.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -73,198 +74,249 @@ public:
     {
       const size_t  at = m_Pos;
       const uint8_t op = Byte();
-      switch (op)
+      if (op == '.') // STOP
       {
-        case 0x80: // PROTO
-          Byte();
-          break;
-        case 0x95: // FRAME
-          Bytes(8);
-          break;
-        case 'c': // GLOBAL
-        {
-          const std::string module = Line(), name = Line();
-          const std::string full = module + "." + name;
-          if (full != "collections.OrderedDict" && full != "torch._utils._rebuild_tensor_v2" &&
-              full != "torch._utils._rebuild_parameter" && !kStorageTypes.count(full))
-          {
-            Fail(at, "refuses the global '" + full + "': a state dict holds only tensors, and nothing in a checkpoint is executed");
-          }
-          auto g = Make(Value::Kind::Global);
-          g->text = full;
-          Push(g);
-          break;
-        }
-        case 'q': // BINPUT
-          m_Memo[Byte()] = Top(at);
-          break;
-        case 'r': // LONG_BINPUT
-          m_Memo[UInt32()] = Top(at);
-          break;
-        case 0x94: // MEMOIZE
-          m_Memo[static_cast<int64_t>(m_Memo.size())] = Top(at);
-          break;
-        case 'h': // BINGET
-          Push(Memo(at, Byte()));
-          break;
-        case 'j': // LONG_BINGET
-          Push(Memo(at, UInt32()));
-          break;
-        case ')':
-          Push(Make(Value::Kind::Tuple));
-          break;
-        case '}':
-          Push(Make(Value::Kind::Dict));
-          break;
-        case ']':
-          Push(Make(Value::Kind::List));
-          break;
-        case '(':
-          Push(Make(Value::Kind::Mark));
-          break;
-        case 't': // TUPLE
-        {
-          auto t = Make(Value::Kind::Tuple);
-          t->items = PopToMark(at);
-          Push(t);
-          break;
-        }
-        case 0x85:
-        case 0x86:
-        case 0x87: // TUPLE1..3
-        {
-          auto         t = Make(Value::Kind::Tuple);
-          const size_t n = op - 0x84u;
-          if (m_Stack.size() < n)
-            Fail(at, "stack underflow");
-          t->items.assign(m_Stack.end() - static_cast<std::ptrdiff_t>(n), m_Stack.end());
-          m_Stack.resize(m_Stack.size() - n);
-          Push(t);
-          break;
-        }
-        case 'X': // BINUNICODE
-        {
-          auto s = Make(Value::Kind::String);
-          s->text = Bytes(UInt32());
-          Push(s);
-          break;
-        }
-        case 0x8c: // SHORT_BINUNICODE
-        {
-          auto s = Make(Value::Kind::String);
-          s->text = Bytes(Byte());
-          Push(s);
-          break;
-        }
-        case 'K':
-          PushInt(Byte());
-          break;
-        case 'M':
-        {
-          const uint8_t lo = Byte(), hi = Byte();
-          PushInt(lo | (hi << 8));
-          break;
-        }
-        case 'J':
-          PushInt(static_cast<int32_t>(UInt32()));
-          break;
-        case 0x8a: // LONG1
-        {
-          const size_t n = Byte();
-          if (n > 8)
-            Fail(at, "integer of " + std::to_string(n) + " bytes");
-          const std::string b = Bytes(n);
-          int64_t           v = 0;
-          for (size_t i = 0; i < n; ++i)
-            v |= static_cast<int64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
-          if (n > 0 && n < 8 && (static_cast<uint8_t>(b[n - 1]) & 0x80))
-            v -= int64_t{ 1 } << (8 * n); // two's complement sign
-          PushInt(v);
-          break;
-        }
-        case 'G': // BINFLOAT, big-endian
-        {
-          const std::string b = Bytes(8);
-          uint64_t          bits = 0;
-          for (int i = 0; i < 8; ++i)
-            bits = (bits << 8) | static_cast<uint8_t>(b[static_cast<size_t>(i)]);
-          auto f = Make(Value::Kind::Float);
-          std::memcpy(&f->real, &bits, 8);
-          Push(f);
-          break;
-        }
-        case 0x88:
-        case 0x89: // NEWTRUE, NEWFALSE
-        {
-          auto b = Make(Value::Kind::Bool);
-          b->integer = op == 0x88;
-          Push(b);
-          break;
-        }
-        case 'N':
-          Push(Make(Value::Kind::None));
-          break;
-        case 'R': // REDUCE
-        {
-          ValuePtr args = Pop(at), callable = Pop(at);
-          Push(Reduce(at, callable, args));
-          break;
-        }
-        case 'Q': // BINPERSID
-          Push(PersistentLoad(at, Pop(at)));
-          break;
-        case 's': // SETITEM
-        {
-          ValuePtr value = Pop(at), key = Pop(at);
-          DictOnTop(at)->entries.emplace_back(key, value);
-          break;
-        }
-        case 'u': // SETITEMS
-        {
-          const auto items = PopToMark(at);
-          if (items.size() % 2)
-            Fail(at, "odd number of items for SETITEMS");
-          ValuePtr dict = DictOnTop(at);
-          for (size_t i = 0; i < items.size(); i += 2)
-            dict->entries.emplace_back(items[i], items[i + 1]);
-          break;
-        }
-        case 'a': // APPEND
-        {
-          ValuePtr value = Pop(at);
-          ListOnTop(at)->items.push_back(value);
-          break;
-        }
-        case 'e': // APPENDS
-        {
-          const auto items = PopToMark(at);
-          ValuePtr   list = ListOnTop(at);
-          list->items.insert(list->items.end(), items.begin(), items.end());
-          break;
-        }
-        case 'b': // BUILD: an OrderedDict's __dict__ (the `_metadata` versions); checked, not applied
-        {
-          ValuePtr state = Pop(at);
-          if (Top(at)->kind != Value::Kind::Dict || (state->kind != Value::Kind::Dict && state->kind != Value::Kind::None))
-            Fail(at, "BUILD is only accepted for the state dict's own attributes");
-          break;
-        }
-        case '.': // STOP
-          if (m_Stack.size() != 1)
-            Fail(at, "malformed pickle (stack holds " + std::to_string(m_Stack.size()) + " values at STOP)");
-          return m_Stack.back();
-        default:
-        {
-          std::ostringstream s;
-          s << "unsupported pickle opcode 0x" << std::hex << static_cast<int>(op)
-            << " (only the opcodes of a state dict are accepted)";
-          Fail(at, s.str());
-        }
+        if (m_Stack.size() != 1)
+          Fail(at, "malformed pickle (stack holds " + std::to_string(m_Stack.size()) + " values at STOP)");
+        return m_Stack.back();
       }
+      if (!(FramingOps(op, at) || MemoOps(op, at) || ContainerOps(op, at) || ScalarOps(op, at) || ObjectOps(op, at)))
+        Unsupported(op, at);
     }
   }
 
 private:
+  /** Protocol and frame markers, and the few globals a state dict names. */
+  bool FramingOps(uint8_t op, size_t at)
+  {
+    switch (op)
+    {
+    case 0x80: // PROTO
+      Byte();
+      return true;
+    case 0x95: // FRAME
+      Bytes(8);
+      return true;
+    case 'c': // GLOBAL
+    {
+      const std::string module = Line(), name = Line();
+      const std::string full = module + "." + name;
+      if (full != "collections.OrderedDict" && full != "torch._utils._rebuild_tensor_v2" &&
+          full != "torch._utils._rebuild_parameter" && !kStorageTypes.count(full))
+      {
+        Fail(at, "refuses the global '" + full + "': a state dict holds only tensors, and nothing in a checkpoint is executed");
+      }
+      auto g = Make(Value::Kind::Global);
+      g->text = full;
+      Push(g);
+      return true;
+    }
+      default:
+        return false;
+    }
+  }
+
+  /** The memo: values remembered and fetched again. */
+  bool MemoOps(uint8_t op, size_t at)
+  {
+    switch (op)
+    {
+    case 'q': // BINPUT
+      m_Memo[Byte()] = Top(at);
+      return true;
+    case 'r': // LONG_BINPUT
+      m_Memo[UInt32()] = Top(at);
+      return true;
+    case 0x94: // MEMOIZE
+      m_Memo[static_cast<int64_t>(m_Memo.size())] = Top(at);
+      return true;
+    case 'h': // BINGET
+      Push(Memo(at, Byte()));
+      return true;
+    case 'j': // LONG_BINGET
+      Push(Memo(at, UInt32()));
+      return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Empty containers, marks and tuples. */
+  bool ContainerOps(uint8_t op, size_t at)
+  {
+    switch (op)
+    {
+    case ')':
+      Push(Make(Value::Kind::Tuple));
+      return true;
+    case '}':
+      Push(Make(Value::Kind::Dict));
+      return true;
+    case ']':
+      Push(Make(Value::Kind::List));
+      return true;
+    case '(':
+      Push(Make(Value::Kind::Mark));
+      return true;
+    case 't': // TUPLE
+    {
+      auto t = Make(Value::Kind::Tuple);
+      t->items = PopToMark(at);
+      Push(t);
+      return true;
+    }
+    case 0x85:
+    case 0x86:
+    case 0x87: // TUPLE1..3
+    {
+      auto         t = Make(Value::Kind::Tuple);
+      const size_t n = op - 0x84u;
+      if (m_Stack.size() < n)
+        Fail(at, "stack underflow");
+      t->items.assign(m_Stack.end() - static_cast<std::ptrdiff_t>(n), m_Stack.end());
+      m_Stack.resize(m_Stack.size() - n);
+      Push(t);
+      return true;
+    }
+      default:
+        return false;
+    }
+  }
+
+  /** Strings, integers, floats, booleans, None. */
+  bool ScalarOps(uint8_t op, size_t at)
+  {
+    switch (op)
+    {
+    case 'X': // BINUNICODE
+    {
+      auto s = Make(Value::Kind::String);
+      s->text = Bytes(UInt32());
+      Push(s);
+      return true;
+    }
+    case 0x8c: // SHORT_BINUNICODE
+    {
+      auto s = Make(Value::Kind::String);
+      s->text = Bytes(Byte());
+      Push(s);
+      return true;
+    }
+    case 'K':
+      PushInt(Byte());
+      return true;
+    case 'M':
+    {
+      const uint8_t lo = Byte(), hi = Byte();
+      PushInt(lo | (hi << 8));
+      return true;
+    }
+    case 'J':
+      PushInt(static_cast<int32_t>(UInt32()));
+      return true;
+    case 0x8a: // LONG1
+    {
+      const size_t n = Byte();
+      if (n > 8)
+        Fail(at, "integer of " + std::to_string(n) + " bytes");
+      const std::string b = Bytes(n);
+      int64_t           v = 0;
+      for (size_t i = 0; i < n; ++i)
+        v |= static_cast<int64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
+      if (n > 0 && n < 8 && (static_cast<uint8_t>(b[n - 1]) & 0x80))
+        v -= int64_t{ 1 } << (8 * n); // two's complement sign
+      PushInt(v);
+      return true;
+    }
+    case 'G': // BINFLOAT, big-endian
+    {
+      const std::string b = Bytes(8);
+      uint64_t          bits = 0;
+      for (int i = 0; i < 8; ++i)
+        bits = (bits << 8) | static_cast<uint8_t>(b[static_cast<size_t>(i)]);
+      auto f = Make(Value::Kind::Float);
+      std::memcpy(&f->real, &bits, 8);
+      Push(f);
+      return true;
+    }
+    case 0x88:
+    case 0x89: // NEWTRUE, NEWFALSE
+    {
+      auto b = Make(Value::Kind::Bool);
+      b->integer = op == 0x88;
+      Push(b);
+      return true;
+    }
+    case 'N':
+      Push(Make(Value::Kind::None));
+      return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Tensors rebuilt, dicts and lists filled, the state dict's own attributes. */
+  bool ObjectOps(uint8_t op, size_t at)
+  {
+    switch (op)
+    {
+    case 'R': // REDUCE
+    {
+      ValuePtr args = Pop(at), callable = Pop(at);
+      Push(Reduce(at, callable, args));
+      return true;
+    }
+    case 'Q': // BINPERSID
+      Push(PersistentLoad(at, Pop(at)));
+      return true;
+    case 's': // SETITEM
+    {
+      ValuePtr value = Pop(at), key = Pop(at);
+      DictOnTop(at)->entries.emplace_back(key, value);
+      return true;
+    }
+    case 'u': // SETITEMS
+    {
+      const auto items = PopToMark(at);
+      if (items.size() % 2)
+        Fail(at, "odd number of items for SETITEMS");
+      ValuePtr dict = DictOnTop(at);
+      for (size_t i = 0; i < items.size(); i += 2)
+        dict->entries.emplace_back(items[i], items[i + 1]);
+      return true;
+    }
+    case 'a': // APPEND
+    {
+      ValuePtr value = Pop(at);
+      ListOnTop(at)->items.push_back(value);
+      return true;
+    }
+    case 'e': // APPENDS
+    {
+      const auto items = PopToMark(at);
+      ValuePtr   list = ListOnTop(at);
+      list->items.insert(list->items.end(), items.begin(), items.end());
+      return true;
+    }
+    case 'b': // BUILD: an OrderedDict's __dict__ (the `_metadata` versions); checked, not applied
+    {
+      ValuePtr state = Pop(at);
+      if (Top(at)->kind != Value::Kind::Dict || (state->kind != Value::Kind::Dict && state->kind != Value::Kind::None))
+        Fail(at, "BUILD is only accepted for the state dict's own attributes");
+      return true;
+    }
+      default:
+        return false;
+    }
+  }
+
+  [[noreturn]] void Unsupported(uint8_t op, size_t at) const
+  {
+    std::ostringstream s;
+    s << "unsupported pickle opcode 0x" << std::hex << static_cast<int>(op) << " (only the opcodes of a state dict are accepted)";
+    Fail(at, s.str());
+  }
+
   [[noreturn]] void Fail(size_t at, const std::string & problem) const
   {
     throw CheckpointError(m_Source + ": " + problem + " (pickle offset " + std::to_string(at) + ")");

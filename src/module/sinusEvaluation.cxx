@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinusEvaluation.h"
 
 #include "itkImageFileReader.h"
@@ -319,8 +320,8 @@ std::string
 FormatEvaluationJson(const std::vector<EvaluationCase> & cases, const EvaluationOptions & options)
 {
   const auto number = [](double v) { return std::isnan(v) ? Json() : Json(v); };
-  Json       root = Json::Object();
-  Json       definition = Json::Object();
+  Json       root = Json::object();
+  Json       definition = Json::object();
   definition["foreground"] = options.label ? "pixel == " + Full(*options.label) : std::string("pixel != 0");
   definition["border"] = "foreground pixels with a face-connected background neighbour; outside the image is background";
   definition["hd95_mode"] = ToString(options.mode);
@@ -328,10 +329,10 @@ FormatEvaluationJson(const std::vector<EvaluationCase> & cases, const Evaluation
   definition["units"] = "physical (spacing), pixels, normalised by the image diagonal";
   definition["undefined"] = "null; summaries replace it by the worst case (0 for overlap, the diagonal for distances)";
   root["definition"] = definition;
-  Json list = Json::Array();
+  Json list = Json::array();
   for (const EvaluationCase & c : cases)
   {
-    Json entry = Json::Object();
+    Json entry = Json::object();
     entry["case"] = c.name;
     entry["prediction"] = c.predictionPath;
     entry["reference"] = c.referencePath;
@@ -342,21 +343,21 @@ FormatEvaluationJson(const std::vector<EvaluationCase> & cases, const Evaluation
     entry["true_positives"] = c.metrics.truePositives;
     entry["diagonal"] = c.metrics.diagonal.physical;
     entry["diagonal_px"] = c.metrics.diagonal.pixels;
-    list.PushBack(entry);
+    list.push_back(entry);
   }
   root["cases"] = list;
-  Json                             summary = Json::Object();
+  Json                             summary = Json::object();
   const std::vector<MetricSummary> summaries = SummarizeColumns(cases);
   for (size_t i = 0; i < summaries.size(); ++i)
   {
-    Json s = Json::Object();
+    Json s = Json::object();
     for (const auto & [label, member] : kStatistics)
       s[label] = number(summaries[i].*member);
     s["replaced"] = summaries[i].replaced;
     summary[EvaluationColumns()[i].name] = s;
   }
   root["summary"] = summary;
-  return root.Dump(2) + "\n";
+  return root.dump(2) + "\n";
 }
 
 } // namespace sinus

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinusPhantomDataset.h"
 
+#include "sinus/Datalist.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/Json.h"
 #include "sinus/PanoramicPhantom.h"
@@ -32,16 +34,10 @@ PhantomName(int index)
   return name;
 }
 
-Json
+DatalistItem
 Entry(const std::string & name, bool withLabel)
 {
-  Json e = Json::Object();
-  e["image"] = "images/" + name + ".png";
-  if (withLabel)
-  {
-    e["label"] = "masks/" + name + ".png";
-  }
-  return e;
+  return { "images/" + name + ".png", withLabel ? "masks/" + name + ".png" : std::string() };
 }
 } // namespace
 
@@ -125,173 +121,222 @@ WriteOutlinedMontage(const std::vector<Raster<uint8_t>> & images, const std::vec
   WriteImage(montage.GetPointer(), path);
 }
 
-PhantomDatasetSummary
-WritePhantomDataset(const PhantomDatasetOptions & options)
+namespace
 {
-  const auto start = std::chrono::steady_clock::now();
+/** How many phantoms go to each list. */
+struct PhantomSplit
+{
+  int test = 0, validation = 0, training = 0, labelled = 0;
+};
+
+PhantomSplit
+PlanPhantomSplit(const PhantomDatasetOptions & options)
+{
   if (options.count < 1)
-  {
     throw std::invalid_argument("the phantom count must be at least 1, got " + std::to_string(options.count));
-  }
   for (double f : { options.labeledFraction, options.validationFraction, options.testFraction })
-  {
     if (!(f >= 0 && f <= 1))
-    {
       throw std::invalid_argument("fractions must lie in [0, 1]");
-    }
-  }
   if (options.validationFraction + options.testFraction > 1)
-  {
     throw std::invalid_argument("the validation and test fractions add up to more than 1");
-  }
-  const int test = static_cast<int>(std::lround(options.count * options.testFraction));
-  const int validation = static_cast<int>(std::lround(options.count * options.validationFraction));
-  const int training = options.count - test - validation;
-  int       labeled = static_cast<int>(std::lround(training * options.labeledFraction));
-  if (options.labeledFraction > 0 && training > 0)
+  PhantomSplit split;
+  split.test = static_cast<int>(std::lround(options.count * options.testFraction));
+  split.validation = static_cast<int>(std::lround(options.count * options.validationFraction));
+  split.training = options.count - split.test - split.validation;
+  split.labelled = static_cast<int>(std::lround(split.training * options.labeledFraction));
+  if (options.labeledFraction > 0 && split.training > 0)
+    split.labelled = std::max(split.labelled, 1);
+  return split;
+}
+
+/** What is kept of each phantom after its files are written. */
+struct WrittenPhantom
+{
+  int64_t               fileSize = 0;
+  std::vector<Polygon2> polygons;
+  Json                  parameters;
+};
+
+/** Generates and writes the phantoms on a pool of threads; each thread writes whole phantoms, and
+ *  the first failure stops the others. The first three are kept for the preview. */
+class PhantomWriter
+{
+public:
+  PhantomWriter(const PhantomDatasetOptions & options, const fs::path & folder)
+    : m_Options(options)
+    , m_Folder(folder)
+    , m_Written(static_cast<size_t>(options.count))
+    , m_PreviewCount(options.previewPath.empty() ? 0 : std::min(3, options.count))
   {
-    labeled = std::max(labeled, 1);
+    previewImages.resize(static_cast<size_t>(m_PreviewCount));
+    previewMasks.resize(static_cast<size_t>(m_PreviewCount));
   }
 
-  StagingDirectory staging(options.outputDirectory);
-  fs::create_directories(staging.Path() / "images");
-  fs::create_directories(staging.Path() / "masks");
+  const std::vector<WrittenPhantom> & Run();
 
-  struct Written
-  {
-    int64_t               fileSize = 0;
-    std::vector<Polygon2> polygons;
-    Json                  parameters;
-  };
-  std::vector<Written>         written(static_cast<size_t>(options.count));
   std::vector<Raster<uint8_t>> previewImages, previewMasks;
-  const int                    previewCount = options.previewPath.empty() ? 0 : std::min(3, options.count);
-  previewImages.resize(static_cast<size_t>(previewCount));
-  previewMasks.resize(static_cast<size_t>(previewCount));
 
-  std::atomic<int>   next{ 0 }, done{ 0 };
-  std::mutex         ioMutex;
-  std::exception_ptr failure;
-  const auto         worker = [&]() {
-    while (true)
+private:
+  void Work();
+  void WriteOne(int index);
+
+  const PhantomDatasetOptions & m_Options;
+  const fs::path                m_Folder;
+  std::vector<WrittenPhantom>   m_Written;
+  const int                     m_PreviewCount;
+  std::atomic<int>              m_Next{ 0 }, m_Done{ 0 };
+  std::mutex                    m_Mutex;
+  std::exception_ptr            m_Failure;
+};
+
+void
+PhantomWriter::WriteOne(int i)
+{
+  PanoramicPhantomOptions phantomOptions;
+  phantomOptions.width = m_Options.width;
+  phantomOptions.height = m_Options.height;
+  phantomOptions.seed = DerivePhantomSeed(m_Options.seed, static_cast<uint64_t>(i));
+  PanoramicPhantom phantom = GeneratePanoramicPhantom(phantomOptions);
+  int              holes = 0;
+  WrittenPhantom   w;
+  w.polygons = TraceMaskPolygons(phantom.mask, m_Options.polygonTolerance, &holes);
+  if (holes != 0)
+    throw std::runtime_error("phantom " + std::to_string(i) + ": the sinus mask has holes, which VIA polygons cannot hold");
+  w.parameters = phantom.parameters;
+  const std::string           name = PhantomName(i);
+  const fs::path              imagePath = m_Folder / "images" / (name + ".png");
+  std::lock_guard<std::mutex> lock(m_Mutex);
+  WriteImage(RasterToImage(phantom.image).GetPointer(), imagePath.string());
+  WriteImage(RasterToImage(phantom.mask).GetPointer(), (m_Folder / "masks" / (name + ".png")).string());
+  w.fileSize = static_cast<int64_t>(fs::file_size(imagePath));
+  m_Written[static_cast<size_t>(i)] = std::move(w);
+  if (i < m_PreviewCount)
+  {
+    previewImages[static_cast<size_t>(i)] = std::move(phantom.image);
+    previewMasks[static_cast<size_t>(i)] = std::move(phantom.mask);
+  }
+}
+
+void
+PhantomWriter::Work()
+{
+  for (int i = m_Next++; i < m_Options.count; i = m_Next++)
+  {
     {
-      const int i = next++;
-      if (i >= options.count)
+      std::lock_guard<std::mutex> lock(m_Mutex);
+      if (m_Failure)
         return;
-      {
-        std::lock_guard<std::mutex> lock(ioMutex);
-        if (failure)
-          return;
-      }
-      try
-      {
-        PanoramicPhantomOptions phantomOptions;
-        phantomOptions.width = options.width;
-        phantomOptions.height = options.height;
-        phantomOptions.seed = DerivePhantomSeed(options.seed, static_cast<uint64_t>(i));
-        PanoramicPhantom phantom = GeneratePanoramicPhantom(phantomOptions);
-        int              holes = 0;
-        Written          w;
-        w.polygons = TraceMaskPolygons(phantom.mask, options.polygonTolerance, &holes);
-        if (holes != 0)
-        {
-          throw std::runtime_error("phantom " + std::to_string(i) + ": the sinus mask has holes, which VIA polygons cannot hold");
-        }
-        w.parameters = phantom.parameters;
-        const std::string name = PhantomName(i);
-        const fs::path    imagePath = staging.Path() / "images" / (name + ".png");
-        std::lock_guard<std::mutex> lock(ioMutex);
-        WriteImage(RasterToImage(phantom.image).GetPointer(), imagePath.string());
-        WriteImage(RasterToImage(phantom.mask).GetPointer(), (staging.Path() / "masks" / (name + ".png")).string());
-        w.fileSize = static_cast<int64_t>(fs::file_size(imagePath));
-        written[static_cast<size_t>(i)] = std::move(w);
-        if (i < previewCount)
-        {
-          previewImages[static_cast<size_t>(i)] = std::move(phantom.image);
-          previewMasks[static_cast<size_t>(i)] = std::move(phantom.mask);
-        }
-        const int finished = ++done;
-        if (options.progress)
-          options.progress(finished, options.count);
-      }
-      catch (...)
-      {
-        std::lock_guard<std::mutex> lock(ioMutex);
-        if (!failure)
-          failure = std::current_exception();
-        return;
-      }
     }
-  };
-  const int threads =
-    std::max(1, std::min(options.count, options.threads > 0 ? options.threads
-                                                              : static_cast<int>(std::thread::hardware_concurrency())));
+    try
+    {
+      WriteOne(i);
+      const int finished = ++m_Done;
+      if (m_Options.progress)
+        m_Options.progress(finished, m_Options.count);
+    }
+    catch (...)
+    {
+      std::lock_guard<std::mutex> lock(m_Mutex);
+      if (!m_Failure)
+        m_Failure = std::current_exception();
+      return;
+    }
+  }
+}
+
+const std::vector<WrittenPhantom> &
+PhantomWriter::Run()
+{
+  const int available = m_Options.threads > 0 ? m_Options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = std::max(1, std::min(m_Options.count, available));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
-    pool.emplace_back(worker);
+    pool.emplace_back([this] { Work(); });
   for (auto & t : pool)
     t.join();
-  if (failure)
-    std::rethrow_exception(failure);
+  if (m_Failure)
+    std::rethrow_exception(m_Failure);
+  return m_Written;
+}
 
-  PhantomDatasetSummary summary;
+ViaImageAnnotation
+PhantomAnnotation(const std::string & name, const WrittenPhantom & written)
+{
+  ViaImageAnnotation annotation;
+  annotation.filename = name + ".png";
+  annotation.fileSize = written.fileSize;
+  for (const Polygon2 & polygon : written.polygons)
+  {
+    ViaRegion region;
+    region.shape = MakePolygonShape(polygon);
+    region.attributes["label"] = "maxillary_sinus";
+    annotation.regions.push_back(region);
+  }
+  return annotation;
+}
+
+Json
+PhantomDatalistHeader(const PhantomDatasetOptions & options)
+{
+  Json header = Json::object();
+  header["description"] = "SinusSeg synthetic panoramic radiographs with maxillary-sinus masks";
+  header["generator"] = "sinusseg phantoms";
+  header["seed"] = options.seed;
+  header["image_size"] = Json::array({ Json(options.width), Json(options.height) });
+  header["labels"] = Json::object();
+  header["labels"]["0"] = "background";
+  header["labels"]["255"] = "maxillary_sinus";
+  header["annotations"] = "annotations_via.csv";
+  return header;
+}
+
+/** The VIA CSV, the datalist and the parameters of every phantom, in the staging folder. */
+PhantomDatasetSummary
+WriteDatasetFiles(const PhantomDatasetOptions & options, const PhantomSplit & split, const std::vector<WrittenPhantom> & written,
+                  const fs::path & folder)
+{
+  PhantomDatasetSummary           summary;
   std::vector<ViaImageAnnotation> via;
-  Json                            trainingList = Json::Array(), validationList = Json::Array(), testList = Json::Array();
-  Json                            parameters = Json::Array();
+  Datalist                        datalist;
+  datalist.header = PhantomDatalistHeader(options);
+  Json parameters = Json::array();
   for (int i = 0; i < options.count; ++i)
   {
     const std::string name = PhantomName(i);
-    ViaImageAnnotation annotation;
-    annotation.filename = name + ".png";
-    annotation.fileSize = written[static_cast<size_t>(i)].fileSize;
-    for (const Polygon2 & polygon : written[static_cast<size_t>(i)].polygons)
-    {
-      ViaRegion region;
-      region.shape = MakePolygonShape(polygon);
-      region.attributes["label"] = "maxillary_sinus";
-      annotation.regions.push_back(region);
-      ++summary.polygons;
-    }
-    via.push_back(annotation);
+    via.push_back(PhantomAnnotation(name, written[static_cast<size_t>(i)]));
+    summary.polygons += static_cast<int>(via.back().regions.size());
     Json p = written[static_cast<size_t>(i)].parameters;
     p["image"] = "images/" + name + ".png";
-    parameters.PushBack(p);
-    if (i < training)
-    {
-      const bool isLabeled = i < labeled;
-      trainingList.PushBack(Entry(name, isLabeled));
-      (isLabeled ? summary.labeled : summary.unlabeled)++;
-    }
-    else if (i < training + validation)
-    {
-      validationList.PushBack(Entry(name, true));
-      ++summary.validation;
-    }
+    parameters.push_back(p);
+    const bool labelled = i < split.labelled;
+    if (i < split.training)
+      datalist.training.push_back(Entry(name, labelled));
     else
-    {
-      testList.PushBack(Entry(name, true));
-      ++summary.test;
-    }
+      (i < split.training + split.validation ? datalist.validation : datalist.test).push_back(Entry(name, true));
   }
-  WriteFileAtomically(staging.Path() / "annotations_via.csv", FormatViaCsv(via));
-  Json datalist = Json::Object();
-  datalist["description"] = "SinusSeg synthetic panoramic radiographs with maxillary-sinus masks";
-  datalist["generator"] = "sinusseg phantoms";
-  datalist["seed"] = static_cast<double>(options.seed);
-  datalist["image_size"] = Json(Json::ArrayType{ Json(options.width), Json(options.height) });
-  datalist["labels"] = Json::Object();
-  datalist["labels"]["0"] = "background";
-  datalist["labels"]["255"] = "maxillary_sinus";
-  datalist["annotations"] = "annotations_via.csv";
-  datalist["training"] = trainingList;
-  datalist["validation"] = validationList;
-  datalist["test"] = testList;
-  WriteFileAtomically(staging.Path() / "dataset.json", datalist.Dump(2) + "\n");
-  WriteFileAtomically(staging.Path() / "phantom_parameters.json", parameters.Dump(2) + "\n");
-  if (previewCount > 0)
-  {
-    WriteOutlinedMontage(previewImages, previewMasks, options.previewPath);
-  }
+  summary.labeled = std::min(split.labelled, split.training);
+  summary.unlabeled = split.training - summary.labeled;
+  summary.validation = split.validation;
+  summary.test = split.test;
+  WriteFileAtomically(folder / "annotations_via.csv", FormatViaCsv(via));
+  WriteFileAtomically(folder / "dataset.json", FormatDatalist(datalist));
+  WriteFileAtomically(folder / "phantom_parameters.json", parameters.dump(2) + "\n");
+  return summary;
+}
+} // namespace
+
+PhantomDatasetSummary
+WritePhantomDataset(const PhantomDatasetOptions & options)
+{
+  const auto         start = std::chrono::steady_clock::now();
+  const PhantomSplit split = PlanPhantomSplit(options);
+  StagingDirectory   staging(options.outputDirectory);
+  fs::create_directories(staging.Path() / "images");
+  fs::create_directories(staging.Path() / "masks");
+  PhantomWriter         writer(options, staging.Path());
+  PhantomDatasetSummary summary = WriteDatasetFiles(options, split, writer.Run(), staging.Path());
+  if (!writer.previewImages.empty())
+    WriteOutlinedMontage(writer.previewImages, writer.previewMasks, options.previewPath);
   staging.Commit();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

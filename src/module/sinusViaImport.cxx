@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinusViaImport.h"
 
 #include "sinus/FileUtilities.h"
@@ -11,46 +12,97 @@ namespace sinus
 {
 namespace fs = std::filesystem;
 
-ViaImportSummary
-ImportViaAnnotations(const ViaImportOptions & options)
+namespace
 {
-  std::vector<std::string> problems;
-  const auto               problem = [&](const std::string & text) {
-    if (problems.size() < 50)
-      problems.push_back(text);
-    else if (problems.size() == 50)
-      problems.push_back("... (further problems not listed)");
-  };
-  const std::vector<ViaImageAnnotation> annotations = ReadViaCsv(options.csvPath);
-  if (!fs::is_directory(options.imagesDirectory))
+/** The first 50 problems, then one line saying there are more. */
+class ImportProblems
+{
+public:
+  void Add(const std::string & text)
   {
-    throw std::runtime_error(options.imagesDirectory + ": image folder not found");
+    if (m_Problems.size() < 50)
+      m_Problems.push_back(text);
+    else if (m_Problems.size() == 50)
+      m_Problems.push_back("... (further problems not listed)");
   }
-  struct Planned
+  void ThrowIfAny() const
   {
-    std::string          maskName;
-    itk::Size<2>         size;
-    std::vector<ViaShape> shapes;
-  };
-  std::vector<Planned>               planned;
+    if (m_Problems.empty())
+      return;
+    std::string message = std::to_string(m_Problems.size()) + " problem(s) in the annotations; nothing was written:";
+    for (const auto & p : m_Problems)
+      message += "\n  " + p;
+    throw std::runtime_error(message);
+  }
+
+private:
+  std::vector<std::string> m_Problems;
+};
+
+/** One mask to write. */
+struct PlannedMask
+{
+  std::string           maskName;
+  itk::Size<2>          size;
+  std::vector<ViaShape> shapes;
+};
+
+bool
+RegionSelected(const ViaRegion & region, const ViaImportOptions & options)
+{
+  if (options.attributeKey.empty())
+    return true;
+  const Json * value = FindJsonMember(region.attributes, options.attributeKey);
+  return value && value->is_string() && value->get<std::string>() == options.attributeValue;
+}
+
+/** The regions of one image that are kept, each checked against the image's size. */
+void
+PlanRegions(const ViaImageAnnotation & annotation, const ViaImportOptions & options, PlannedMask & plan, ViaImportSummary & summary,
+            ImportProblems & problems)
+{
+  for (const ViaRegion & region : annotation.regions)
+  {
+    if (!RegionSelected(region, options))
+    {
+      ++summary.regionsFilteredOut;
+      continue;
+    }
+    try
+    {
+      CheckShapeInsideImage(region.shape, static_cast<int64_t>(plan.size[0]), static_cast<int64_t>(plan.size[1]));
+      plan.shapes.push_back(region.shape);
+    }
+    catch (const std::exception & e)
+    {
+      problems.Add(options.csvPath + ":" + std::to_string(region.line) + ": " + annotation.filename + ": " + e.what());
+    }
+  }
+}
+
+/** Every mask to write, checked before anything is written. */
+std::vector<PlannedMask>
+PlanMasks(const std::vector<ViaImageAnnotation> & annotations, const ViaImportOptions & options, ViaImportSummary & summary,
+          ImportProblems & problems)
+{
+  std::vector<PlannedMask>           planned;
   std::map<std::string, std::string> maskOwner;
-  ViaImportSummary                   summary;
   for (const ViaImageAnnotation & annotation : annotations)
   {
     const std::string where = options.csvPath + ":" + std::to_string(annotation.firstLine) + ": ";
     const fs::path    imagePath = fs::path(options.imagesDirectory) / annotation.filename;
-    Planned           plan;
+    PlannedMask       plan;
     plan.maskName = fs::path(annotation.filename).replace_extension(".png").filename().string();
     const auto owner = maskOwner.emplace(plan.maskName, annotation.filename);
     if (!owner.second)
     {
-      problem(where + "images '" + owner.first->second + "' and '" + annotation.filename + "' would both write mask '" +
-              plan.maskName + "'");
+      problems.Add(where + "images '" + owner.first->second + "' and '" + annotation.filename + "' would both write mask '" +
+                   plan.maskName + "'");
       continue;
     }
     if (!fs::exists(imagePath))
     {
-      problem(where + "image '" + annotation.filename + "' not found in " + options.imagesDirectory);
+      problems.Add(where + "image '" + annotation.filename + "' not found in " + options.imagesDirectory);
       continue;
     }
     try
@@ -59,44 +111,31 @@ ImportViaAnnotations(const ViaImportOptions & options)
     }
     catch (const std::exception & e)
     {
-      problem(where + e.what());
+      problems.Add(where + e.what());
       continue;
     }
-    for (const ViaRegion & region : annotation.regions)
-    {
-      if (!options.attributeKey.empty())
-      {
-        const Json * value = region.attributes.IsObject() ? region.attributes.Find(options.attributeKey) : nullptr;
-        if (!value || !value->IsString() || value->AsString() != options.attributeValue)
-        {
-          ++summary.regionsFilteredOut;
-          continue;
-        }
-      }
-      try
-      {
-        CheckShapeInsideImage(region.shape, static_cast<int64_t>(plan.size[0]), static_cast<int64_t>(plan.size[1]));
-        plan.shapes.push_back(region.shape);
-      }
-      catch (const std::exception & e)
-      {
-        problem(options.csvPath + ":" + std::to_string(region.line) + ": " + annotation.filename + ": " + e.what());
-      }
-    }
+    PlanRegions(annotation, options, plan, summary, problems);
     planned.push_back(std::move(plan));
   }
-  if (!problems.empty())
-  {
-    std::string message = std::to_string(problems.size()) + " problem(s) in the annotations; nothing was written:";
-    for (const auto & p : problems)
-      message += "\n  " + p;
-    throw std::runtime_error(message);
-  }
+  return planned;
+}
+} // namespace
+
+ViaImportSummary
+ImportViaAnnotations(const ViaImportOptions & options)
+{
+  const std::vector<ViaImageAnnotation> annotations = ReadViaCsv(options.csvPath);
+  if (!fs::is_directory(options.imagesDirectory))
+    throw std::runtime_error(options.imagesDirectory + ": image folder not found");
+  ViaImportSummary               summary;
+  ImportProblems                 problems;
+  const std::vector<PlannedMask> planned = PlanMasks(annotations, options, summary, problems);
+  problems.ThrowIfAny();
   StagingDirectory staging(options.outputDirectory);
-  for (const Planned & plan : planned)
+  for (const PlannedMask & plan : planned)
   {
-    const Raster<uint8_t> mask = RasterizeShapes(plan.shapes, static_cast<int64_t>(plan.size[0]),
-                                                 static_cast<int64_t>(plan.size[1]), options.foreground);
+    const Raster<uint8_t> mask =
+      RasterizeShapes(plan.shapes, static_cast<int64_t>(plan.size[0]), static_cast<int64_t>(plan.size[1]), options.foreground);
     WriteImage(RasterToImage(mask).GetPointer(), (staging.Path() / plan.maskName).string());
     ++summary.images;
     summary.regions += static_cast<int>(plan.shapes.size());

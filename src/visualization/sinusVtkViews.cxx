@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinusVtkViews.h"
 
 #include "sinus/FileUtilities.h"
@@ -7,14 +8,8 @@
 #include "itkVTKImageExport.h"
 
 #include <vtkActor.h>
-#include <vtkAxis.h>
 #include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
-#include <vtkChartMatrix.h>
-#include <vtkChartXY.h>
-#include <vtkContextScene.h>
-#include <vtkContextView.h>
-#include <vtkFloatArray.h>
 #include <vtkFlyingEdges2D.h>
 #include <vtkImageActor.h>
 #include <vtkImageImport.h>
@@ -25,7 +20,6 @@
 #include <vtkLookupTable.h>
 #include <vtkPNGWriter.h>
 #include <vtkPen.h>
-#include <vtkPlot.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderWindow.h>
@@ -33,7 +27,6 @@
 #include <vtkRenderer.h>
 #include <vtkSliderRepresentation2D.h>
 #include <vtkSliderWidget.h>
-#include <vtkTable.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkWindowToImageFilter.h>
@@ -147,6 +140,80 @@ AddText(vtkRenderer * renderer, const std::string & text, int x, int y, double r
   renderer->AddActor2D(actor);
 }
 
+/** The radiograph in grey, its full range mapped to the display. */
+vtkSmartPointer<vtkImageActor>
+GreyActor(const RadiographImageType * image)
+{
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  const auto range = std::minmax_element(image->GetBufferPointer(), image->GetBufferPointer() + size[0] * size[1]);
+  auto       grey = vtkSmartPointer<vtkImageActor>::New();
+  grey->GetMapper()->SetInputData(ToVtkImage(image));
+  grey->GetProperty()->SetColorWindow(std::max(1e-6, static_cast<double>(*range.second - *range.first)));
+  grey->GetProperty()->SetColorLevel(0.5 * static_cast<double>(*range.second + *range.first));
+  grey->GetProperty()->SetInterpolationTypeToNearest();
+  return grey;
+}
+
+/** The prediction as a translucent fill, for the viewer's opacity control (hidden at first). */
+vtkSmartPointer<vtkImageActor>
+PredictionFill(vtkImageData * prediction)
+{
+  auto table = vtkSmartPointer<vtkLookupTable>::New();
+  table->SetNumberOfTableValues(2);
+  table->SetTableRange(0, 1);
+  table->SetTableValue(0, 0, 0, 0, 0);
+  table->SetTableValue(1, 0.95, 0.2, 0.2, 1);
+  table->Build();
+  auto colours = vtkSmartPointer<vtkImageMapToColors>::New();
+  colours->SetInputData(prediction);
+  colours->SetLookupTable(table);
+  colours->SetOutputFormatToRGBA();
+  colours->Update();
+  auto fill = vtkSmartPointer<vtkImageActor>::New();
+  fill->GetMapper()->SetInputData(colours->GetOutput());
+  fill->SetOpacity(0.0);
+  fill->SetPosition(0, 0, -0.5);
+  return fill;
+}
+
+/** Dice and HD95 of the shown masks, by the metrics library. */
+std::string
+MetricsLine(const MaskImageType * prediction, const MaskImageType * reference, const MaskImageType::SpacingType & spacing)
+{
+  const auto           size = prediction->GetLargestPossibleRegion().GetSize();
+  std::vector<uint8_t> p(prediction->GetBufferPointer(), prediction->GetBufferPointer() + size[0] * size[1]);
+  std::vector<uint8_t> r(reference->GetBufferPointer(), reference->GetBufferPointer() + size[0] * size[1]);
+  const SegmentationMetrics m = ComputeSegmentationMetrics(
+    p.data(), r.data(), MaskGrid{ { static_cast<int64_t>(size[0]), static_cast<int64_t>(size[1]) }, { spacing[0], spacing[1] } });
+  char text[160];
+  // Physical units only when the file carries a spacing (PNG and JPEG do not: spacing 1).
+  if (spacing[0] != 1.0 || spacing[1] != 1.0)
+    std::snprintf(text, sizeof(text), "Dice %.4f   HD95 %.2f px (%.3g mm)", m.dice, m.hd95.pixels, m.hd95.physical);
+  else
+    std::snprintf(text, sizeof(text), "Dice %.4f   HD95 %.2f px", m.dice, m.hd95.pixels);
+  return text;
+}
+
+/** Title, legend and metrics, sized relative to the window. */
+void
+AddLegend(Scene & scene, const std::string & title, bool withReference, int windowHeight)
+{
+  const int font = std::max(12, windowHeight / 28);
+  int       y = windowHeight - font - 8;
+  if (!title.empty())
+  {
+    AddText(scene.renderer, title, 8, y, 1, 1, 1, font);
+    y -= font + 6;
+  }
+  AddText(scene.renderer, "prediction", 8, y, 0.95, 0.3, 0.3, font);
+  if (!withReference)
+    return;
+  y -= font + 6;
+  AddText(scene.renderer, "reference", 8, y, 0.3, 0.95, 0.35, font);
+  y -= font + 6;
+  AddText(scene.renderer, scene.metrics, 8, y, 1, 1, 1, font);
+}
+
 Scene
 BuildScene(const OverlayScene & request, int windowHeight)
 {
@@ -160,32 +227,9 @@ BuildScene(const OverlayScene & request, int windowHeight)
   if (!request.reference.empty())
     reference = BinaryMask(request.reference, size, request.image);
 
-  // The radiograph in grey, its full range mapped to the display.
-  const auto  range = std::minmax_element(image->GetBufferPointer(), image->GetBufferPointer() + size[0] * size[1]);
-  auto        grey = vtkSmartPointer<vtkImageActor>::New();
-  grey->GetMapper()->SetInputData(ToVtkImage(image.GetPointer()));
-  grey->GetProperty()->SetColorWindow(std::max(1e-6, static_cast<double>(*range.second - *range.first)));
-  grey->GetProperty()->SetColorLevel(0.5 * static_cast<double>(*range.second + *range.first));
-  grey->GetProperty()->SetInterpolationTypeToNearest();
-  scene.renderer->AddActor(grey);
-
-  // The prediction as a translucent fill (for the viewer's opacity control) and as contours.
+  scene.renderer->AddActor(GreyActor(image));
   const vtkSmartPointer<vtkImageData> predictionImage = ToVtkImage(prediction.GetPointer());
-  auto                                table = vtkSmartPointer<vtkLookupTable>::New();
-  table->SetNumberOfTableValues(2);
-  table->SetTableRange(0, 1);
-  table->SetTableValue(0, 0, 0, 0, 0);
-  table->SetTableValue(1, 0.95, 0.2, 0.2, 1);
-  table->Build();
-  auto colours = vtkSmartPointer<vtkImageMapToColors>::New();
-  colours->SetInputData(predictionImage);
-  colours->SetLookupTable(table);
-  colours->SetOutputFormatToRGBA();
-  colours->Update();
-  scene.fill = vtkSmartPointer<vtkImageActor>::New();
-  scene.fill->GetMapper()->SetInputData(colours->GetOutput());
-  scene.fill->SetOpacity(0.0);
-  scene.fill->SetPosition(0, 0, -0.5);
+  scene.fill = PredictionFill(predictionImage);
   scene.renderer->AddActor(scene.fill);
   // The prediction is drawn above the reference, so it stays visible where they coincide.
   scene.contours.push_back(Contour(predictionImage, 0.95, 0.15, 0.15, -1.5));
@@ -193,35 +237,9 @@ BuildScene(const OverlayScene & request, int windowHeight)
     scene.contours.push_back(Contour(ToVtkImage(reference.GetPointer()), 0.15, 0.9, 0.2, -1.0));
   for (const auto & c : scene.contours)
     scene.renderer->AddActor(c);
-
-  // Legend and metrics, sized relative to the window.
-  const int font = std::max(12, windowHeight / 28);
-  int       y = windowHeight - font - 8;
-  if (!request.title.empty())
-  {
-    AddText(scene.renderer, request.title, 8, y, 1, 1, 1, font);
-    y -= font + 6;
-  }
-  AddText(scene.renderer, "prediction", 8, y, 0.95, 0.3, 0.3, font);
   if (reference)
-  {
-    y -= font + 6;
-    AddText(scene.renderer, "reference", 8, y, 0.3, 0.95, 0.35, font);
-    const auto spacing = image->GetSpacing();
-    std::vector<uint8_t> p(prediction->GetBufferPointer(), prediction->GetBufferPointer() + size[0] * size[1]);
-    std::vector<uint8_t> r(reference->GetBufferPointer(), reference->GetBufferPointer() + size[0] * size[1]);
-    const SegmentationMetrics m =
-      ComputeSegmentationMetrics(p.data(), r.data(), MaskGrid{ { scene.width, scene.height }, { spacing[0], spacing[1] } });
-    char text[160];
-    // Physical units only when the file carries a spacing (PNG and JPEG do not: spacing 1).
-    if (spacing[0] != 1.0 || spacing[1] != 1.0)
-      std::snprintf(text, sizeof(text), "Dice %.4f   HD95 %.2f px (%.3g mm)", m.dice, m.hd95.pixels, m.hd95.physical);
-    else
-      std::snprintf(text, sizeof(text), "Dice %.4f   HD95 %.2f px", m.dice, m.hd95.pixels);
-    scene.metrics = text;
-    y -= font + 6;
-    AddText(scene.renderer, scene.metrics, 8, y, 1, 1, 1, font);
-  }
+    scene.metrics = MetricsLine(prediction, reference, image->GetSpacing());
+  AddLegend(scene, request.title, reference.IsNotNull(), windowHeight);
 
   // Pixel frame, y down: the camera looks along +z from below the image with -y up.
   scene.renderer->SetBackground(0, 0, 0);
@@ -367,94 +385,6 @@ ShowInteractiveView(const OverlayScene & request, const std::string & screenshot
   window->Render();
   interactor->Initialize();
   interactor->Start();
-}
-
-bool
-RenderTrainingCurvesPng(const std::string & trainingDirectory, const std::string & output)
-{
-  struct Curve
-  {
-    std::string column, label;
-    double      r, g, b;
-  };
-  const std::vector<std::pair<std::string, std::vector<Curve>>> stages{
-    { "teacher", { { "total", "loss (L_sup)", 0.8, 0.1, 0.1 }, { "validation_dice", "validation Dice", 0.1, 0.3, 0.9 } } },
-    { "refinement",
-      { { "total", "generator total", 0.8, 0.1, 0.1 }, { "correction", "L_corr", 0.1, 0.6, 0.2 }, { "cycle", "L_cycle", 0.5, 0.5, 0.5 } } },
-    { "student",
-      { { "total", "total", 0.8, 0.1, 0.1 }, { "supervised", "L_sup", 0.1, 0.6, 0.2 }, { "unsupervised", "L_unsup", 0.5, 0.5, 0.5 },
-        { "validation_dice", "validation Dice", 0.1, 0.3, 0.9 } } },
-  };
-  std::vector<std::pair<std::string, vtkSmartPointer<vtkTable>>> tables;
-  std::vector<const std::vector<Curve> *>                        curves;
-  for (const auto & [stage, wanted] : stages)
-  {
-    const fs::path log = fs::path(trainingDirectory) / (stage + "_log.csv");
-    if (!fs::exists(log))
-      continue;
-    const std::vector<CsvRecord> records = ParseCsv(ReadTextFile(log), log.string());
-    if (records.size() < 2)
-      continue;
-    const auto & header = records.front().fields;
-    auto         table = vtkSmartPointer<vtkTable>::New();
-    std::map<std::string, size_t> index;
-    for (size_t c = 0; c < header.size(); ++c)
-      index[header[c]] = c;
-    std::vector<std::string> columns{ "epoch" };
-    for (const auto & curve : wanted)
-      if (index.count(curve.column))
-        columns.push_back(curve.column);
-    for (const auto & name : columns)
-    {
-      auto array = vtkSmartPointer<vtkFloatArray>::New();
-      array->SetName(name.c_str());
-      table->AddColumn(array);
-    }
-    table->SetNumberOfRows(static_cast<vtkIdType>(records.size() - 1));
-    for (size_t r = 1; r < records.size(); ++r)
-      for (size_t c = 0; c < columns.size(); ++c)
-      {
-        const size_t        column = index.at(columns[c]);
-        const std::string & cell = column < records[r].fields.size() ? records[r].fields[column] : std::string();
-        table->SetValue(static_cast<vtkIdType>(r - 1), static_cast<vtkIdType>(c), cell.empty() ? std::nan("") : std::stod(cell));
-      }
-    tables.emplace_back(stage, table);
-    curves.push_back(&wanted);
-  }
-  if (tables.empty())
-    return false;
-  RequireDisplay("sinusseg plot");
-  auto view = vtkSmartPointer<vtkContextView>::New();
-  view->GetRenderWindow()->SetOffScreenRendering(1);
-  view->GetRenderWindow()->SetSize(900, 320 * static_cast<int>(tables.size()));
-  view->GetRenderer()->SetBackground(1, 1, 1);
-  auto matrix = vtkSmartPointer<vtkChartMatrix>::New();
-  matrix->SetSize(vtkVector2i(1, static_cast<int>(tables.size())));
-  matrix->SetGutter(vtkVector2f(40.0f, 70.0f)); // room for each chart's title below the previous one's axis label
-  view->GetScene()->AddItem(matrix);
-  for (size_t i = 0; i < tables.size(); ++i)
-  {
-    // Row 0 of the matrix is at the bottom: the first stage goes to the top.
-    auto * chart = vtkChartXY::SafeDownCast(matrix->GetChart(vtkVector2i(0, static_cast<int>(tables.size() - 1 - i))));
-    chart->SetTitle((tables[i].first + " (per epoch)").c_str());
-    chart->SetShowLegend(true);
-    chart->GetAxis(vtkAxis::BOTTOM)->SetTitle("epoch");
-    chart->GetAxis(vtkAxis::LEFT)->SetTitle("");
-    const vtkSmartPointer<vtkTable> & table = tables[i].second;
-    for (vtkIdType c = 1; c < table->GetNumberOfColumns(); ++c)
-    {
-      const std::string name = table->GetColumnName(c);
-      const auto        curve = std::find_if(curves[i]->begin(), curves[i]->end(), [&](const Curve & k) { return k.column == name; });
-      vtkPlot *         plot = chart->AddPlot(vtkChart::LINE);
-      plot->SetInputData(table, 0, c);
-      plot->SetLabel(curve->label);
-      plot->SetColor(curve->r, curve->g, curve->b);
-      plot->SetWidth(2.0);
-    }
-  }
-  view->GetRenderWindow()->Render();
-  WriteWindowPng(view->GetRenderWindow(), output);
-  return true;
 }
 
 } // namespace sinus

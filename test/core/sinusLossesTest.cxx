@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The loss terms of the paper against values worked out by hand.
 #include "sinus/Losses.h"
 #include "sinus/SegmentationMetrics.h"

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // MedSAM preprocessing and post-processing against the golden tensors made with the official
 // Python pipeline (../shared/reference/golden, README there).
 #include "sinus/MedSAMImageTransforms.h"
+#include "sinus/MedSAMPostprocessing.h"
 #include "sinus/TensorDictionary.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
 

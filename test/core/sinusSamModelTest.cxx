@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SAM port against the official Python code: every golden tensor of
 // ../shared/reference/golden/tiny_sam_golden.pth from tiny_sam.pth, within 1e-4 (float32).
 #include "sinus/FileUtilities.h"
 #include "sinus/SamModel.h"
 #include "sinus/TensorDictionary.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +26,7 @@ Tiny()
   static TinySam tiny = [] {
     TinySam t;
     const std::string dir = SharedDirectory() + "/reference/golden/";
-    t.model = Sam(SamConfig::FromJson(Json::Parse(ReadTextFile(dir + "tiny_sam_config.json"))));
+    t.model = Sam(SamConfig::FromJson(ParseJson(ReadTextFile(dir + "tiny_sam_config.json"))));
     LoadStateDictStrict(*t.model, LoadStateDict(dir + "tiny_sam.pth"), dir + "tiny_sam.pth");
     t.model->eval();
     t.golden = LoadTensorDictionary(GoldenPath());
@@ -116,7 +117,7 @@ TEST(SamModel, VitBStateDictMatchesTheOfficialManifest)
 
 TEST(SamModel, StrictLoadingListsEveryProblem)
 {
-  Sam       model(SamConfig::FromJson(Json::Parse(ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam_config.json"))));
+  Sam       model(SamConfig::FromJson(ParseJson(ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam_config.json"))));
   StateDict sd = LoadStateDict(SharedDirectory() + "/reference/golden/tiny_sam.pth");
   sd.erase(sd.begin() + 3);                                     // a missing key
   sd.emplace_back("image_encoder.extra", torch::zeros({ 2 }));  // an unexpected key
@@ -182,12 +183,12 @@ TEST(MedSAMPredictor, RawImageToMaskMatchesGolden)
 TEST(ModelFile, SavesAndLoadsArchitectureAndWeightsInOneFile)
 {
   const std::string dir = ScratchDirectory("modelfile");
-  Json              metadata = Json::Object();
+  Json              metadata = Json::object();
   metadata["stage"] = "teacher";
   SaveSamModel(dir + "/tiny.sinusseg", *Tiny().model, metadata);
   Json       readMetadata;
   Sam        loaded = LoadSamModel(dir + "/tiny.sinusseg", &readMetadata);
-  EXPECT_EQ(readMetadata.At("stage").AsString(), "teacher");
+  EXPECT_EQ(readMetadata.at("stage").get<std::string>(), "teacher");
   EXPECT_EQ(loaded->config.imageEncoder.embedDim, 48);
   const StateDict a = ModelStateDict(*Tiny().model), b = ModelStateDict(*loaded);
   ASSERT_EQ(a.size(), b.size());

@@ -1,11 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 // The semi-supervised trainer's core: augmentation, batched MedSAM forward, teacher/student
 // training with checkpoints, the stage pipeline and the ablation switches.
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinus/SegmentationAugmentation.h"
 #include "sinus/SegmenterTraining.h"
+#include "sinus/AblationPlan.h"
+#include "sinus/SamModel.h"
 #include "sinus/SemiSupervisedPipeline.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -32,14 +35,15 @@ EllipseSample(int index, int64_t inputSize, bool labelled)
       mask(y, x) = inside ? 1 : 0;
       grey(y, x) = (inside ? 190.0 : 60.0) + 20.0 * std::sin(0.7 * x + 1.3 * y + index);
     }
-  return MakeSegmentationSample("case" + std::to_string(index) + ".png", grey, labelled ? mask : Raster<uint8_t>(), inputSize);
+  return MakeSegmentationSample("case" + std::to_string(index) + ".png", grey, labelled ? mask : Raster<uint8_t>(), inputSize,
+                                { inputSize / 4, inputSize });
 }
 
 SemiSupervisedConfig
 TinyConfig()
 {
   SemiSupervisedConfig c = SemiSupervisedConfig::Preset("small");
-  c.teacherModel = SegmenterPreset("small", 64); // 4 x 4 tokens, 16 x 16 logits: seconds per epoch
+  c.teacherModel = SegmenterSpec::Preset("small", 64); // 4 x 4 tokens, 16 x 16 logits: seconds per epoch
   c.studentModel = c.teacherModel;
   c.teacher.epochs = 2;
   c.teacher.batchSize = 2;
@@ -70,6 +74,8 @@ TinyData()
   d.test.push_back(EllipseSample(9, 64, true));
   return d;
 }
+
+const std::vector<SegmentationSample> none;
 
 bool
 SameWeights(torch::nn::Module & a, torch::nn::Module & b)
@@ -122,12 +128,12 @@ TEST(SegmentationAugmentation, SameSeedSameBatchAndTargetsStayAligned)
 
 TEST(SegmentationAugmentation, OptionsFromJsonRejectUnknownKeysAndBadRanges)
 {
-  Json json = Json::Parse(R"({"rotation_degrees": 3, "noise_std": 0.01})");
+  Json json = ParseJson(R"({"rotation_degrees": 3, "noise_std": 0.01})");
   const AugmentationOptions o = AugmentationOptions::FromJson(json, AugmentationOptions{});
   EXPECT_EQ(o.rotationDegrees, 3);
   EXPECT_EQ(o.noiseStd, 0.01);
-  EXPECT_THROW(AugmentationOptions::FromJson(Json::Parse(R"({"rotation": 3})"), AugmentationOptions{}), std::exception);
-  EXPECT_THROW(AugmentationOptions::FromJson(Json::Parse(R"({"scale": 0.9})"), AugmentationOptions{}), std::invalid_argument);
+  EXPECT_THROW(AugmentationOptions::FromJson(ParseJson(R"({"rotation": 3})"), AugmentationOptions{}), std::exception);
+  EXPECT_THROW(AugmentationOptions::FromJson(ParseJson(R"({"scale": 0.9})"), AugmentationOptions{}), std::invalid_argument);
 }
 
 TEST(SegmenterTraining, BatchedForwardPairsEachImageWithItsOwnPrompt)
@@ -135,32 +141,35 @@ TEST(SegmenterTraining, BatchedForwardPairsEachImageWithItsOwnPrompt)
   // MedSAM's batched training decodes image i with prompt i; the result must equal one image at a
   // time (segment-anything's decoder alone would pair every image with every prompt).
   torch::manual_seed(3);
-  Sam                 model(SegmenterPreset("small", 64));
+  Sam                 model(SamPreset("small", 64));
   torch::NoGradGuard  noGrad;
   const torch::Tensor images = torch::rand({ 3, 3, 64, 64 });
-  const torch::Tensor batched = FullImageBoxLogits(*model, images);
+  const torch::Tensor batched = model->Logits(images);
   ASSERT_EQ(batched.sizes(), (std::vector<int64_t>{ 3, 1, 16, 16 }));
   for (int64_t i = 0; i < 3; ++i)
-    EXPECT_LT((batched[i] - FullImageBoxLogits(*model, images.slice(0, i, i + 1))[0]).abs().max().item<double>(), 1e-5) << i;
+    EXPECT_LT((batched[i] - model->Logits(images.slice(0, i, i + 1))[0]).abs().max().item<double>(), 1e-5) << i;
 }
 
 TEST(SegmenterTraining, PresetsAndSampleGrids)
 {
-  const SamConfig small = SegmenterPreset("small");
+  const SamConfig small = SamPreset("small");
   EXPECT_EQ(small.imageEncoder.imgSize, 256);
   EXPECT_EQ(small.promptEncoder.imageEmbeddingHeight, 16);
-  EXPECT_EQ(SegmenterPreset("vit_b").imageEncoder.embedDim, 768);
-  EXPECT_THROW(SegmenterPreset("huge"), std::invalid_argument);
-  EXPECT_THROW(SegmenterPreset("small", 100), std::invalid_argument); // not a multiple of 16
+  EXPECT_EQ(SamPreset("vit_b").imageEncoder.embedDim, 768);
+  EXPECT_THROW(SamPreset("huge"), std::invalid_argument);
+  EXPECT_THROW(SamPreset("small", 100), std::invalid_argument); // not a multiple of 16
   const SegmentationSample s = EllipseSample(0, 64, true);
   EXPECT_EQ(s.image.sizes(), (std::vector<int64_t>{ 3, 64, 64 }));
-  EXPECT_EQ(s.label.sizes(), (std::vector<int64_t>{ 1, 16, 16 }));
+  EXPECT_EQ(s.LabelAt(16).sizes(), (std::vector<int64_t>{ 1, 16, 16 }));
+  EXPECT_EQ(s.LabelAt(64).sizes(), (std::vector<int64_t>{ 1, 64, 64 }));
+  EXPECT_THROW(s.LabelAt(32), std::invalid_argument);
   // The area-averaged label keeps the foreground fraction of the original mask.
   double fraction = 0;
   for (uint8_t v : s.fullLabel.data)
     fraction += v;
   fraction /= static_cast<double>(s.fullLabel.data.size());
-  EXPECT_NEAR(s.label.mean().item<double>(), fraction, 0.02);
+  EXPECT_NEAR(s.LabelAt(16).mean().item<double>(), fraction, 0.02);
+  EXPECT_NEAR(s.LabelAt(64).mean().item<double>(), fraction, 0.02);
 }
 
 TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
@@ -171,8 +180,8 @@ TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
   const std::string dir = ScratchDirectory("segmenter_resume");
 
   torch::manual_seed(1);
-  Sam                               straight(SegmenterPreset("small", 64));
-  const std::vector<SegmenterEpochRecord> log = TrainSegmenter(straight, data.labelled, {}, data.validation, nullptr, options,
+  Sam                               straight(SamPreset("small", 64));
+  const std::vector<SegmenterEpochRecord> log = TrainSegmenter(*straight, { data.labelled, none, data.validation }, options,
                                                                { "teacher", dir + "/a.sinusseg", dir + "/a.checkpoint" }, false,
                                                                torch::kCPU);
   ASSERT_EQ(log.size(), 3u);
@@ -187,12 +196,12 @@ TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
   SegmenterTrainingOptions two = options;
   two.epochs = 2;
   torch::manual_seed(1);
-  Sam first(SegmenterPreset("small", 64));
-  TrainSegmenter(first, data.labelled, {}, data.validation, nullptr, two, { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, false,
+  Sam first(SamPreset("small", 64));
+  TrainSegmenter(*first, { data.labelled, none, data.validation }, two, { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, false,
                  torch::kCPU);
   torch::manual_seed(99); // another initialisation: the checkpoint must overwrite it
-  Sam resumed(SegmenterPreset("small", 64));
-  const auto resumedLog = TrainSegmenter(resumed, data.labelled, {}, data.validation, nullptr, options,
+  Sam resumed(SamPreset("small", 64));
+  const auto resumedLog = TrainSegmenter(*resumed, { data.labelled, none, data.validation }, options,
                                          { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, true, torch::kCPU);
   EXPECT_EQ(resumedLog.size(), 3u);
   EXPECT_TRUE(SameWeights(*straight, *resumed));
@@ -204,13 +213,13 @@ TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
       best = i;
   Json metadata;
   LoadSamModel(dir + "/a.sinusseg", &metadata);
-  EXPECT_EQ(metadata.At("epoch").AsInteger(), log[best].epoch);
-  EXPECT_EQ(metadata.At("stage").AsString(), "teacher");
+  EXPECT_EQ(JsonInteger(metadata.at("epoch")), log[best].epoch);
+  EXPECT_EQ(metadata.at("stage").get<std::string>(), "teacher");
 
   // A checkpoint made with other settings is refused.
   SegmenterTrainingOptions other = options;
   other.learningRate *= 2;
-  EXPECT_THROW(TrainSegmenter(resumed, data.labelled, {}, data.validation, nullptr, other,
+  EXPECT_THROW(TrainSegmenter(*resumed, { data.labelled, none, data.validation }, other,
                               { "teacher", dir + "/b.sinusseg", dir + "/b.checkpoint" }, true, torch::kCPU),
                SegmenterTrainingError);
 }
@@ -218,14 +227,14 @@ TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
 TEST(SegmenterTraining, NonFiniteLossNamesStageEpochAndBatch)
 {
   SemiSupervisedData data = TinyData();
-  data.labelled[1].label.fill_(std::nan(""));
+  data.labelled[1].labels.at(16).fill_(std::nan(""));
   SegmenterTrainingOptions options = TinyConfig().teacher;
   options.augmentation.enabled = false;
   torch::manual_seed(1);
-  Sam model(SegmenterPreset("small", 64));
+  Sam model(SamPreset("small", 64));
   try
   {
-    TrainSegmenter(model, data.labelled, {}, {}, nullptr, options, { "teacher", "", "" }, false, torch::kCPU);
+    TrainSegmenter(*model, { data.labelled, none, none }, options, { "teacher", "", "" }, false, torch::kCPU);
     FAIL() << "a NaN label must stop training";
   }
   catch (const SegmenterTrainingError & e)
@@ -240,7 +249,7 @@ TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
 {
   const SemiSupervisedData data = TinyData();
   torch::manual_seed(2);
-  Sam                     teacher(SegmenterPreset("small", 64));
+  Sam                     teacher(SamPreset("small", 64));
   StudentTargets          targets;
   targets.labelledTeacherLogits = PredictSampleLogits(*teacher, data.labelled, 4, torch::kCPU);
   targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, data.unlabelled, 4, torch::kCPU);
@@ -248,8 +257,8 @@ TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
   SegmenterTrainingOptions options = TinyConfig().student;
   options.epochs = 1;
   torch::manual_seed(2);
-  Sam        student(SegmenterPreset("small", 64));
-  const auto log = TrainSegmenter(student, data.labelled, data.unlabelled, {}, &targets, options, { "student", "", "" }, false, torch::kCPU);
+  Sam        student(SamPreset("small", 64));
+  const auto log = TrainSegmenter(*student, { data.labelled, data.unlabelled, none, &targets }, options, { "student", "", "" }, false, torch::kCPU);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_GT(log[0].distillationRaw, 0.0);
   EXPECT_GT(log[0].meanWeight, 0.0);
@@ -263,7 +272,7 @@ TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
   // Missing targets for the unlabelled images are an error, not a silent supervised run.
   StudentTargets incomplete = targets;
   incomplete.pseudoLabels = torch::Tensor();
-  EXPECT_THROW(TrainSegmenter(student, data.labelled, data.unlabelled, {}, &incomplete, options, { "student", "", "" }, false, torch::kCPU),
+  EXPECT_THROW(TrainSegmenter(*student, { data.labelled, data.unlabelled, none, &incomplete }, options, { "student", "", "" }, false, torch::kCPU),
                SegmenterTrainingError);
 }
 
@@ -287,10 +296,11 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   EXPECT_EQ(result.summaries[1].model, "student");
   EXPECT_EQ(result.cases.size(), 4u);
   // The student's model file is an ordinary SAM model file.
-  Json metadata;
-  const Sam student = LoadSamModel(dir + "/student.sinusseg", &metadata);
-  EXPECT_EQ(metadata.At("stage").AsString(), "student");
-  EXPECT_EQ(student->config.imageEncoder.imgSize, 64);
+  Json          metadata;
+  const Segmenter student = LoadSegmenterModel(dir + "/student.sinusseg", &metadata);
+  EXPECT_EQ(metadata.at("stage").get<std::string>(), "student");
+  EXPECT_EQ(student->Architecture(), "sam");
+  EXPECT_EQ(student->InputSize(), 64);
 
   // The same folder again: refused without --resume; with it, every stage is already done.
   EXPECT_THROW(RunSemiSupervisedPipeline(data, config, options), std::runtime_error);
@@ -339,9 +349,9 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
 {
   const SemiSupervisedConfig c = TinyConfig();
   const SemiSupervisedConfig back = SemiSupervisedConfig::FromJson(c.ToJson());
-  EXPECT_EQ(back.ToJson().Dump(), c.ToJson().Dump());
-  EXPECT_THROW(SemiSupervisedConfig::FromJson(Json::Parse(R"({"teacher": {"epochz": 3}})")), std::exception);
-  EXPECT_THROW(SemiSupervisedConfig::FromJson(Json::Parse(R"({"refinement": "sometimes"})")), std::invalid_argument);
+  EXPECT_EQ(back.ToJson().dump(), c.ToJson().dump());
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"teacher": {"epochz": 3}})")), std::exception);
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "sometimes"})")), std::invalid_argument);
   const SemiSupervisedConfig paper = SemiSupervisedConfig::Preset("vit_b");
   EXPECT_EQ(paper.teacher.learningRate, 1e-5);
   EXPECT_EQ(paper.teacher.batchSize, 8);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SinusCycle-GAN: architecture, CBAM, history pool, training with checkpoints and resume, NaN
 // handling, model files, the noise model, and the evidence that refinement helps.
 #include "sinus/MaskNoise.h"
@@ -8,7 +9,7 @@
 #include "sinus/SegmentationMetrics.h"
 #include "sinus/StateDict.h"
 #include "sinus/TensorDictionary.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
 

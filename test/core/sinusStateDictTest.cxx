@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 // The restricted state-dict unpickler: reads official checkpoints, refuses everything else.
 #include "sinus/FileUtilities.h"
 #include "sinus/StateDict.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
 

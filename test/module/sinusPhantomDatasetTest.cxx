@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sinus/FileUtilities.h"
 #include "sinus/Json.h"
 #include "sinus/ViaAnnotations.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 #include "sinusImageIO.h"
 #include "sinusPhantomDataset.h"
 #include "sinusViaImport.h"
@@ -42,22 +43,22 @@ TEST(PhantomDataset, WritesImagesMasksViaCsvAndDatalist)
   EXPECT_EQ(summary.test, 2);
   EXPECT_TRUE(fs::exists(root / "preview.png"));
 
-  const Json datalist = Json::Parse(ReadTextFile(root / "set" / "dataset.json"));
-  EXPECT_EQ(datalist.At("annotations").AsString(), "annotations_via.csv");
+  const Json datalist = ParseJson(ReadTextFile(root / "set" / "dataset.json"));
+  EXPECT_EQ(datalist.at("annotations").get<std::string>(), "annotations_via.csv");
   int labeledEntries = 0;
-  for (const Json & entry : datalist.At("training").AsArray())
+  for (const Json & entry : datalist.at("training"))
   {
-    EXPECT_TRUE(fs::exists(root / "set" / entry.At("image").AsString()));
-    if (entry.Contains("label"))
+    EXPECT_TRUE(fs::exists(root / "set" / entry.at("image").get<std::string>()));
+    if (entry.contains("label"))
     {
       ++labeledEntries;
-      EXPECT_TRUE(fs::exists(root / "set" / entry.At("label").AsString()));
+      EXPECT_TRUE(fs::exists(root / "set" / entry.at("label").get<std::string>()));
     }
   }
   EXPECT_EQ(labeledEntries, 2);
   for (const char * split : { "validation", "test" })
-    for (const Json & entry : datalist.At(split).AsArray())
-      EXPECT_TRUE(entry.Contains("label")) << split;
+    for (const Json & entry : datalist.at(split))
+      EXPECT_TRUE(entry.contains("label")) << split;
 
   // The VIA CSV: two sinus polygons per image and the real file sizes.
   const auto annotations = ReadViaCsv((root / "set" / "annotations_via.csv").string());
@@ -66,7 +67,7 @@ TEST(PhantomDataset, WritesImagesMasksViaCsvAndDatalist)
   {
     EXPECT_EQ(image.regions.size(), 2u) << image.filename;
     EXPECT_EQ(image.fileSize, static_cast<int64_t>(fs::file_size(root / "set" / "images" / image.filename)));
-    EXPECT_EQ(image.regions[0].attributes.At("label").AsString(), "maxillary_sinus");
+    EXPECT_EQ(image.regions[0].attributes.at("label").get<std::string>(), "maxillary_sinus");
   }
   fs::remove_all(root);
 }

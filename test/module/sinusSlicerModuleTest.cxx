@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SinusSegmentationCLI as 3D Slicer runs it: single-slice volumes, RAS regions, return parameters,
 // progress tags, errors on stderr with a non-zero exit.
 #include "itkImageFileReader.h"
@@ -5,7 +6,7 @@
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinus/TensorDictionary.h"
-#include "sinusCoreTestSupport.h"
+#include "sinusTestSupport.h"
 #include "sinusImageIO.h"
 
 #include <gtest/gtest.h>

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command table and the dispatch shared by sinusseg, sinusseg-learn and sinusseg-view.
+#include "SinusSegCommand.h"
+
+#include "itkMacro.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+namespace sinusseg
+{
+
+const std::vector<CommandInfo> &
+AllCommands()
+{
+  static const std::vector<CommandInfo> commands = {
+    { "demo", "run the main job on the built-in phantom data", "sinusseg-learn" },
+    { "phantoms", "generate synthetic panoramic radiographs with sinus masks, VIA CSV and datalist", "sinusseg" },
+    { "import-via", "rasterise a VGG Image Annotator 2.x CSV export into one mask per image", "sinusseg" },
+    { "preprocess", "apply MedSAM's exact preprocessing to a radiograph", "sinusseg" },
+    { "predict", "segment radiographs with a model file (MedSAM with box or point prompts, or any trained segmenter)", "sinusseg-learn" },
+    { "model-info", "architecture and state-dict entries of a model, checkpoint or preset", "sinusseg-learn" },
+    { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", "sinusseg" },
+    { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn" },
+    { "refine", "refine teacher masks with a trained SinusCycle-GAN", "sinusseg-learn" },
+    { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", "sinusseg" },
+    { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", "sinusseg-learn" },
+    { "overlay", "render a radiograph with the predicted (and reference) contour to a PNG (VTK)", "sinusseg-view" },
+    { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", "sinusseg-view" },
+    { "plot", "training curves (losses, validation Dice) of a training folder as a PNG", "sinusseg" },
+    { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", "sinusseg-learn" },
+  };
+  return commands;
+}
+
+namespace
+{
+void
+PrintUsage()
+{
+  std::cout << "sinusseg -- maxillary sinus segmentation in dental panoramic radiographs\n"
+               "(semi-supervised MedSAM teacher-student with SinusCycle-GAN refinement, Park et al. 2026)\n\n"
+               "Usage: sinusseg <command> [options]     sinusseg <command> --help\n\nCommands:\n";
+  for (const auto & command : AllCommands())
+    std::cout << "  " << std::left << std::setw(15) << command.name << command.summary << "\n";
+}
+
+int
+RunHere(const std::string & name, CommandFunction run, const std::vector<std::string> & args)
+{
+  try
+  {
+    return run(args);
+  }
+  catch (const UsageError & e)
+  {
+    std::cerr << "sinusseg " << name << ": " << e.what() << "\n(see 'sinusseg " << name << " --help')" << std::endl;
+    return 2;
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    std::cerr << "sinusseg " << name << ": error: " << e.GetDescription() << std::endl;
+    return 1;
+  }
+  catch (const std::exception & e)
+  {
+    std::cerr << "sinusseg " << name << ": error: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+/** Replaces this process by `program` from this executable's folder; returns only on failure. */
+int
+HandOver(const std::string & program, char * argv[])
+{
+  std::error_code             ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path path = (ec ? std::filesystem::path(argv[0]).parent_path() : self.parent_path()) / program;
+  ::execv(path.c_str(), argv);
+  std::cerr << "sinusseg " << argv[1] << ": error: cannot run " << path.string() << " (" << std::strerror(errno)
+            << "); it is built and installed beside sinusseg" << std::endl;
+  return 1;
+}
+} // namespace
+
+int
+CommandMain(int argc, char * argv[], const std::vector<std::pair<std::string, CommandFunction>> & here)
+{
+  if (argc < 2)
+  {
+    PrintUsage();
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help")
+  {
+    PrintUsage();
+    return 0;
+  }
+  if (name == "--version")
+  {
+    std::cout << "sinusseg " << SINUSSEG_VERSION << std::endl;
+    return 0;
+  }
+  for (const auto & [command, run] : here)
+    if (command == name)
+      return RunHere(name, run, std::vector<std::string>(argv + 2, argv + argc));
+  for (const auto & command : AllCommands())
+    if (command.name == name)
+      return HandOver(command.program, argv);
+  std::cerr << "sinusseg: unknown command '" << name << "'\n\n";
+  PrintUsage();
+  return 2;
+}
+
+} // namespace sinusseg

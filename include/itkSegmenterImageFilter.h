@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef itkSegmenterImageFilter_h
+#define itkSegmenterImageFilter_h
+
+#include "itkProbabilityAndMaskImageFilter.h"
+#include "sinus/Segmenter.h"
+
+namespace itk
+{
+
+/** \class SegmenterImageFilter
+ * \brief Any trained sinus segmenter (a SinusSeg model file of any architecture: the SAM teacher,
+ * a U-Net student, ...) as an ITK filter: a 2-D radiograph in, the probability map and the mask out,
+ * on the input's grid (origin, spacing and direction kept).
+ *
+ * The radiograph goes through MedSAM's preprocessing at the network's input size, the network's
+ * automatic prompt (the whole image for SAM), sigmoid, and bilinear resampling back to the input
+ * grid -- exactly what training's validation and `sinusseg train`'s evaluation compute. For box or
+ * point prompts on a SAM model use itk::MedSAMImageFilter.
+ *
+ * Inputs that are not 8-bit are mapped from their [min, max] to [0, 255] first
+ * (RescaleInputTo8BitRange).
+ *
+ * Output 0: probability (TProbabilityImage); output 1 (GetMaskOutput()): ForegroundValue where the
+ * probability exceeds 0.5.
+ *
+ * \ingroup SinusSegmentation
+ */
+template <typename TInputImage, typename TProbabilityImage = Image<float, 2>, typename TMaskImage = Image<unsigned char, 2>>
+class ITK_TEMPLATE_EXPORT SegmenterImageFilter : public ProbabilityAndMaskImageFilter<TInputImage, TProbabilityImage, TMaskImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(SegmenterImageFilter);
+  static_assert(TInputImage::ImageDimension == 2, "the segmenters take 2-D radiographs");
+
+  using InputImageType = TInputImage;
+  using InputPixelType = typename InputImageType::PixelType;
+  using Self = SegmenterImageFilter;
+  using Superclass = ProbabilityAndMaskImageFilter<TInputImage, TProbabilityImage, TMaskImage>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkTypeMacro(SegmenterImageFilter, ProbabilityAndMaskImageFilter);
+  itkNewMacro(Self);
+
+  /** The network (sinus::LoadSegmenterModel); shared, not copied. */
+  void SetSegmenter(sinus::Segmenter segmenter);
+
+  itkSetMacro(RescaleInputTo8BitRange, bool);
+  itkGetConstMacro(RescaleInputTo8BitRange, bool);
+  itkBooleanMacro(RescaleInputTo8BitRange);
+
+protected:
+  SegmenterImageFilter() = default;
+  ~SegmenterImageFilter() override = default;
+  void PrintSelf(std::ostream & os, Indent indent) const override;
+  void VerifyPreconditions() ITKv5_CONST override;
+  void GenerateData() override;
+
+private:
+  sinus::Segmenter m_Segmenter{ nullptr };
+  bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
+};
+
+} // namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkSegmenterImageFilter.hxx"
+#endif
+
+#endif

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef itkSegmenterImageFilter_hxx
+#define itkSegmenterImageFilter_hxx
+
+#include "itkSegmenterImageFilter.h"
+
+#include "sinus/MedSAMImageTransforms.h"
+#include "sinus/SegmenterInference.h"
+#include "sinusFilterSupport.h"
+
+namespace itk
+{
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetSegmenter(sinus::Segmenter segmenter)
+{
+  m_Segmenter = std::move(segmenter);
+  this->Modified();
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
+{
+  Superclass::VerifyPreconditions();
+  if (m_Segmenter.is_empty())
+  {
+    itkExceptionMacro("No segmenter: call SetSegmenter");
+  }
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
+{
+  sinus::Raster<double> grey = sinus::ImageToRasterAs<double>(this->GetInput());
+  try
+  {
+    sinus::MapToMedSAMRange(grey, m_RescaleInputTo8BitRange);
+  }
+  catch (const std::exception & e)
+  {
+    itkExceptionMacro("Input " << e.what());
+  }
+  sinus::ReportProgressOrAbort(this, 0.1);
+  m_Segmenter->eval();
+  const sinus::Raster<float> probability = sinus::PredictProbability(*m_Segmenter, grey);
+  sinus::ReportProgressOrAbort(this, 0.9);
+  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, this->GetForegroundValue());
+  this->UpdateProgress(1.0f);
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "Segmenter: "
+     << (m_Segmenter.is_empty() ? std::string("(none)")
+                                : m_Segmenter->Architecture() + ", input " + std::to_string(m_Segmenter->InputSize()))
+     << std::endl;
+  os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
+}
+
+} // namespace itk
+
+#endif

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef sinus_PipelineConfig_h
+#define sinus_PipelineConfig_h
+
+#include "sinus/RefinerTraining.h"
+#include "sinus/SegmenterRegistry.h"
+#include "sinus/SegmenterTraining.h"
+
+#include <string>
+#include <vector>
+
+namespace sinus
+{
+
+/** Which pseudo-labels the student learns from. */
+enum class RefinementMode
+{
+  Off,         ///< the teacher's binarised predictions as they are
+  WithoutCbam, ///< SinusCycle-GAN with plain correction networks
+  WithCbam     ///< SinusCycle-GAN as in the paper
+};
+RefinementMode
+ParseRefinementMode(const std::string & text); ///< "off" | "no_cbam" | "cbam"
+const char *
+ToString(RefinementMode mode);
+
+/** Every setting of the semi-supervised method (teacher -> pseudo-labels -> refinement -> student). */
+struct SemiSupervisedConfig
+{
+  std::string              preset = "small";
+  SegmenterSpec            teacherModel = SegmenterSpec::Preset("small");
+  SegmenterSpec            studentModel = SegmenterSpec::Preset("small");
+  SegmenterTrainingOptions teacher;
+  SegmenterTrainingOptions student;
+  RefinerConfig            refiner = RefinerConfig::Small();
+  RefinerTrainingOptions   refinerTraining;
+  RefinementMode           refinement = RefinementMode::WithCbam;
+  bool                     useUnlabelled = true; ///< false: the student sees labelled images only
+  int64_t                  predictionBatch = 8;
+
+  /** "vit_b": the paper's setting (MedSAM ViT-B at 1024, AdamW lr 1e-5, batch 8, 10 epochs; the
+   *  paper-size SinusCycle-GAN, 100 epochs, batch 10) -- meant for a GPU and --init-checkpoint.
+   *  "small": the small architecture at 256 with settings that learn from scratch on a 2-core CPU
+   *  (see Documentation/Training.md for each deviation from the paper and why). */
+  static SemiSupervisedConfig Preset(const std::string & name);
+  /** Overrides from a JSON file: {"preset", "input_size", "student_preset", "teacher_model",
+   *  "student_model", "teacher", "student", "refiner", "refiner_training", "refinement",
+   *  "use_unlabelled", "prediction_batch"}; unknown keys are errors. A student of another
+   *  architecture than the teacher's trains all of its parameter groups unless "student" names
+   *  some. */
+  static SemiSupervisedConfig FromJson(const Json & json);
+  Json                        ToJson() const;
+  void                        Validate() const;
+
+  /** The size the radiographs are prepared at (the larger of the two networks' inputs; the
+   *  smaller network's input is resampled from it). */
+  int64_t SampleInputSize() const;
+  /** The logit grids labels are needed on (the teacher's, and the student's when it differs). */
+  std::vector<int64_t> LabelGrids() const;
+};
+
+} // namespace sinus
+
+#endif

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef sinus_Segmenter_h
+#define sinus_Segmenter_h
+
+#include "sinus/Json.h"
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace sinus
+{
+
+/** Prompts a segmenter may use and may ignore, in the pixels of its (square) input. */
+struct SegmenterPrompts
+{
+  torch::Tensor boxes;       ///< B x 4 (x0, y0, x1, y1); undefined: the whole input
+  torch::Tensor points;      ///< B x N x 2 (x, y); undefined: none
+  torch::Tensor pointLabels; ///< B x N, 1 foreground, 0 background
+};
+
+/** Any network that segments the sinus: normalised images in (B x 3 x S x S, MedSAM's
+ *  normalisation to [0, 1]), logits out (B x 1 x S/stride x S/stride). Teacher and student
+ *  training, knowledge distillation, pseudo-labels, refinement input and evaluation see only this
+ *  interface; the parameter groups are the network's direct children (what trains and what stays
+ *  frozen is chosen by their names). An implementation registers itself in SegmenterRegistry.h. */
+class SegmenterImpl : public torch::nn::Module
+{
+public:
+  /** The name written into model files ("sam", "unet"). */
+  virtual std::string Architecture() const = 0;
+  /** Everything needed to rebuild the network (the "config" of its model file). */
+  virtual Json ConfigJson() const = 0;
+  /** Side of the square input the network expects. */
+  virtual int64_t InputSize() const = 0;
+  /** Input pixels per logit pixel. */
+  virtual int64_t OutputStride() const = 0;
+  /** Whether boxes/points change the result (SAM) or are ignored (plain segmentation networks). */
+  virtual bool UsesPrompts() const { return false; }
+  /** The groups trained when a configuration names none. */
+  virtual std::vector<std::string> DefaultTrainableGroups() const { return ParameterGroups(); }
+  /** Logits B x 1 x L x L with L = InputSize() / OutputStride(). */
+  virtual torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) = 0;
+
+  int64_t                  LogitSize() const { return InputSize() / OutputStride(); }
+  std::vector<std::string> ParameterGroups() const;
+};
+TORCH_MODULE(Segmenter);
+
+/** A concrete network's holder (Sam, UNetSegmenter, ...) as a Segmenter sharing the same module. */
+template <typename THolder>
+Segmenter
+AsSegmenter(const THolder & network)
+{
+  return Segmenter(std::shared_ptr<SegmenterImpl>(network.ptr()));
+}
+
+/** Freezes every parameter group not in `groups` and returns the parameters that train (all
+ *  groups of the default when `groups` is empty). An unknown group name is an error that lists
+ *  the network's groups. */
+std::vector<torch::Tensor>
+SelectTrainableGroups(SegmenterImpl & segmenter, const std::vector<std::string> & groups);
+
+/** Bilinear (align_corners=False) resampling of B x C x h x w maps to B x C x size x size; the
+ *  input itself when it already has that size. Used to bring images to a network's input and a
+ *  teacher's logits or pseudo-labels to a student's logit grid. */
+torch::Tensor
+ResampleSquare(const torch::Tensor & maps, int64_t size);
+
+} // namespace sinus
+
+#endif

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sinus/SegmenterInference.h"
+
+#include "sinus/MedSAMImageTransforms.h"
+#include "sinus/SegmentationMetrics.h"
+
+#include <cstring>
+
+namespace sinus
+{
+
+torch::Tensor
+SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8)
+{
+  return ResampleSquare(NormalizeSampleImages(imagesUInt8), segmenter.InputSize());
+}
+
+torch::Tensor
+PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                    const torch::Device & device, const std::function<bool()> & shouldAbort)
+{
+  torch::NoGradGuard         noGrad;
+  std::vector<torch::Tensor> parts;
+  for (size_t first = 0; first < samples.size(); first += static_cast<size_t>(batchSize))
+  {
+    if (shouldAbort && shouldAbort())
+      throw SegmenterTrainingAborted("prediction aborted");
+    std::vector<torch::Tensor> images;
+    for (size_t i = first; i < std::min(samples.size(), first + static_cast<size_t>(batchSize)); ++i)
+      images.push_back(samples[i].image);
+    parts.push_back(segmenter.Logits(SegmenterInput(segmenter, torch::stack(images).to(device))).to(torch::kCPU));
+  }
+  if (parts.empty())
+    return torch::empty({ 0, 1, segmenter.LogitSize(), segmenter.LogitSize() });
+  return torch::cat(parts);
+}
+
+Raster<uint8_t>
+LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width)
+{
+  namespace F = torch::nn::functional;
+  const torch::Tensor probability =
+    F::interpolate(torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32).view({ 1, 1, logits.size(-2), logits.size(-1) })),
+                   F::InterpolateFuncOptions().size(std::vector<int64_t>{ height, width }).mode(torch::kBilinear).align_corners(false));
+  const torch::Tensor mask = (probability > 0.5).to(torch::kUInt8).contiguous();
+  Raster<uint8_t>     out(height, width);
+  std::memcpy(out.data.data(), mask.data_ptr<uint8_t>(), out.data.size());
+  return out;
+}
+
+Raster<float>
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey)
+{
+  namespace F = torch::nn::functional;
+  const int64_t            size = segmenter.InputSize();
+  const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);
+  const torch::Tensor      image =
+    torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
+  torch::NoGradGuard  noGrad;
+  const torch::Tensor logits = segmenter.Logits(SegmenterInput(segmenter, image)).to(torch::kCPU, torch::kFloat32);
+  const torch::Tensor probability =
+    F::interpolate(torch::sigmoid(logits), F::InterpolateFuncOptions()
+                                             .size(std::vector<int64_t>{ grey.height, grey.width })
+                                             .mode(torch::kBilinear)
+                                             .align_corners(false))
+      .contiguous();
+  Raster<float> out(grey.height, grey.width);
+  std::memcpy(out.data.data(), probability.data_ptr<float>(), out.data.size() * sizeof(float));
+  return out;
+}
+
+double
+MeanDiceOnOriginalGrid(const torch::Tensor & logits, const std::vector<SegmentationSample> & samples)
+{
+  double  sum = 0;
+  int64_t count = 0;
+  for (size_t i = 0; i < samples.size(); ++i)
+  {
+    const SegmentationSample & s = samples[i];
+    if (s.fullLabel.Empty())
+      continue;
+    const Raster<uint8_t> prediction = LogitsToOriginalMask(logits[static_cast<int64_t>(i)], s.height, s.width);
+    sum += DiceCoefficient(prediction.data.data(), s.fullLabel.data.data(), prediction.data.size());
+    ++count;
+  }
+  return count == 0 ? -1.0 : sum / static_cast<double>(count);
+}
+
+} // namespace sinus

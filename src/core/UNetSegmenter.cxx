@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sinus/UNetSegmenter.h"
+
+namespace sinus
+{
+
+UNetConfig
+UNetConfig::FromJson(const Json & json)
+{
+  const std::string where = "unet";
+  RequireKnownKeys(json, { "input_size", "in_channels", "base_channels", "depth", "output_stride" }, where);
+  UNetConfig c;
+  ReadJsonField(json, "input_size", c.inputSize, where);
+  ReadJsonField(json, "in_channels", c.inChannels, where);
+  ReadJsonField(json, "base_channels", c.baseChannels, where);
+  ReadJsonField(json, "depth", c.depth, where);
+  ReadJsonField(json, "output_stride", c.outputStride, where);
+  c.Validate();
+  return c;
+}
+
+Json
+UNetConfig::ToJson() const
+{
+  Json j = Json::object();
+  j["input_size"] = inputSize;
+  j["in_channels"] = inChannels;
+  j["base_channels"] = baseChannels;
+  j["depth"] = depth;
+  j["output_stride"] = outputStride;
+  return j;
+}
+
+void
+UNetConfig::Validate() const
+{
+  const auto require = [](bool ok, const std::string & what) {
+    if (!ok)
+      throw std::invalid_argument("unet: " + what);
+  };
+  require(depth >= 1 && depth <= 7, "depth must lie in [1, 7]");
+  require(inChannels >= 1 && baseChannels >= 1, "in_channels and base_channels must be positive");
+  require(inputSize > 0 && inputSize % (int64_t{ 1 } << depth) == 0,
+          "input_size " + std::to_string(inputSize) + " must be a positive multiple of 2^depth = " + std::to_string(int64_t{ 1 } << depth));
+  bool power = false;
+  for (int64_t level = 0; level <= depth; ++level)
+    power = power || outputStride == (int64_t{ 1 } << level);
+  require(power, "output_stride must be a power of two no larger than 2^depth");
+}
+
+DoubleConvolutionImpl::DoubleConvolutionImpl(int64_t in, int64_t out)
+{
+  namespace nn = torch::nn;
+  // GroupNorm with up to 8 groups: the channel counts here are powers of two >= 1.
+  const int64_t groups = std::min<int64_t>(8, out);
+  layers = register_module("layers", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)),
+                                                    nn::GroupNorm(groups, out), nn::ReLU(nn::ReLUOptions(true)),
+                                                    nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)),
+                                                    nn::GroupNorm(groups, out), nn::ReLU(nn::ReLUOptions(true))));
+}
+
+torch::Tensor
+DoubleConvolutionImpl::forward(const torch::Tensor & x)
+{
+  return layers->forward(x);
+}
+
+UNetSegmenterImpl::UNetSegmenterImpl(const UNetConfig & c)
+  : config(c)
+{
+  config.Validate();
+  encoder = register_module("encoder", torch::nn::ModuleList());
+  decoder = register_module("decoder", torch::nn::ModuleList());
+  int64_t channels = config.baseChannels;
+  encoder->push_back(DoubleConvolution(config.inChannels, channels));
+  for (int64_t level = 1; level <= config.depth; ++level, channels *= 2)
+    encoder->push_back(DoubleConvolution(channels, channels * 2));
+  // Decoder level k upsamples to the resolution of encoder level depth - 1 - k.
+  int64_t decoded = 0;
+  while ((int64_t{ 1 } << (config.depth - decoded)) > config.outputStride)
+  {
+    decoder->push_back(DoubleConvolution(channels + channels / 2, channels / 2));
+    channels /= 2;
+    ++decoded;
+  }
+  head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1)));
+}
+
+torch::Tensor
+UNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+{
+  namespace F = torch::nn::functional;
+  std::vector<torch::Tensor> skips;
+  torch::Tensor              x = images;
+  for (size_t level = 0; level < encoder->size(); ++level)
+  {
+    if (level > 0)
+      x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2));
+    x = encoder[level]->as<DoubleConvolution>()->forward(x);
+    skips.push_back(x);
+  }
+  for (size_t k = 0; k < decoder->size(); ++k)
+  {
+    const torch::Tensor & skip = skips[skips.size() - 2 - k];
+    x = F::interpolate(x, F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{ skip.size(2), skip.size(3) })
+                            .mode(torch::kBilinear)
+                            .align_corners(false));
+    x = decoder[k]->as<DoubleConvolution>()->forward(torch::cat({ skip, x }, 1));
+  }
+  return head->forward(x);
+}
+
+} // namespace sinus

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "RunFolder.h"
+
+#include "sinus/FileUtilities.h"
+
+#include <cstdio>
+
+namespace sinus
+{
+namespace fs = std::filesystem;
+
+RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineRunOptions & options, Messenger message)
+  : m_Root(root)
+  , m_Config(config)
+  , m_Resume(options.resume)
+  , m_Message(std::move(message))
+  , m_StageStart(std::chrono::steady_clock::now())
+{
+  if (root.empty())
+    throw std::invalid_argument("no output folder given");
+  m_State = Json::object();
+  m_State["completed"] = Json::array();
+  const fs::path configPath = File("config.json"), statePath = File("state.json");
+  if (!fs::exists(configPath))
+  {
+    fs::create_directories(root);
+    WriteFileAtomically(configPath, config.dump(2) + "\n");
+    return;
+  }
+  if (ParseJson(ReadTextFile(configPath.string())).dump() != config.dump())
+    throw std::runtime_error(configPath.string() + ": this folder holds a run with other settings; use another --out or the same configuration");
+  if (!options.resume && options.stages.empty())
+    throw std::runtime_error(root.string() + " already holds a run; add --resume to continue it, --stage NAME to redo one stage, "
+                                             "or choose another --out");
+  if (fs::exists(statePath))
+    m_State = ParseJson(ReadTextFile(statePath.string()));
+}
+
+bool
+RunFolder::Completed(PipelineStage stage) const
+{
+  for (const Json & name : m_State.at("completed"))
+    if (name.get<std::string>() == ToString(stage))
+      return true;
+  return false;
+}
+
+void
+RunFolder::MarkCompleted(PipelineStage stage, bool reused)
+{
+  if (!Completed(stage))
+    m_State["completed"].push_back(ToString(stage));
+  // Wall time per stage, for benchmarks (a resumed stage counts its last part only).
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_StageStart).count();
+  if (!m_State.contains("seconds"))
+    m_State["seconds"] = Json::object();
+  if (!reused)
+    m_State["seconds"][ToString(stage)] = seconds;
+  char text[80];
+  std::snprintf(text, sizeof(text), reused ? "reused" : "done in %.1f s", seconds);
+  if (m_Message)
+    m_Message(stage, text);
+  m_StageStart = std::chrono::steady_clock::now();
+  WriteFileAtomically(File("state.json"), m_State.dump(2) + "\n");
+}
+
+void
+RunFolder::Reuse(const std::string & from, const std::vector<std::string> & keys, const std::vector<std::string> & files,
+                 const std::vector<PipelineStage> & stages)
+{
+  if (from.empty() || (m_Resume && Completed(stages.back())))
+    return;
+  const Json source = ParseJson(ReadTextFile((fs::path(from) / "config.json").string()));
+  for (const auto & key : keys)
+  {
+    const Json * a = FindJsonMember(source, key);
+    const Json * b = FindJsonMember(m_Config, key);
+    if ((a ? a->dump() : "null") != (b ? b->dump() : "null"))
+      throw std::runtime_error(from + ": its '" + key + "' settings differ from this run's; its results cannot be reused");
+  }
+  for (const auto & file : files)
+  {
+    const fs::path path = fs::path(from) / file;
+    if (!fs::exists(path))
+      throw std::runtime_error(path.string() + " is missing: the run in " + from + " has not finished that stage");
+    const fs::path temporary = TemporarySibling(File(file));
+    fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
+    CommitFile(temporary, File(file));
+  }
+  if (m_Message)
+    m_Message(stages.front(), "taking the results of " + from);
+  for (PipelineStage s : stages)
+    MarkCompleted(s, true);
+}
+
+} // namespace sinus

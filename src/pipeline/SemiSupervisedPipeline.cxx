@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// The order of the stages, which of them run, and the run folder's bookkeeping around them.
+#include "PipelineStages.h"
+
+namespace sinus
+{
+
+const std::vector<PipelineStage> &
+AllPipelineStages()
+{
+  static const std::vector<PipelineStage> stages{ PipelineStage::Teacher, PipelineStage::PseudoLabels, PipelineStage::Refinement,
+                                                  PipelineStage::Student, PipelineStage::Evaluation };
+  return stages;
+}
+
+const char *
+ToString(PipelineStage stage)
+{
+  switch (stage)
+  {
+    case PipelineStage::Teacher:
+      return "teacher";
+    case PipelineStage::PseudoLabels:
+      return "pseudo-labels";
+    case PipelineStage::Refinement:
+      return "refinement";
+    case PipelineStage::Student:
+      return "student";
+    case PipelineStage::Evaluation:
+      break;
+  }
+  return "evaluation";
+}
+
+PipelineStage
+ParsePipelineStage(const std::string & text)
+{
+  for (PipelineStage s : AllPipelineStages())
+    if (text == ToString(s))
+      return s;
+  throw std::invalid_argument("unknown stage '" + text + "' (known: teacher, pseudo-labels, refinement, student, evaluation)");
+}
+
+torch::Device
+ParseTrainingDevice(const std::string & text)
+{
+  if (text == "cpu")
+    return torch::Device(torch::kCPU);
+  if (text.rfind("cuda", 0) == 0)
+  {
+    if (!torch::cuda::is_available())
+      throw std::invalid_argument("--device " + text + ": this LibTorch build has no usable CUDA device (" +
+                                  std::to_string(torch::cuda::device_count()) + " found); use --device cpu or a CUDA LibTorch");
+    return torch::Device(text);
+  }
+  throw std::invalid_argument("unknown device '" + text + "' (known: cpu, cuda, cuda:N)");
+}
+
+namespace
+{
+/** Ablation rows share a teacher (and pseudo-labels) and a refinement: copied from the run that
+ *  made them, after checking that the settings that made them are this run's. */
+void
+ReuseSharedStages(RunFolder & folder, const PipelineRunOptions & options)
+{
+  folder.Reuse(options.teacherFrom, { "teacher_model", "teacher", "init_checkpoint" },
+               { "teacher.sinusseg", "teacher_log.csv", "pseudo_labels.pt" }, { PipelineStage::Teacher, PipelineStage::PseudoLabels });
+  folder.Reuse(options.refinementFrom, { "teacher_model", "teacher", "init_checkpoint", "refiner", "refiner_training", "refinement" },
+               { "refined_pseudo_labels.pt" }, { PipelineStage::Refinement });
+}
+} // namespace
+
+PipelineResult
+RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedConfig & config, const PipelineRunOptions & options,
+                          const PipelineCallbacks & callbacks)
+{
+  config.Validate();
+  const torch::Device device = ParseTrainingDevice(options.device);
+  Json                configJson = config.ToJson();
+  if (!options.initCheckpoint.empty())
+    configJson["init_checkpoint"] = options.initCheckpoint;
+  RunFolder folder(options.outputDirectory, configJson, options, callbacks.onStageMessage);
+  ReuseSharedStages(folder, options);
+  const StageContext context{ data, config, options, callbacks, device, folder };
+
+  const auto selected = [&](PipelineStage s) { return options.stages.empty() || options.stages.count(s) > 0; };
+  const auto shouldRun = [&](PipelineStage s) { return selected(s) && !(options.resume && folder.Completed(s)); };
+  using StageFunction = void (*)(const StageContext &);
+  const std::vector<std::pair<PipelineStage, StageFunction>> training{ { PipelineStage::Teacher, RunTeacherStage },
+                                                                        { PipelineStage::PseudoLabels, RunPseudoLabelStage },
+                                                                        { PipelineStage::Refinement, RunRefinementStage },
+                                                                        { PipelineStage::Student, RunStudentStage } };
+  for (const auto & [stage, run] : training)
+  {
+    if (!shouldRun(stage))
+      continue;
+    run(context);
+    folder.MarkCompleted(stage);
+  }
+  PipelineResult result;
+  result.outputDirectory = options.outputDirectory;
+  // Evaluation is cheap and its result is returned: a resumed run evaluates again when asked to.
+  if (selected(PipelineStage::Evaluation) && (shouldRun(PipelineStage::Evaluation) || options.resume))
+  {
+    result = RunEvaluationStage(context);
+    folder.MarkCompleted(PipelineStage::Evaluation);
+  }
+  return result;
+}
+
+} // namespace sinus

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Segmenter interface: any network can teach or learn. SAM and the U-Net side by side.
+#include "sinus/ModelFile.h"
+#include "sinus/SamModel.h"
+#include "sinus/SegmenterRegistry.h"
+#include "sinus/SegmenterTraining.h"
+#include "sinus/SemiSupervisedPipeline.h"
+#include "sinus/UNetSegmenter.h"
+#include "sinusTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace sinus;
+
+namespace
+{
+SegmenterSpec
+TinyUNet(int64_t inputSize, int64_t stride)
+{
+  UNetConfig c;
+  c.inputSize = inputSize;
+  c.baseChannels = 4;
+  c.depth = 2;
+  c.outputStride = stride;
+  return SegmenterSpec{ "unet", c.ToJson() };
+}
+
+SegmentationSample
+DiskSample(int index, bool labelled)
+{
+  Raster<double>  grey(40, 80);
+  Raster<uint8_t> mask(40, 80);
+  for (int64_t y = 0; y < 40; ++y)
+    for (int64_t x = 0; x < 80; ++x)
+    {
+      const bool inside = std::hypot(x - 30.0 - 3 * index, y - 20.0) < 10 + index % 3;
+      mask(y, x) = inside ? 1 : 0;
+      grey(y, x) = (inside ? 200.0 : 50.0) + 10.0 * std::sin(x + index);
+    }
+  return MakeSegmentationSample("disk" + std::to_string(index), grey, labelled ? mask : Raster<uint8_t>(), 64, { 16, 64 });
+}
+} // namespace
+
+TEST(Segmenter, UNetDeclaresItsGridAndGroups)
+{
+  torch::manual_seed(0);
+  for (int64_t stride : { 1, 2, 4 })
+  {
+    Segmenter unet = BuildSegmenter(TinyUNet(64, stride));
+    EXPECT_EQ(unet->Architecture(), "unet");
+    EXPECT_EQ(unet->InputSize(), 64);
+    EXPECT_EQ(unet->LogitSize(), 64 / stride);
+    EXPECT_FALSE(unet->UsesPrompts());
+    const torch::Tensor logits = unet->Logits(torch::rand({ 2, 3, 64, 64 }));
+    EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{ 2, 1, 64 / stride, 64 / stride })) << stride;
+  }
+  Segmenter unet = BuildSegmenter(TinyUNet(64, 1));
+  EXPECT_EQ(unet->ParameterGroups(), (std::vector<std::string>{ "encoder", "decoder", "head" }));
+  EXPECT_THROW(BuildSegmenter(TinyUNet(62, 1)), std::invalid_argument); // not a multiple of 2^depth
+  EXPECT_THROW(BuildSegmenter(TinyUNet(64, 3)), std::invalid_argument); // not a power of two
+  EXPECT_THROW(UNetConfig::FromJson(ParseJson(R"({"depthh": 3})")), std::exception);
+}
+
+TEST(Segmenter, SamIsOneImplementation)
+{
+  torch::manual_seed(0);
+  Segmenter sam = BuildSegmenter(SegmenterSpec::Preset("small", 64));
+  EXPECT_EQ(sam->Architecture(), "sam");
+  EXPECT_EQ(sam->LogitSize(), 16);
+  EXPECT_TRUE(sam->UsesPrompts());
+  EXPECT_EQ(sam->ParameterGroups(), (std::vector<std::string>{ "image_encoder", "prompt_encoder", "mask_decoder" }));
+  // The default trainable groups are the paper's; the prompt encoder stays frozen.
+  const auto trainable = SelectTrainableGroups(*sam, {});
+  int64_t    frozen = 0;
+  for (const auto & p : sam->named_parameters())
+    frozen += (p.key().rfind("prompt_encoder.", 0) == 0 && !p.value().requires_grad()) ? 1 : 0;
+  EXPECT_GT(frozen, 0);
+  EXPECT_FALSE(trainable.empty());
+  try
+  {
+    SelectTrainableGroups(*sam, { "encoder" });
+    FAIL() << "a U-Net group name accepted for SAM";
+  }
+  catch (const std::invalid_argument & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("(known: image_encoder, prompt_encoder, mask_decoder)"), std::string::npos) << e.what();
+  }
+  // A bare SAM configuration (the format of older config files) is read as "sam".
+  const SegmenterSpec bare = SegmenterSpec::FromJson(SamPreset("small", 64).ToJson());
+  EXPECT_EQ(bare.architecture, "sam");
+  EXPECT_EQ(bare.InputSize(), 64);
+  EXPECT_EQ(SegmenterSpec::FromJson(bare.ToJson()).ToJson(), bare.ToJson());
+  EXPECT_THROW(SegmenterSpec::Preset("resnet"), std::invalid_argument);
+  EXPECT_THROW(SegmenterSpec::FromJson(ParseJson(R"({"architecture": "transunet", "config": {}})")), std::invalid_argument);
+}
+
+TEST(Segmenter, ModelFilesHoldAnyArchitecture)
+{
+  const std::string dir = ScratchDirectory("segmenter_files");
+  torch::manual_seed(4);
+  Segmenter unet = BuildSegmenter(TinyUNet(32, 2));
+  unet->eval();
+  Json metadata = Json::object();
+  metadata["stage"] = "student";
+  SaveSegmenterModel(dir + "/unet.sinusseg", *unet, metadata);
+  Json            readMetadata;
+  Segmenter       loaded = LoadSegmenterModel(dir + "/unet.sinusseg", &readMetadata);
+  EXPECT_EQ(loaded->Architecture(), "unet");
+  EXPECT_EQ(loaded->LogitSize(), 16);
+  EXPECT_EQ(readMetadata.at("stage").get<std::string>(), "student");
+  torch::NoGradGuard  noGrad;
+  const torch::Tensor x = torch::rand({ 1, 3, 32, 32 });
+  EXPECT_TRUE(torch::equal(unet->Logits(x), loaded->Logits(x)));
+  // A SAM-only reader names what the file holds.
+  try
+  {
+    LoadSamModel(dir + "/unet.sinusseg");
+    FAIL() << "a U-Net read as SAM";
+  }
+  catch (const std::exception & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("holds a 'unet' model"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Segmenter, ResampleSquareKeepsOrResizes)
+{
+  const torch::Tensor x = torch::rand({ 2, 1, 16, 16 });
+  EXPECT_TRUE(ResampleSquare(x, 16).is_same(x));
+  const torch::Tensor up = ResampleSquare(x, 64);
+  EXPECT_EQ(up.sizes(), (std::vector<int64_t>{ 2, 1, 64, 64 }));
+  EXPECT_NEAR(up.mean().item<double>(), x.mean().item<double>(), 1e-3);
+}
+
+TEST(Segmenter, UNetStudentLearnsFromSamTeacherOnAnotherGrid)
+{
+  // The teacher's logits are 16 x 16, the student's 64 x 64: KD resamples them to the student's grid.
+  std::vector<SegmentationSample> labelled, unlabelled;
+  for (int i = 0; i < 3; ++i)
+    labelled.push_back(DiskSample(i, true));
+  for (int i = 3; i < 6; ++i)
+    unlabelled.push_back(DiskSample(i, false));
+  torch::manual_seed(1);
+  Segmenter      teacher = BuildSegmenter(SegmenterSpec::Preset("small", 64));
+  StudentTargets targets;
+  targets.labelledTeacherLogits = PredictSampleLogits(*teacher, labelled, 4, torch::kCPU);
+  targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, unlabelled, 4, torch::kCPU);
+  targets.pseudoLabels = (targets.unlabelledTeacherLogits > 0).to(torch::kFloat32);
+  ASSERT_EQ(targets.labelledTeacherLogits.size(-1), 16);
+  Segmenter                student = BuildSegmenter(TinyUNet(64, 1));
+  SegmenterTrainingOptions options;
+  options.epochs = 2;
+  options.batchSize = 2;
+  options.learningRate = 1e-3;
+  const std::vector<SegmentationSample> none;
+  const auto log = TrainSegmenter(*student, { labelled, unlabelled, labelled, &targets }, options, { "student", "", "" }, false, torch::kCPU);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_GT(log[0].distillationRaw, 0.0);
+  EXPECT_GT(log[0].meanWeight, 0.0);
+  EXPECT_TRUE(std::isfinite(log[1].total));
+  EXPECT_GE(log[1].validationDice, 0.0);
+  // Labels on the student's grid are required: samples prepared for the teacher alone are refused.
+  std::vector<SegmentationSample> teacherOnly{ MakeSegmentationSample("x", Raster<double>(40, 80, 1), Raster<uint8_t>(40, 80, 1), 64, { 16 }) };
+  EXPECT_THROW(TrainSegmenter(*student, { teacherOnly, none, none }, options, { "student", "", "" }, false, torch::kCPU), SegmenterTrainingError);
+}
+
+TEST(Segmenter, PipelineWithAUNetStudent)
+{
+  SemiSupervisedData data;
+  for (int i = 0; i < 3; ++i)
+    data.labelled.push_back(DiskSample(i, true));
+  for (int i = 3; i < 5; ++i)
+    data.unlabelled.push_back(DiskSample(i, false));
+  data.test.push_back(DiskSample(6, true));
+  Json json = ParseJson(R"({"preset": "small", "input_size": 64, "refinement": "off",
+                            "teacher": {"epochs": 1, "batch_size": 2}, "student": {"epochs": 1, "batch_size": 2}})");
+  json["student_model"] = TinyUNet(64, 1).ToJson();
+  const SemiSupervisedConfig config = SemiSupervisedConfig::FromJson(json);
+  EXPECT_TRUE(config.student.trainableParts.empty()); // SAM's part names do not apply to the U-Net
+  EXPECT_EQ(config.LabelGrids(), (std::vector<int64_t>{ 16, 64 }));
+  PipelineRunOptions options;
+  options.outputDirectory = ScratchDirectory("unet_student") + "/run";
+  const PipelineResult result = RunSemiSupervisedPipeline(data, config, options);
+  ASSERT_EQ(result.summaries.size(), 2u);
+  EXPECT_EQ(result.summaries[1].model, "student");
+  EXPECT_EQ(LoadSegmenterModel(options.outputDirectory + "/student.sinusseg")->Architecture(), "unet");
+  EXPECT_EQ(LoadSegmenterModel(options.outputDirectory + "/teacher.sinusseg")->Architecture(), "sam");
+}
