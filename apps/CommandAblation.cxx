@@ -58,6 +58,35 @@ ParseAlphas(const std::string & text)
   }
   return alphas;
 }
+/** One run of the plan in its folder below `out`, with its report; returns its summaries. */
+std::vector<sinus::ModelSummary>
+RunAblationRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings,
+               const std::string & out, const std::string & datalist)
+{
+  std::cout << "\n=== " << run.folder << " ===" << std::endl;
+  const fs::path folder = fs::path(out) / run.folder;
+  auto           trainer = itk::SemiSupervisedSegmentationTrainer::New();
+  trainer->SetData(data);
+  trainer->SetOutputDirectory(folder.string());
+  trainer->SetConfiguration(run.config);
+  trainer->SetResume(true); // rerunning the ablation continues where it stopped
+  trainer->SetDevice(settings.device);
+  trainer->SetInitCheckpoint(settings.initCheckpoint);
+  if (run.teacherOnly)
+    trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
+  if (!run.teacherFrom.empty())
+    trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
+  if (!run.refinementFrom.empty())
+    trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
+  const sinus::PipelineResult & result = RunTrainerWithProgress(trainer);
+  // Each row's folder gets its report: table, overlays of every test case, loss curves.
+  sinus::TrainingReportOptions report;
+  report.outputDirectory = folder.string();
+  report.title = "SinusSeg ablation row: " + run.folder;
+  report.command = "sinusseg ablation --datalist " + datalist + " --out " + out;
+  sinus::WriteTrainingReport(result, report);
+  return result.summaries;
+}
 } // namespace
 
 int
@@ -110,32 +139,8 @@ RunAblation(const std::vector<std::string> & args)
   fs::create_directories(out);
   std::vector<std::pair<std::string, sinus::ModelSummary>> teachers, students;
   for (const sinus::AblationRun & run : plan.runs)
-  {
-    std::cout << "\n=== " << run.folder << " ===" << std::endl;
-    const fs::path folder = fs::path(out) / run.folder;
-    auto           trainer = itk::SemiSupervisedSegmentationTrainer::New();
-    trainer->SetData(data);
-    trainer->SetOutputDirectory(folder.string());
-    trainer->SetConfiguration(run.config);
-    trainer->SetResume(true); // rerunning the ablation continues where it stopped
-    trainer->SetDevice(settings.device);
-    trainer->SetInitCheckpoint(settings.initCheckpoint);
-    if (run.teacherOnly)
-      trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
-    if (!run.teacherFrom.empty())
-      trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
-    if (!run.refinementFrom.empty())
-      trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
-    const sinus::PipelineResult & result = RunTrainerWithProgress(trainer);
-    // Each row's folder gets its report: table, overlays of every test case, loss curves.
-    sinus::TrainingReportOptions report;
-    report.outputDirectory = folder.string();
-    report.title = "SinusSeg ablation row: " + run.folder;
-    report.command = "sinusseg ablation --datalist " + datalist + " --out " + out;
-    sinus::WriteTrainingReport(result, report);
-    for (const auto & s : result.summaries)
-      (s.model == "teacher" ? teachers : students).emplace_back(run.folder, s);
-  }
+    for (const auto & summary : RunAblationRow(run, data, settings, out, datalist))
+      (summary.model == "teacher" ? teachers : students).emplace_back(run.folder, summary);
   const std::string caption = "Test set of " + datalist + " (" + std::to_string(data.test.size()) +
                               " images), mean ± std; HD95 in pixels of the original images. Preset " + base.preset + ".\n\n";
   const sinus::AblationTables tables = sinus::FormatAblationTables(plan, teachers, students, caption);

@@ -51,6 +51,18 @@ ParsePoint(const std::string & text, sinus::PointPrompts & prompts)
   prompts.labels.push_back(label);
 }
 
+/** Runs a probability-and-mask filter on one job and writes its outputs. */
+template <typename TFilter>
+void
+RunAndWrite(TFilter * filter, const ImageJob & job, const ImageJobPlan & plan)
+{
+  filter->SetForegroundValue(255);
+  UpdateNamingInput(filter, job.input);
+  WriteMaskAndProbability(
+    job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
+    [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+}
+
 /** MedSAM with box/point prompts (the full-image box without any); returns the first predicted IoU. */
 float
 PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType * radiograph, const std::vector<sinus::BoxPrompt> & boxes,
@@ -61,12 +73,8 @@ PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType *
   filter->SetModel(network);
   filter->SetBoxes(boxes);
   filter->SetPointPrompts(points);
-  filter->SetForegroundValue(255);
   filter->SetRescaleInputTo8BitRange(rescale);
-  UpdateNamingInput(filter, job.input);
-  WriteMaskAndProbability(
-    job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
-    [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+  RunAndWrite(filter.GetPointer(), job, plan);
   return filter->GetPredictedIoUs().front();
 }
 
@@ -78,12 +86,8 @@ PredictWithSegmenter(const sinus::Segmenter & network, const sinus::RadiographIm
   auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
   filter->SetInput(radiograph);
   filter->SetSegmenter(network);
-  filter->SetForegroundValue(255);
   filter->SetRescaleInputTo8BitRange(rescale);
-  UpdateNamingInput(filter, job.input);
-  WriteMaskAndProbability(
-    job, plan.IsFolder(), [&](const std::string & path) { sinus::WriteImage(filter->GetMaskOutput(), path); },
-    [&](const std::string & path) { sinus::WriteImage(filter->GetOutput(), path); });
+  RunAndWrite(filter.GetPointer(), job, plan);
 }
 } // namespace
 

@@ -2,6 +2,7 @@
 #ifndef sinusEvaluation_h
 #define sinusEvaluation_h
 
+#include "sinus/EvaluationSummary.h"
 #include "sinus/SegmentationMetrics.h"
 
 #include <optional>
@@ -35,16 +36,6 @@ PairEvaluationCases(const std::string & prediction, const std::string & referenc
 void
 EvaluateCases(std::vector<EvaluationCase> & cases, const EvaluationOptions & options);
 
-/** One reported column: a metric and its unit. The worst case replaces undefined (NaN) values in
- *  summaries: 0 for Dice, recall and precision, the image diagonal for distances. */
-struct EvaluationColumn
-{
-  std::string name;
-  double (*value)(const SegmentationMetrics &);
-  double (*worst)(const SegmentationMetrics &);
-};
-const std::vector<EvaluationColumn> &
-EvaluationColumns();
 
 /** The aligned text table: one row per case, then mean, std, median, min and max, then how many
  *  undefined values each summary replaced. */

@@ -24,6 +24,23 @@ struct EvaluatedCase
   Raster<uint8_t>     reference;  ///< 0/1 on the original grid (may be empty)
 };
 
+/** One reported metric: its column name, its value in a case, and the worst case that replaces an
+ *  undefined (NaN) value in summaries: 0 for Dice, recall and precision, the image diagonal for
+ *  distances. The one list every summary and table of SinusSeg is made from. */
+struct MetricColumn
+{
+  std::string name;
+  double (*value)(const SegmentationMetrics &);
+  double (*worst)(const SegmentationMetrics &);
+};
+/** dice, recall, precision, hd95 (physical), hd95_px, hd95_norm, hd, hd_px, hd_norm, assd,
+ *  assd_px, assd_norm. */
+const std::vector<MetricColumn> &
+MetricColumns();
+/** One summary per column of MetricColumns(), over the given cases. */
+std::vector<MetricSummary>
+SummarizeMetricColumns(const std::vector<const SegmentationMetrics *> & metrics);
+
 /** The summary of one model over its cases: the one model of "how good is it" that `evaluate`,
  *  `train`, `ablation`, `demo`, the reports and the Slicer module print. Undefined values count
  *  as the worst case (0 for overlaps, the image diagonal for HD95). */

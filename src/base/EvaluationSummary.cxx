@@ -7,36 +7,79 @@
 namespace sinus
 {
 
+namespace
+{
+double MetricDice(const SegmentationMetrics & m) { return m.dice; }
+double MetricRecall(const SegmentationMetrics & m) { return m.recall; }
+double MetricPrecision(const SegmentationMetrics & m) { return m.precision; }
+double MetricHD95(const SegmentationMetrics & m) { return m.hd95.physical; }
+double MetricHD95Pixels(const SegmentationMetrics & m) { return m.hd95.pixels; }
+double MetricHD95Normalized(const SegmentationMetrics & m) { return m.hd95.normalized; }
+double MetricHD(const SegmentationMetrics & m) { return m.hd.physical; }
+double MetricHDPixels(const SegmentationMetrics & m) { return m.hd.pixels; }
+double MetricHDNormalized(const SegmentationMetrics & m) { return m.hd.normalized; }
+double MetricASSD(const SegmentationMetrics & m) { return m.assd.physical; }
+double MetricASSDPixels(const SegmentationMetrics & m) { return m.assd.pixels; }
+double MetricASSDNormalized(const SegmentationMetrics & m) { return m.assd.normalized; }
+double WorstOverlap(const SegmentationMetrics &) { return 0.0; }
+double WorstPhysical(const SegmentationMetrics & m) { return m.diagonal.physical; }
+double WorstPixels(const SegmentationMetrics & m) { return m.diagonal.pixels; }
+double WorstNormalized(const SegmentationMetrics & m) { return m.diagonal.normalized; }
+} // namespace
+
+const std::vector<MetricColumn> &
+MetricColumns()
+{
+  static const std::vector<MetricColumn> columns = {
+    { "dice", MetricDice, WorstOverlap },
+    { "recall", MetricRecall, WorstOverlap },
+    { "precision", MetricPrecision, WorstOverlap },
+    { "hd95", MetricHD95, WorstPhysical },
+    { "hd95_px", MetricHD95Pixels, WorstPixels },
+    { "hd95_norm", MetricHD95Normalized, WorstNormalized },
+    { "hd", MetricHD, WorstPhysical },
+    { "hd_px", MetricHDPixels, WorstPixels },
+    { "hd_norm", MetricHDNormalized, WorstNormalized },
+    { "assd", MetricASSD, WorstPhysical },
+    { "assd_px", MetricASSDPixels, WorstPixels },
+    { "assd_norm", MetricASSDNormalized, WorstNormalized },
+  };
+  return columns;
+}
+
+std::vector<MetricSummary>
+SummarizeMetricColumns(const std::vector<const SegmentationMetrics *> & metrics)
+{
+  std::vector<MetricSummary> summaries;
+  for (const MetricColumn & column : MetricColumns())
+  {
+    std::vector<double> values, worst;
+    for (const SegmentationMetrics * m : metrics)
+    {
+      values.push_back(column.value(*m));
+      worst.push_back(column.worst(*m));
+    }
+    summaries.push_back(Summarize(values, worst));
+  }
+  return summaries;
+}
+
 ModelSummary
 SummarizeModel(const std::vector<EvaluatedCase> & cases, const std::string & modelName)
 {
-  std::vector<double> dice, recall, precision, hdPx, hdPhys, hdNorm, worstPx, worstPhys, worstNorm, zeros;
+  std::vector<const SegmentationMetrics *> metrics;
   for (const auto & c : cases)
-  {
-    if (c.model != modelName)
-      continue;
-    const SegmentationMetrics & m = c.metrics;
-    dice.push_back(m.dice);
-    recall.push_back(m.recall);
-    precision.push_back(m.precision);
-    hdPx.push_back(m.hd95.pixels);
-    hdPhys.push_back(m.hd95.physical);
-    hdNorm.push_back(m.hd95.normalized);
-    // An undefined HD95 (one mask empty) counts as the worst case, the image diagonal; an
-    // undefined recall/precision as 0.
-    worstPx.push_back(m.diagonal.pixels);
-    worstPhys.push_back(m.diagonal.physical);
-    worstNorm.push_back(m.diagonal.normalized);
-    zeros.push_back(0.0);
-  }
-  ModelSummary s;
+    if (c.model == modelName)
+      metrics.push_back(&c.metrics);
+  const std::vector<MetricSummary> columns = SummarizeMetricColumns(metrics);
+  ModelSummary                     s;
   s.model = modelName;
-  s.dice = Summarize(dice, zeros);
-  s.recall = Summarize(recall, zeros);
-  s.precision = Summarize(precision, zeros);
-  s.hd95Pixels = Summarize(hdPx, worstPx);
-  s.hd95Physical = Summarize(hdPhys, worstPhys);
-  s.hd95Normalized = Summarize(hdNorm, worstNorm);
+  s.dice = columns[0];
+  s.recall = columns[1];
+  s.precision = columns[2];
+  s.hd95Physical = columns[3];
+  s.hd95Pixels = columns[4];
+  s.hd95Normalized = columns[5];
   return s;
 }
 

@@ -107,43 +107,7 @@ EvaluatePair(const EvaluationCase & c, const EvaluationOptions & options)
   return filter->GetMetrics();
 }
 
-double MetricDice(const SegmentationMetrics & m) { return m.dice; }
-double MetricRecall(const SegmentationMetrics & m) { return m.recall; }
-double MetricPrecision(const SegmentationMetrics & m) { return m.precision; }
-double MetricHD95(const SegmentationMetrics & m) { return m.hd95.physical; }
-double MetricHD95Pixels(const SegmentationMetrics & m) { return m.hd95.pixels; }
-double MetricHD95Normalized(const SegmentationMetrics & m) { return m.hd95.normalized; }
-double MetricHD(const SegmentationMetrics & m) { return m.hd.physical; }
-double MetricHDPixels(const SegmentationMetrics & m) { return m.hd.pixels; }
-double MetricHDNormalized(const SegmentationMetrics & m) { return m.hd.normalized; }
-double MetricASSD(const SegmentationMetrics & m) { return m.assd.physical; }
-double MetricASSDPixels(const SegmentationMetrics & m) { return m.assd.pixels; }
-double MetricASSDNormalized(const SegmentationMetrics & m) { return m.assd.normalized; }
-double WorstOverlap(const SegmentationMetrics &) { return 0.0; }
-double WorstPhysical(const SegmentationMetrics & m) { return m.diagonal.physical; }
-double WorstPixels(const SegmentationMetrics & m) { return m.diagonal.pixels; }
-double WorstNormalized(const SegmentationMetrics & m) { return m.diagonal.normalized; }
 } // namespace
-
-const std::vector<EvaluationColumn> &
-EvaluationColumns()
-{
-  static const std::vector<EvaluationColumn> columns = {
-    { "dice", MetricDice, WorstOverlap },
-    { "recall", MetricRecall, WorstOverlap },
-    { "precision", MetricPrecision, WorstOverlap },
-    { "hd95", MetricHD95, WorstPhysical },
-    { "hd95_px", MetricHD95Pixels, WorstPixels },
-    { "hd95_norm", MetricHD95Normalized, WorstNormalized },
-    { "hd", MetricHD, WorstPhysical },
-    { "hd_px", MetricHDPixels, WorstPixels },
-    { "hd_norm", MetricHDNormalized, WorstNormalized },
-    { "assd", MetricASSD, WorstPhysical },
-    { "assd_px", MetricASSDPixels, WorstPixels },
-    { "assd_norm", MetricASSDNormalized, WorstNormalized },
-  };
-  return columns;
-}
 
 std::vector<EvaluationCase>
 PairEvaluationCases(const std::string & prediction, const std::string & reference)
@@ -208,18 +172,10 @@ namespace
 std::vector<MetricSummary>
 SummarizeColumns(const std::vector<EvaluationCase> & cases)
 {
-  std::vector<MetricSummary> summaries;
-  for (const EvaluationColumn & column : EvaluationColumns())
-  {
-    std::vector<double> values, worst;
-    for (const EvaluationCase & c : cases)
-    {
-      values.push_back(column.value(c.metrics));
-      worst.push_back(column.worst(c.metrics));
-    }
-    summaries.push_back(Summarize(values, worst));
-  }
-  return summaries;
+  std::vector<const SegmentationMetrics *> metrics;
+  for (const EvaluationCase & c : cases)
+    metrics.push_back(&c.metrics);
+  return SummarizeMetricColumns(metrics);
 }
 
 const std::vector<std::pair<const char *, double MetricSummary::*>> kStatistics = {
@@ -231,7 +187,7 @@ const std::vector<std::pair<const char *, double MetricSummary::*>> kStatistics 
 std::string
 FormatEvaluationTable(const std::vector<EvaluationCase> & cases, const EvaluationOptions & options)
 {
-  const auto & columns = EvaluationColumns();
+  const auto & columns = MetricColumns();
   size_t       nameWidth = 6;
   for (const EvaluationCase & c : cases)
     nameWidth = std::max(nameWidth, c.name.size());
@@ -245,13 +201,13 @@ FormatEvaluationTable(const std::vector<EvaluationCase> & cases, const Evaluatio
     out << std::setw(11) << s.str();
   };
   out << std::left << std::setw(static_cast<int>(nameWidth)) << "case" << std::right;
-  for (const EvaluationColumn & column : columns)
+  for (const MetricColumn & column : columns)
     out << std::setw(11) << column.name;
   out << "\n";
   for (const EvaluationCase & c : cases)
   {
     out << std::left << std::setw(static_cast<int>(nameWidth)) << c.name << std::right;
-    for (const EvaluationColumn & column : columns)
+    for (const MetricColumn & column : columns)
       cell(column.value(c.metrics));
     out << "\n";
   }
@@ -281,9 +237,9 @@ FormatEvaluationTable(const std::vector<EvaluationCase> & cases, const Evaluatio
 std::string
 FormatEvaluationCsv(const std::vector<EvaluationCase> & cases)
 {
-  const auto & columns = EvaluationColumns();
+  const auto & columns = MetricColumns();
   std::string  out = "case";
-  for (const EvaluationColumn & column : columns)
+  for (const MetricColumn & column : columns)
     out += "," + column.name;
   out += ",prediction_voxels,reference_voxels,true_positives\n";
   const auto quote = [](const std::string & s) {
@@ -297,7 +253,7 @@ FormatEvaluationCsv(const std::vector<EvaluationCase> & cases)
   for (const EvaluationCase & c : cases)
   {
     out += quote(c.name);
-    for (const EvaluationColumn & column : columns)
+    for (const MetricColumn & column : columns)
       out += "," + Full(column.value(c.metrics));
     out += "," + std::to_string(c.metrics.predictionVoxels) + "," + std::to_string(c.metrics.referenceVoxels) + "," +
            std::to_string(c.metrics.truePositives) + "\n";
@@ -336,7 +292,7 @@ FormatEvaluationJson(const std::vector<EvaluationCase> & cases, const Evaluation
     entry["case"] = c.name;
     entry["prediction"] = c.predictionPath;
     entry["reference"] = c.referencePath;
-    for (const EvaluationColumn & column : EvaluationColumns())
+    for (const MetricColumn & column : MetricColumns())
       entry[column.name] = number(column.value(c.metrics));
     entry["prediction_voxels"] = c.metrics.predictionVoxels;
     entry["reference_voxels"] = c.metrics.referenceVoxels;
@@ -354,7 +310,7 @@ FormatEvaluationJson(const std::vector<EvaluationCase> & cases, const Evaluation
     for (const auto & [label, member] : kStatistics)
       s[label] = number(summaries[i].*member);
     s["replaced"] = summaries[i].replaced;
-    summary[EvaluationColumns()[i].name] = s;
+    summary[MetricColumns()[i].name] = s;
   }
   root["summary"] = summary;
   return root.dump(2) + "\n";

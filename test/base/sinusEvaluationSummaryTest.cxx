@@ -54,3 +54,19 @@ TEST(EvaluationSummary, TablesCsvAndJson)
   EXPECT_EQ(json.at("summary").at("student").at("hd95_px").at("undefined_replaced_by_worst_case").get<int>(), 1);
   EXPECT_EQ(FormatEvaluationTableCsv(cases).substr(0, 11), "model,case,");
 }
+
+TEST(EvaluationSummary, OneColumnListForEveryTable)
+{
+  // `sinusseg evaluate`'s table and the training reports summarise from the same columns, so an
+  // undefined value is replaced by the same worst case everywhere.
+  std::vector<std::string> names;
+  for (const auto & c : MetricColumns())
+    names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{ "dice", "recall", "precision", "hd95", "hd95_px", "hd95_norm", "hd", "hd_px", "hd_norm",
+                                              "assd", "assd_px", "assd_norm" }));
+  const std::vector<EvaluatedCase> cases{ Case("m", 0.8, 10), Case("m", 0.0, std::nan("")) };
+  const auto                       columns = SummarizeMetricColumns({ &cases[0].metrics, &cases[1].metrics });
+  const ModelSummary               s = SummarizeModel(cases, "m");
+  EXPECT_EQ(columns[4].mean, s.hd95Pixels.mean);
+  EXPECT_EQ(columns[0].mean, s.dice.mean);
+}
