@@ -232,6 +232,96 @@ RegionToBox(const std::string & text, const Volume * volume)
   }
   return sinus::BoxPrompt{ lo[0], lo[1], hi[0], hi[1] };
 }
+
+/** MedSAM on the slice, prompted with the region's box (the whole image without one), with
+ *  Slicer's progress tags. */
+itk::MedSAMImageFilter<Slice>::Pointer
+SegmentSlice(const Arguments & args, const Volume * volume, const Slice * slice)
+{
+  auto filter = itk::MedSAMImageFilter<Slice>::New();
+  filter->SetInput(slice);
+  filter->SetModel(sinus::LoadSamModel(args.positional[2]));
+  filter->SetForegroundValue(1);
+  const auto range =
+    std::minmax_element(slice->GetBufferPointer(), slice->GetBufferPointer() + slice->GetLargestPossibleRegion().GetNumberOfPixels());
+  filter->SetRescaleInputTo8BitRange(*range.first < 0 || *range.second > 255);
+  if (!args.region.empty())
+  {
+    const sinus::BoxPrompt box = RegionToBox(args.region, volume);
+    if (box.x1 > box.x0)
+      filter->SetBoxes({ box });
+  }
+  auto * raw = filter.GetPointer();
+  filter->AddObserver(itk::ProgressEvent(), [raw](const itk::EventObject &) {
+    std::cout << "<filter-progress>" << raw->GetProgress() << "</filter-progress>" << std::endl;
+  });
+  filter->Update();
+  return filter;
+}
+
+/** The label map on the input's grid: a single-slice volume with the input's geometry. */
+LabelVolume::Pointer
+LabelVolumeOf(const Volume * volume, const itk::Image<unsigned char, 2> * mask)
+{
+  auto labels = LabelVolume::New();
+  labels->CopyInformation(volume);
+  labels->SetRegions(volume->GetLargestPossibleRegion());
+  labels->Allocate();
+  std::copy_n(mask->GetBufferPointer(), mask->GetLargestPossibleRegion().GetNumberOfPixels(), labels->GetBufferPointer());
+  return labels;
+}
+
+/** Dice and HD95 against the reference mask, by the metrics library, as Slicer's return parameters. */
+std::string
+ReturnParameters(const std::string & referencePath, const Volume * volume, const LabelVolume * labels, const Slice * slice)
+{
+  const Volume::Pointer reference = ReadSingleSliceVolume(referencePath);
+  if (reference->GetLargestPossibleRegion().GetSize() != volume->GetLargestPossibleRegion().GetSize())
+    throw std::runtime_error(referencePath + ": the reference mask's size differs from the radiograph's");
+  const size_t         n = slice->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::vector<uint8_t> referenceFlags(n);
+  for (size_t i = 0; i < n; ++i)
+    referenceFlags[i] = reference->GetBufferPointer()[i] != 0 ? 1 : 0;
+  const auto                       spacing = slice->GetSpacing();
+  const auto                       size = slice->GetLargestPossibleRegion().GetSize();
+  const sinus::SegmentationMetrics metrics =
+    sinus::ComputeSegmentationMetrics(labels->GetBufferPointer(), referenceFlags.data(),
+                                      sinus::MaskGrid{ { static_cast<int64_t>(size[0]), static_cast<int64_t>(size[1]) }, { spacing[0], spacing[1] } });
+  std::cout << "Dice " << metrics.dice << ", HD95 " << metrics.hd95.physical << " (physical units)" << std::endl;
+  char text[160];
+  std::snprintf(text, sizeof(text), "dice = %.9g\nhd95 = %.9g\n", metrics.dice, metrics.hd95.physical);
+  return text;
+}
+
+void
+Run(const Arguments & args)
+{
+  const auto start = std::chrono::steady_clock::now();
+  if (args.threads < 0)
+    throw std::invalid_argument("--threads must be 0 (all cores) or positive");
+  sinus::ConfigureRuntime(args.threads);
+  const std::string & input = args.positional[0];
+  const std::string & output = args.positional[1];
+  std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input
+            << "</filter-comment></filter-start>" << std::endl;
+  // The label map has the input's dimension: Slicer's single-slice volumes stay volumes, a 2-D
+  // file (PNG, ...) gets a 2-D label image.
+  bool                       inputIsVolume = false;
+  const Volume::Pointer      volume = ReadSingleSliceVolume(input, &inputIsVolume);
+  const Slice::Pointer       slice = ToSlice(volume);
+  const auto                 filter = SegmentSlice(args, volume, slice);
+  const LabelVolume::Pointer labels = LabelVolumeOf(volume, filter->GetMaskOutput());
+  const std::string          returned = args.reference.empty() ? std::string() : ReturnParameters(args.reference, volume, labels, slice);
+  if (inputIsVolume)
+    sinus::WriteImage(labels.GetPointer(), output);
+  else
+    sinus::WriteImage(filter->GetMaskOutput(), output);
+  if (!args.returnParameterFile.empty())
+    sinus::WriteFileAtomically(args.returnParameterFile, returned);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "<filter-end><filter-name>SinusSegmentation</filter-name><filter-time>" << seconds << "</filter-time></filter-end>"
+            << std::endl;
+}
 } // namespace
 
 int
@@ -250,84 +340,9 @@ main(int argc, char * argv[])
               << argv[0] << " --xml" << std::endl;
     return EXIT_SUCCESS;
   }
-  const auto start = std::chrono::steady_clock::now();
   try
   {
-    const Arguments args = ParseArguments(argc, argv);
-    if (args.threads < 0)
-      throw std::invalid_argument("--threads must be 0 (all cores) or positive");
-    sinus::ConfigureRuntime(args.threads);
-    const std::string & input = args.positional[0];
-    const std::string & output = args.positional[1];
-    std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input
-              << "</filter-comment></filter-start>" << std::endl;
-    // The label map has the input's dimension: Slicer's single-slice volumes stay volumes, a 2-D
-    // file (PNG, ...) gets a 2-D label image.
-    bool                  inputIsVolume = false;
-    const Volume::Pointer volume = ReadSingleSliceVolume(input, &inputIsVolume);
-    const Slice::Pointer slice = ToSlice(volume);
-    sinus::Sam           model = sinus::LoadSamModel(args.positional[2]);
-
-    auto filter = itk::MedSAMImageFilter<Slice>::New();
-    filter->SetInput(slice);
-    filter->SetModel(model);
-    filter->SetForegroundValue(1);
-    float range[2] = { 0, 0 };
-    {
-      const auto [low, high] = std::minmax_element(slice->GetBufferPointer(),
-                                                   slice->GetBufferPointer() + slice->GetLargestPossibleRegion().GetNumberOfPixels());
-      range[0] = *low;
-      range[1] = *high;
-    }
-    filter->SetRescaleInputTo8BitRange(range[0] < 0 || range[1] > 255);
-    if (!args.region.empty())
-    {
-      const sinus::BoxPrompt box = RegionToBox(args.region, volume);
-      if (box.x1 > box.x0)
-        filter->SetBoxes({ box });
-    }
-    filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
-      std::cout << "<filter-progress>" << filter->GetProgress() << "</filter-progress>" << std::endl;
-    });
-    filter->Update();
-
-    // The label map on the input's grid: a single-slice volume with the input's geometry.
-    auto labels = LabelVolume::New();
-    labels->CopyInformation(volume);
-    labels->SetRegions(volume->GetLargestPossibleRegion());
-    labels->Allocate();
-    std::copy_n(filter->GetMaskOutput()->GetBufferPointer(), slice->GetLargestPossibleRegion().GetNumberOfPixels(),
-                labels->GetBufferPointer());
-
-    std::string returned;
-    if (!args.reference.empty())
-    {
-      const Volume::Pointer reference = ReadSingleSliceVolume(args.reference);
-      if (reference->GetLargestPossibleRegion().GetSize() != volume->GetLargestPossibleRegion().GetSize())
-        throw std::runtime_error(args.reference + ": the reference mask's size differs from the radiograph's");
-      const size_t         n = slice->GetLargestPossibleRegion().GetNumberOfPixels();
-      std::vector<uint8_t> referenceFlags(n);
-      for (size_t i = 0; i < n; ++i)
-        referenceFlags[i] = reference->GetBufferPointer()[i] != 0 ? 1 : 0;
-      const auto spacing = slice->GetSpacing();
-      const auto size = slice->GetLargestPossibleRegion().GetSize();
-      const sinus::SegmentationMetrics metrics = sinus::ComputeSegmentationMetrics(
-        labels->GetBufferPointer(), referenceFlags.data(),
-        sinus::MaskGrid{ { static_cast<int64_t>(size[0]), static_cast<int64_t>(size[1]) }, { spacing[0], spacing[1] } });
-      char text[160];
-      std::snprintf(text, sizeof(text), "dice = %.9g\nhd95 = %.9g\n", metrics.dice, metrics.hd95.physical);
-      returned = text;
-      std::cout << "Dice " << metrics.dice << ", HD95 " << metrics.hd95.physical << " (physical units)" << std::endl;
-    }
-    if (inputIsVolume)
-      sinus::WriteImage(labels.GetPointer(), output);
-    else
-      sinus::WriteImage(filter->GetMaskOutput(), output);
-    if (!args.returnParameterFile.empty())
-      sinus::WriteFileAtomically(args.returnParameterFile, returned);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "<filter-end><filter-name>SinusSegmentation</filter-name><filter-time>" << seconds << "</filter-time></filter-end>"
-              << std::endl;
+    Run(ParseArguments(argc, argv));
   }
   catch (const itk::ExceptionObject & e)
   {
