@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,6 +37,75 @@ DatalistError::DatalistError(const std::string & datalist, const std::vector<std
   , m_Problems(problems)
 {}
 
+namespace
+{
+using PathResolver = std::function<std::string(const std::string &)>;
+
+/** One entry of list `key`; false (with the problem noted) when it cannot be used. */
+bool
+ReadEntry(const Json & item, const std::string & key, const std::string & where, const PathResolver & resolve,
+          const std::string & annotations, std::vector<std::string> & problems, DatalistEntry & entry)
+{
+  if (!item.is_object() || !FindJsonMember(item, "image") || !item.at("image").is_string())
+  {
+    problems.push_back(where + ": an entry needs an \"image\" path");
+    return false;
+  }
+  for (const auto & field : item.items())
+    if (field.key() != "image" && field.key() != "label")
+      problems.push_back(where + ": unknown field '" + field.key() + "' (known: image, label)");
+  entry.list = key;
+  entry.image = resolve(item.at("image").get<std::string>());
+  if (const Json * label = FindJsonMember(item, "label"))
+  {
+    if (!label->is_string())
+    {
+      problems.push_back(where + ": \"label\" must be a path");
+      return false;
+    }
+    const std::string labelPath = resolve(label->get<std::string>());
+    std::string       extension = fs::path(labelPath).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+    (extension == ".csv" ? entry.viaCsv : entry.label) = labelPath;
+  }
+  else if (key != "training")
+  {
+    if (annotations.empty())
+      problems.push_back(where + " (" + entry.image + "): " + key + " images need a label, and the datalist has no \"annotations\" CSV");
+    entry.viaCsv = annotations;
+  }
+  return true;
+}
+
+/** Every entry of one top-level list; other top-level keys are metadata unless they look like a
+ *  misnamed list of images. */
+void
+ReadList(const std::string & key, const Json & value, const PathResolver & resolve, const std::string & annotations,
+         std::vector<std::string> & problems, std::vector<DatalistEntry> & entries)
+{
+  if (key != "training" && key != "validation" && key != "test")
+  {
+    // MONAI datalists carry metadata; a list of image entries under another name is most likely a
+    // typo and would silently drop data.
+    if (value.is_array() && !value.empty() && value.front().is_object() && FindJsonMember(value.front(), "image"))
+      problems.push_back("unknown list '" + key + "' of images (known: training, validation, test)");
+    return;
+  }
+  if (!value.is_array())
+  {
+    problems.push_back("'" + key + "' must be a list of entries");
+    return;
+  }
+  int index = 0;
+  for (const Json & item : value)
+  {
+    DatalistEntry entry;
+    if (ReadEntry(item, key, key + "[" + std::to_string(index++) + "]", resolve, annotations, problems, entry))
+      entries.push_back(entry);
+  }
+}
+} // namespace
+
 std::vector<DatalistEntry>
 ReadDatalist(const std::string & path)
 {
@@ -48,13 +118,12 @@ ReadDatalist(const std::string & path)
   {
     throw DatalistError(path, { std::string("cannot read the datalist: ") + e.what() });
   }
-  const fs::path             base = fs::path(path).parent_path();
-  const auto                 resolve = [&](const std::string & p) { return fs::path(p).is_absolute() ? p : (base / p).lexically_normal().string(); };
-  std::vector<std::string>   problems;
-  std::vector<DatalistEntry> entries;
   if (!json.is_object())
     throw DatalistError(path, { "expected a JSON object with 'training', 'validation' and 'test' lists" });
-  std::string annotations;
+  const fs::path           base = fs::path(path).parent_path();
+  const PathResolver       resolve = [&](const std::string & p) { return fs::path(p).is_absolute() ? p : (base / p).lexically_normal().string(); };
+  std::vector<std::string> problems;
+  std::string              annotations;
   if (const Json * a = FindJsonMember(json, "annotations"))
   {
     if (a->is_string())
@@ -62,58 +131,9 @@ ReadDatalist(const std::string & path)
     else
       problems.push_back("'annotations' must be the path of a VIA CSV file");
   }
+  std::vector<DatalistEntry> entries;
   for (const auto & [key, value] : json.items())
-  {
-    const bool isList = key == "training" || key == "validation" || key == "test";
-    if (!isList)
-    {
-      // Other top-level keys are metadata (MONAI datalists carry some); a list of image entries
-      // under another name is most likely a typo and would silently drop data.
-      if (value.is_array() && !value.empty() && value.front().is_object() && FindJsonMember(value.front(), "image"))
-        problems.push_back("unknown list '" + key + "' of images (known: training, validation, test)");
-      continue;
-    }
-    if (!value.is_array())
-    {
-      problems.push_back("'" + key + "' must be a list of entries");
-      continue;
-    }
-    int index = 0;
-    for (const Json & item : value)
-    {
-      const std::string where = key + "[" + std::to_string(index++) + "]";
-      if (!item.is_object() || !FindJsonMember(item, "image") || !item.at("image").is_string())
-      {
-        problems.push_back(where + ": an entry needs an \"image\" path");
-        continue;
-      }
-      for (const auto & field : item.items())
-        if (field.key() != "image" && field.key() != "label")
-          problems.push_back(where + ": unknown field '" + field.key() + "' (known: image, label)");
-      DatalistEntry entry;
-      entry.list = key;
-      entry.image = resolve(item.at("image").get<std::string>());
-      if (const Json * label = FindJsonMember(item, "label"))
-      {
-        if (!label->is_string())
-        {
-          problems.push_back(where + ": \"label\" must be a path");
-          continue;
-        }
-        const std::string labelPath = resolve(label->get<std::string>());
-        std::string       extension = fs::path(labelPath).extension().string();
-        std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
-        (extension == ".csv" ? entry.viaCsv : entry.label) = labelPath;
-      }
-      else if (key != "training")
-      {
-        if (annotations.empty())
-          problems.push_back(where + " (" + entry.image + "): " + key + " images need a label, and the datalist has no \"annotations\" CSV");
-        entry.viaCsv = annotations;
-      }
-      entries.push_back(entry);
-    }
-  }
+    ReadList(key, value, resolve, annotations, problems, entries);
   if (!problems.empty())
     throw DatalistError(path, problems);
   return entries;
