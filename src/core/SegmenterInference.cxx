@@ -35,14 +35,23 @@ PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSam
   return torch::cat(parts);
 }
 
+namespace
+{
+/** sigmoid, then bilinear (align_corners=False) to height x width: 1 x 1 x H x W, contiguous. */
+torch::Tensor
+ProbabilityOnGrid(const torch::Tensor & logits, int64_t height, int64_t width)
+{
+  namespace F = torch::nn::functional;
+  return F::interpolate(torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32).view({ 1, 1, logits.size(-2), logits.size(-1) })),
+                        F::InterpolateFuncOptions().size(std::vector<int64_t>{ height, width }).mode(torch::kBilinear).align_corners(false))
+    .contiguous();
+}
+} // namespace
+
 Raster<uint8_t>
 LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width)
 {
-  namespace F = torch::nn::functional;
-  const torch::Tensor probability =
-    F::interpolate(torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32).view({ 1, 1, logits.size(-2), logits.size(-1) })),
-                   F::InterpolateFuncOptions().size(std::vector<int64_t>{ height, width }).mode(torch::kBilinear).align_corners(false));
-  const torch::Tensor mask = (probability > 0.5).to(torch::kUInt8).contiguous();
+  const torch::Tensor mask = (ProbabilityOnGrid(logits, height, width) > 0.5).to(torch::kUInt8).contiguous();
   Raster<uint8_t>     out(height, width);
   std::memcpy(out.data.data(), mask.data_ptr<uint8_t>(), out.data.size());
   return out;
@@ -51,19 +60,12 @@ LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width
 Raster<float>
 PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey)
 {
-  namespace F = torch::nn::functional;
   const int64_t            size = segmenter.InputSize();
   const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);
   const torch::Tensor      image =
     torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
   torch::NoGradGuard  noGrad;
-  const torch::Tensor logits = segmenter.Logits(SegmenterInput(segmenter, image)).to(torch::kCPU, torch::kFloat32);
-  const torch::Tensor probability =
-    F::interpolate(torch::sigmoid(logits), F::InterpolateFuncOptions()
-                                             .size(std::vector<int64_t>{ grey.height, grey.width })
-                                             .mode(torch::kBilinear)
-                                             .align_corners(false))
-      .contiguous();
+  const torch::Tensor probability = ProbabilityOnGrid(segmenter.Logits(SegmenterInput(segmenter, image)), grey.height, grey.width);
   Raster<float> out(grey.height, grey.width);
   std::memcpy(out.data.data(), probability.data_ptr<float>(), out.data.size() * sizeof(float));
   return out;
