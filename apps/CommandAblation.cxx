@@ -22,25 +22,13 @@ namespace fs = std::filesystem;
 
 namespace
 {
-std::vector<std::string>
-SplitList(const std::string & text)
-{
-  std::vector<std::string> items;
-  std::stringstream        stream(text);
-  std::string              item;
-  while (std::getline(stream, item, ','))
-    if (!item.empty())
-      items.push_back(item);
-  return items;
-}
-
 std::vector<double>
 ParseAlphas(const std::string & text)
 {
   std::vector<double> alphas;
   if (text == "none")
     return alphas;
-  for (const auto & item : SplitList(text))
+  for (const auto & item : SplitCommaList(text))
   {
     size_t used = 0;
     double a = 0;
@@ -57,35 +45,6 @@ ParseAlphas(const std::string & text)
     alphas.push_back(a);
   }
   return alphas;
-}
-/** One run of the plan in its folder below `out`, with its report; returns its summaries. */
-std::vector<sinus::ModelSummary>
-RunAblationRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings,
-               const std::string & out, const std::string & datalist)
-{
-  std::cout << "\n=== " << run.folder << " ===" << std::endl;
-  const fs::path folder = fs::path(out) / run.folder;
-  auto           trainer = itk::SemiSupervisedSegmentationTrainer::New();
-  trainer->SetData(data);
-  trainer->SetOutputDirectory(folder.string());
-  trainer->SetConfiguration(run.config);
-  trainer->SetResume(true); // rerunning the ablation continues where it stopped
-  trainer->SetDevice(settings.device);
-  trainer->SetInitCheckpoint(settings.initCheckpoint);
-  if (run.teacherOnly)
-    trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
-  if (!run.teacherFrom.empty())
-    trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
-  if (!run.refinementFrom.empty())
-    trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
-  const sinus::PipelineResult & result = RunTrainerWithProgress(trainer);
-  // Each row's folder gets its report: table, overlays of every test case, loss curves.
-  sinus::TrainingReportOptions report;
-  report.outputDirectory = folder.string();
-  report.title = "SinusSeg ablation row: " + run.folder;
-  report.command = "sinusseg ablation --datalist " + datalist + " --out " + out;
-  sinus::WriteTrainingReport(result, report);
-  return result.summaries;
 }
 } // namespace
 
@@ -108,7 +67,7 @@ RunAblation(const std::vector<std::string> & args)
   po::variables_map values;
   if (!ParseCommandLine("ablation", "--datalist FILE --out DIR [options]", desc, args, values))
     return 0;
-  const sinus::SemiSupervisedConfig base = settings.Resolve();
+  const sinus::SemiSupervisedConfig base = settings.Resolve(datalist);
   std::vector<std::string>          variants;
   std::vector<double>               alphas;
   try
@@ -117,7 +76,7 @@ RunAblation(const std::vector<std::string> & args)
       for (const auto & v : sinus::AblationVariants())
         variants.push_back(v.name);
     else
-      variants = SplitList(variantList);
+      variants = SplitCommaList(variantList);
     alphas = ParseAlphas(alphaList);
     sinus::PlanAblation(base, variants, alphas, 1, 1); // names and values checked before any data is read
     sinus::ParseTrainingDevice(settings.device);
@@ -139,7 +98,7 @@ RunAblation(const std::vector<std::string> & args)
   fs::create_directories(out);
   std::vector<std::pair<std::string, sinus::ModelSummary>> teachers, students;
   for (const sinus::AblationRun & run : plan.runs)
-    for (const auto & summary : RunAblationRow(run, data, settings, out, datalist))
+    for (const auto & summary : RunPipelineRow(run, data, settings, out, "sinusseg ablation --datalist " + datalist + " --out " + out).summaries)
       (summary.model == "teacher" ? teachers : students).emplace_back(run.folder, summary);
   const std::string caption = "Test set of " + datalist + " (" + std::to_string(data.test.size()) +
                               " images), mean ± std; HD95 in pixels of the original images. Preset " + base.preset + ".\n\n";

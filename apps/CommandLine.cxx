@@ -2,6 +2,8 @@
 // Command-line helpers shared by every program of the sinusseg tool.
 #include "SinusSegCommand.h"
 
+#include <sstream>
+
 
 #include "itkMacro.h"
 
@@ -29,13 +31,18 @@ CanonicalSpellings(std::vector<std::string> args)
 
 bool
 ParseCommandLine(const std::string & command, const std::string & usage, boost::program_options::options_description & options,
-                 const std::vector<std::string> & args, boost::program_options::variables_map & values)
+                 const std::vector<std::string> & args, boost::program_options::variables_map & values,
+                 const boost::program_options::positional_options_description * positional)
 {
   namespace po = boost::program_options;
   options.add_options()("help,h", "show this help");
   try
   {
-    po::store(po::command_line_parser(CanonicalSpellings(args)).options(options).run(), values);
+    po::command_line_parser parser(CanonicalSpellings(args));
+    parser.options(options);
+    if (positional)
+      parser.positional(*positional);
+    po::store(parser.run(), values);
     if (values.count("help"))
     {
       std::cout << "Usage: sinusseg " << command << " " << usage << "\n\n" << options << std::endl;
@@ -75,3 +82,20 @@ ParseSize(const std::string & text, const std::string & option)
 
 } // namespace sinusseg
 
+
+namespace sinusseg
+{
+
+std::vector<std::string>
+SplitCommaList(const std::string & text)
+{
+  std::vector<std::string> items;
+  std::stringstream        stream(text);
+  std::string              item;
+  while (std::getline(stream, item, ','))
+    if (!item.empty())
+      items.push_back(item);
+  return items;
+}
+
+} // namespace sinusseg

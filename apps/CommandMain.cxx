@@ -24,7 +24,7 @@ AllCommands()
     { "import-via", "rasterise a VGG Image Annotator 2.x CSV export into one mask per image", "sinusseg" },
     { "preprocess", "apply MedSAM's exact preprocessing to a radiograph", "sinusseg" },
     { "predict", "segment radiographs with a model file (MedSAM with box or point prompts, or any trained segmenter)", "sinusseg-learn" },
-    { "model-info", "architecture and state-dict entries of a model, checkpoint or preset", "sinusseg-learn" },
+    { "model-info", "parameters and FLOPs of an architecture (vs the paper), or the state-dict entries of a model", "sinusseg-learn" },
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", "sinusseg" },
     { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn" },
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", "sinusseg-learn" },
@@ -34,6 +34,7 @@ AllCommands()
     { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", "sinusseg-view" },
     { "plot", "training curves (losses, validation Dice) of a training folder as a PNG", "sinusseg" },
     { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", "sinusseg-learn" },
+    { "benchmark", "train the paper's Table 1 (six segmenters and the method) on a datalist; tables and Figure 5", "sinusseg-learn" },
   };
   return commands;
 }

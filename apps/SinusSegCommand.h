@@ -43,12 +43,17 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/** Parses `args` against `options`; returns false after printing help when --help was given.
+/** Parses `args` against `options` (and `positional` arguments, when given); returns false after printing help when --help was given.
  *  Unknown options and malformed values become UsageError. */
 bool
 ParseCommandLine(const std::string & command, const std::string & usage,
                  boost::program_options::options_description & options, const std::vector<std::string> & args,
-                 boost::program_options::variables_map & values);
+                 boost::program_options::variables_map & values,
+                 const boost::program_options::positional_options_description * positional = nullptr);
+
+/** "a,b,,c" -> {a, b, c}. */
+std::vector<std::string>
+SplitCommaList(const std::string & text);
 
 /** "2048x1024" -> {2048, 1024}; throws UsageError naming `option`. */
 std::pair<int64_t, int64_t>
@@ -106,6 +111,7 @@ int RunSplit(const std::vector<std::string> & args);
 int RunOverlay(const std::vector<std::string> & args);
 int RunView(const std::vector<std::string> & args);
 int RunPlot(const std::vector<std::string> & args);
+int RunBenchmark(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

@@ -4,6 +4,12 @@
 #include "SinusSegCommand.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/TensorDictionary.h"
+#include "sinusTrainingDatalist.h"
+#include "sinusTrainingReport.h"
+
+#include <filesystem>
+
+#include <optional>
 
 
 #include <unistd.h>
@@ -21,7 +27,11 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
 {
   namespace po = boost::program_options;
   options.add_options()
-    ("preset", po::value(&preset)->default_value(preset), "model and training preset: small (CPU, from scratch) or vit_b (the paper's MedSAM ViT-B)")
+    ("preset", po::value(&preset)->default_value(preset),
+     "model and training preset: small (SAM for CPUs, from scratch), radiograph (U-Net teacher and student, what wins on real "
+     "radiographs on a CPU) or vit_b (the paper's MedSAM ViT-B)")
+    ("teacher-arch", po::value(&teacherArch), "teacher network: unet, deeplabv3plus, transunet, unetr, nnunet, medsam (cpu sizes; paper sizes with --preset vit_b)")
+    ("student-arch", po::value(&studentArch), "student network, as --teacher-arch (may differ; distillation at the student's grid)")
     ("config", po::value(&configFile), "JSON configuration overriding the preset (see Documentation/Training.md)")
     ("device", po::value(&device)->default_value(device), "cpu, cuda or cuda:N")
     ("init-checkpoint", po::value(&initCheckpoint), "official MedSAM/SAM .pth that teacher and student start from (shapes must match the preset)")
@@ -33,7 +43,7 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
 }
 
 sinus::SemiSupervisedConfig
-TrainingSettings::Resolve() const
+TrainingSettings::Resolve(const std::string & datalist) const
 {
   sinus::SemiSupervisedConfig config;
   try
@@ -49,6 +59,8 @@ TrainingSettings::Resolve() const
   {
     throw UsageError((configFile.empty() ? std::string("--preset") : configFile) + ": " + e.what());
   }
+  if (!teacherArch.empty() || !studentArch.empty())
+    config = WithChosenArchitectures(config, datalist);
   if (teacherEpochs < 0 || studentEpochs < 0 || refinerEpochs < 0)
     throw UsageError("epoch overrides must be positive");
   if (teacherEpochs > 0)
@@ -58,6 +70,27 @@ TrainingSettings::Resolve() const
   if (refinerEpochs > 0)
     config.refinerTraining.epochs = refinerEpochs;
   return config;
+}
+
+sinus::SemiSupervisedConfig
+TrainingSettings::WithChosenArchitectures(const sinus::SemiSupervisedConfig & config, const std::string & datalist) const
+{
+  sinus::ArchitectureChoice choice;
+  choice.teacher = teacherArch;
+  choice.student = studentArch;
+  choice.preset = preset == "vit_b" ? "paper" : "cpu";
+  choice.inputSize = inputSize;
+  std::optional<sinus::DatasetFingerprint> fingerprint;
+  if ((teacherArch == "nnunet" || studentArch == "nnunet") && !datalist.empty())
+    fingerprint = sinus::ReadLabelledFingerprint(datalist);
+  try
+  {
+    return sinus::WithArchitectures(config, choice, fingerprint ? &*fingerprint : nullptr);
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw UsageError(std::string("--teacher-arch/--student-arch: ") + e.what());
+  }
 }
 
 std::vector<std::string>
@@ -72,6 +105,8 @@ TrainingSettings::Arguments() const
   add("--device", device, device != "cpu");
   add("--init-checkpoint", initCheckpoint, !initCheckpoint.empty());
   add("--input-size", std::to_string(inputSize), inputSize != 0);
+  add("--teacher-arch", teacherArch, !teacherArch.empty());
+  add("--student-arch", studentArch, !studentArch.empty());
   add("--teacher-epochs", std::to_string(teacherEpochs), teacherEpochs != 0);
   add("--student-epochs", std::to_string(studentEpochs), studentEpochs != 0);
   add("--refiner-epochs", std::to_string(refinerEpochs), refinerEpochs != 0);
@@ -167,6 +202,35 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
   if (barShown)
     std::cout << "\r\033[K" << std::flush;
   return trainer->GetResult();
+}
+
+sinus::PipelineResult
+RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings, const std::string & out,
+               const std::string & command)
+{
+  namespace fs = std::filesystem;
+  std::cout << "\n=== " << run.folder << " ===" << std::endl;
+  const fs::path folder = fs::path(out) / run.folder;
+  auto           trainer = itk::SemiSupervisedSegmentationTrainer::New();
+  trainer->SetData(data);
+  trainer->SetOutputDirectory(folder.string());
+  trainer->SetConfiguration(run.config);
+  trainer->SetResume(true); // rerunning continues where it stopped
+  trainer->SetDevice(settings.device);
+  trainer->SetInitCheckpoint(settings.initCheckpoint);
+  if (run.teacherOnly)
+    trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
+  if (!run.teacherFrom.empty())
+    trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
+  if (!run.refinementFrom.empty())
+    trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
+  const sinus::PipelineResult result = RunTrainerWithProgress(trainer);
+  sinus::TrainingReportOptions report;
+  report.outputDirectory = folder.string();
+  report.title = "SinusSeg run: " + run.folder;
+  report.command = command;
+  sinus::WriteTrainingReport(result, report);
+  return result;
 }
 
 int

@@ -3,6 +3,7 @@
 #define TrainingJobs_h
 
 #include "itkSemiSupervisedSegmentationTrainer.h"
+#include "sinus/AblationPlan.h"
 #include "sinus/SemiSupervisedPipeline.h"
 
 #include <boost/program_options.hpp>
@@ -23,10 +24,14 @@ struct TrainingSettings
   int         teacherEpochs = 0, studentEpochs = 0, refinerEpochs = 0; ///< 0 = the configuration's
   int         threads = 0;
   int         inputSize = 0; ///< 0 = the preset's
+  std::string teacherArch, studentArch; ///< empty: the configuration's networks
 
   void AddOptions(boost::program_options::options_description & options);
-  /** The preset, then the JSON file, then the epoch overrides; errors are UsageError. */
-  sinus::SemiSupervisedConfig Resolve() const;
+  /** The preset, then the JSON file, then the architectures, then the epoch overrides; errors are
+   *  UsageError. An nnunet network is planned from `datalist`'s labelled images. */
+  sinus::SemiSupervisedConfig Resolve(const std::string & datalist = "") const;
+  /** `config` with --teacher-arch/--student-arch applied. */
+  sinus::SemiSupervisedConfig WithChosenArchitectures(const sinus::SemiSupervisedConfig & config, const std::string & datalist) const;
   /** These settings as command-line options (those that differ from the defaults). */
   std::vector<std::string> Arguments() const;
 };
@@ -36,6 +41,12 @@ struct TrainingSettings
  *  ITK exception becomes std::runtime_error with its description. */
 const sinus::PipelineResult &
 RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer);
+
+/** One run of an ablation or a Table 1 in its folder below `out`, resumed where it stopped, with
+ *  its report (table, overlays of every test case, loss curves); returns its result. */
+sinus::PipelineResult
+RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings, const std::string & out,
+               const std::string & command);
 
 /** Sets LibTorch's thread count (0 = all cores) and returns it; a negative count is a UsageError. */
 int

@@ -13,5 +13,6 @@ main(int argc, char * argv[])
                        { "train-refiner", RunTrainRefiner },
                        { "refine", RunRefine },
                        { "train", RunTrain },
-                       { "ablation", RunAblation } });
+                       { "ablation", RunAblation },
+                       { "benchmark", RunBenchmark } });
 }

@@ -42,6 +42,10 @@ ReadMask(const std::string & path);
 RadiographImageType::Pointer
 ReadMaskAsProbability(const std::string & path);
 
+/** A radiograph min-max mapped to 8 bits, for pictures in reports; errors as ReadRadiograph. */
+Raster<uint8_t>
+ReadGreyForDisplay(const std::string & path);
+
 /** The pixel size of a 2-D image from its header alone; errors as ReadRadiograph. */
 itk::Size<2>
 ReadImageSize(const std::string & path);

@@ -51,6 +51,18 @@ OverlayOutlines(const Raster<uint8_t> & grey, const Raster<uint8_t> & prediction
 bool
 WriteLossCurvesPng(const std::string & trainingDirectory, const std::string & path);
 
+/** Pictures side by side, top-aligned, `gap` white pixels apart, on white. */
+RgbRaster
+JoinPanels(const std::vector<RgbRaster> & panels, int64_t gap);
+
+/** Pictures stacked top to bottom, left-aligned, `gap` white pixels apart, on white. */
+RgbRaster
+StackPanels(const std::vector<RgbRaster> & panels, int64_t gap);
+
+/** Every `factor`-th pixel in each direction (factor >= 1): a smaller picture for a figure. */
+RgbRaster
+Subsample(const RgbRaster & picture, int64_t factor);
+
 /** Writes an RGB raster as a PNG. */
 void
 WriteRgbPng(const RgbRaster & raster, const std::string & path);

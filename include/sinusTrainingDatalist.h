@@ -63,6 +63,11 @@ struct DatalistLoadOptions
 SemiSupervisedData
 LoadSemiSupervisedData(const std::string & datalistPath, const DatalistLoadOptions & options);
 
+/** The fingerprint (count, median size) of the datalist's labelled training images, from their
+ *  headers; an unreadable image or a datalist without labelled images is an error naming it. */
+DatasetFingerprint
+ReadLabelledFingerprint(const std::string & datalistPath);
+
 } // namespace sinus
 
 #endif

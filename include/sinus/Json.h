@@ -62,6 +62,14 @@ ReadJsonField(const Json & object, const char * key, T & value, const std::strin
       value = v->get<T>();
     else if constexpr (std::is_same_v<T, std::string>)
       value = v->get<std::string>();
+    else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+    {
+      if (!v->is_array())
+        throw std::runtime_error("expected an array of integers");
+      value.clear();
+      for (const Json & item : *v)
+        value.push_back(JsonInteger(item));
+    }
     else
     {
       const int64_t i = JsonInteger(*v);

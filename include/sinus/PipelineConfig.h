@@ -2,6 +2,7 @@
 #ifndef sinus_PipelineConfig_h
 #define sinus_PipelineConfig_h
 
+#include "sinus/DatasetFingerprint.h"
 #include "sinus/RefinerTraining.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/SegmenterTraining.h"
@@ -36,12 +37,21 @@ struct SemiSupervisedConfig
   RefinerTrainingOptions   refinerTraining;
   RefinementMode           refinement = RefinementMode::WithCbam;
   bool                     useUnlabelled = true; ///< false: the student sees labelled images only
+  /** The student starts from the trained teacher's weights (same network only) instead of the
+   *  teacher's initial ones: self-training as fine-tuning, which fits a CPU's budget. */
+  bool                     studentFromTeacher = false;
+  /** Pseudo-labels as the mean of the teacher's logits on the image and on its mirror image. */
+  bool                     pseudoLabelMirror = false;
   int64_t                  predictionBatch = 8;
 
   /** "vit_b": the paper's setting (MedSAM ViT-B at 1024, AdamW lr 1e-5, batch 8, 10 epochs; the
    *  paper-size SinusCycle-GAN, 100 epochs, batch 10) -- meant for a GPU and --init-checkpoint.
    *  "small": the small architecture at 256 with settings that learn from scratch on a 2-core CPU
-   *  (see Documentation/Training.md for each deviation from the paper and why). */
+   *  (see Documentation/Training.md for each deviation from the paper and why).
+   *  "radiograph": what wins on real radiographs on a CPU (Documentation/benchmarks.md): U-Net
+   *  teacher and student at 256 with full-resolution logits, L_unsup as Dice + BCE over the whole
+   *  image, the student fine-tuned from the teacher, a poly learning-rate schedule, stronger
+   *  augmentation, mirror-averaged pseudo-labels, no refinement. */
   static SemiSupervisedConfig Preset(const std::string & name);
   /** Overrides from a JSON file: {"preset", "input_size", "student_preset", "teacher_model",
    *  "student_model", "teacher", "student", "refiner", "refiner_training", "refinement",
@@ -58,6 +68,22 @@ struct SemiSupervisedConfig
   /** The logit grids labels are needed on (the teacher's, and the student's when it differs). */
   std::vector<int64_t> LabelGrids() const;
 };
+
+/** Teacher and student networks chosen by architecture name (unet, deeplabv3plus, transunet,
+ *  unetr, nnunet, medsam; empty: unchanged). */
+struct ArchitectureChoice
+{
+  std::string teacher, student;
+  std::string preset = "cpu"; ///< "cpu" or "paper" sizes
+  int64_t     inputSize = 0;  ///< 0: the configuration's current input size
+};
+
+/** `base` with the chosen networks; a network of another architecture trains all of its
+ *  parameter groups. An nnU-Net network takes network, batch, learning rate, its schedule and
+ *  augmentation from the plan for `fingerprint` (required then); epochs stay the configuration's,
+ *  so that every row of a comparison gets the same budget. */
+SemiSupervisedConfig
+WithArchitectures(const SemiSupervisedConfig & base, const ArchitectureChoice & choice, const DatasetFingerprint * fingerprint);
 
 } // namespace sinus
 

@@ -42,6 +42,9 @@ public:
   virtual std::vector<std::string> DefaultTrainableGroups() const { return ParameterGroups(); }
   /** Logits B x 1 x L x L with L = InputSize() / OutputStride(). */
   virtual torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) = 0;
+  /** Deep supervision: the coarser logit maps (B x 1 x h x h, finest first) of the last Logits
+   *  call in training mode; empty for networks that make none. */
+  virtual std::vector<torch::Tensor> AuxiliaryLogits() const { return {}; }
 
   int64_t                  LogitSize() const { return InputSize() / OutputStride(); }
   std::vector<std::string> ParameterGroups() const;

@@ -30,6 +30,12 @@ torch::Tensor
 PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
                     const torch::Device & device, const std::function<bool()> & shouldAbort = {});
 
+/** As PredictSampleLogits, averaged with the left-right mirrored images' logits mirrored back
+ *  (test-time augmentation: a panoramic radiograph is roughly symmetric). */
+torch::Tensor
+PredictMirrorAveragedLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                            const torch::Device & device, const std::function<bool()> & shouldAbort = {});
+
 /** A sample's prediction on its original grid, exactly as `sinusseg predict` makes it: sigmoid,
  *  bilinear (align_corners=False) to the original size, > 0.5. */
 Raster<uint8_t>

@@ -21,6 +21,10 @@ struct SegmenterSpec
   /** A named preset: "small" (SAM shrunk for CPUs, 256), "vit_b" (MedSAM ViT-B, 1024), "unet"
    *  (a plain U-Net, 256, full-resolution logits). `inputSize` > 0 replaces the preset's. */
   static SegmenterSpec Preset(const std::string & name, int64_t inputSize = 0);
+  /** An architecture by its command-line name (unet, deeplabv3plus, transunet, unetr, nnunet,
+   *  medsam; sam = medsam) and preset: "cpu" (256 pixels, widths for a 2-core CPU) or "paper"
+   *  (1024 pixels, the paper's Table 1 sizes). `inputSize` > 0 replaces the preset's. */
+  static SegmenterSpec ForArchitecture(const std::string & name, const std::string & preset = "cpu", int64_t inputSize = 0);
   /** {"architecture": NAME, "config": {...}}; a bare SAM configuration (the format before
    *  SinusSeg 0.2) is read as architecture "sam". */
   static SegmenterSpec FromJson(const Json & json);
@@ -44,6 +48,9 @@ struct SegmenterArchitecture
 
 const std::vector<SegmenterArchitecture> &
 SegmenterArchitectures();
+/** The command-line names of the paper's Table 1 rows, in its order. */
+const std::vector<std::string> &
+TableOneArchitectures();
 /** Throws std::invalid_argument listing the known architectures. */
 const SegmenterArchitecture &
 FindSegmenterArchitecture(const std::string & name);

@@ -37,6 +37,8 @@ struct SegmenterTrainingOptions
   int64_t                  batchSize = 8;
   int64_t                  stepsPerEpoch = 0; ///< 0: ceil(max(N_l, N_u) / batch), one pass over the longer list
   double                   learningRate = 1e-5;
+  /** "constant" (the paper), or "poly": lr * (1 - epoch / epochs)^0.9 per epoch (nnU-Net). */
+  std::string              learningRateSchedule = "constant";
   double                   weightDecay = 0.01;
   uint64_t                 seed = 0;
   /** Parameter groups that train (the network's direct children); empty: the network's default
@@ -50,6 +52,14 @@ struct SegmenterTrainingOptions
   double           tau = 1; ///< pixels of HD95 at the student's logit grid
   DistillationMode distillation = DistillationMode::Weighted;
   bool             distilUnlabelled = false; ///< also apply L_wkd to unlabelled batches
+  /** L_unsup: "foreground_bce" (the paper's eq. 13: BCE over the pseudo-foreground only) or
+   *  "dice_bce" (Dice + BCE over the whole image, as L_sup). On real radiographs the paper's term
+   *  only ever pushes pixels towards foreground, and students grow blobs (recall 0.92, precision
+   *  0.61 on UFBA-425); see Documentation/benchmarks.md. */
+  std::string      unsupervisedLoss = "foreground_bce";
+
+  /** The learning rate of `epoch` (1-based) under the schedule. */
+  double LearningRateAt(int64_t epoch) const;
 
   static SegmenterTrainingOptions FromJson(const Json & json, const SegmenterTrainingOptions & defaults);
   Json                            ToJson() const;

@@ -4,6 +4,8 @@
 
 #include "sinus/Segmenter.h"
 
+#include <string>
+
 namespace sinus
 {
 
@@ -16,6 +18,10 @@ struct UNetConfig
   int64_t baseChannels = 16; ///< doubled at every level
   int64_t depth = 4;         ///< down-sampling steps
   int64_t outputStride = 1;  ///< 1: full-resolution logits; 2^k stops the decoder k levels early
+  /** How the decoder upsamples: "bilinear" (then concatenation; fewer parameters) or
+   *  "transposed" (a learned 2x2 transposed convolution halving the channels, as Ronneberger et
+   *  al. -- the paper-size preset, 31.04 M parameters at base 64). */
+  std::string upsampling = "bilinear";
 
   static UNetConfig FromJson(const Json & json);
   Json              ToJson() const;
@@ -45,7 +51,7 @@ public:
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
 
   UNetConfig            config;
-  torch::nn::ModuleList encoder, decoder;
+  torch::nn::ModuleList encoder, decoder, upsamplers; ///< upsamplers: transposed convolutions (empty for bilinear)
   torch::nn::Conv2d     head{ nullptr };
 };
 TORCH_MODULE(UNetSegmenter);

@@ -15,9 +15,11 @@ SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8)
   return ResampleSquare(NormalizeSampleImages(imagesUInt8), segmenter.InputSize());
 }
 
+namespace
+{
 torch::Tensor
-PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
-                    const torch::Device & device, const std::function<bool()> & shouldAbort)
+PredictBatches(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize, const torch::Device & device,
+               const std::function<bool()> & shouldAbort, bool mirror)
 {
   torch::NoGradGuard         noGrad;
   std::vector<torch::Tensor> parts;
@@ -28,11 +30,30 @@ PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSam
     std::vector<torch::Tensor> images;
     for (size_t i = first; i < std::min(samples.size(), first + static_cast<size_t>(batchSize)); ++i)
       images.push_back(samples[i].image);
-    parts.push_back(segmenter.Logits(SegmenterInput(segmenter, torch::stack(images).to(device))).to(torch::kCPU));
+    const torch::Tensor input = SegmenterInput(segmenter, torch::stack(images).to(device));
+    torch::Tensor       logits = segmenter.Logits(input);
+    if (mirror)
+      logits = 0.5 * (logits + segmenter.Logits(input.flip({ -1 })).flip({ -1 }));
+    parts.push_back(logits.to(torch::kCPU));
   }
   if (parts.empty())
     return torch::empty({ 0, 1, segmenter.LogitSize(), segmenter.LogitSize() });
   return torch::cat(parts);
+}
+} // namespace
+
+torch::Tensor
+PredictSampleLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                    const torch::Device & device, const std::function<bool()> & shouldAbort)
+{
+  return PredictBatches(segmenter, samples, batchSize, device, shouldAbort, false);
+}
+
+torch::Tensor
+PredictMirrorAveragedLogits(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                            const torch::Device & device, const std::function<bool()> & shouldAbort)
+{
+  return PredictBatches(segmenter, samples, batchSize, device, shouldAbort, true);
 }
 
 namespace

@@ -89,6 +89,7 @@ private:
   void                 SaveCheckpoint(torch::optim::AdamW & optimizer) const;
   void                 LoadCheckpoint(torch::optim::AdamW & optimizer);
   SegmenterEpochRecord RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer);
+  torch::Tensor        DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const;
   TrainingBatch        GatherBatch(const std::vector<int64_t> & indexL, const std::vector<int64_t> & indexU) const;
   void                 TrainBatch(const TrainingBatch & batch, PortableRandom & random, torch::optim::AdamW & optimizer,
                                   SegmenterEpochRecord & record, SegmenterBatchReport & report);
@@ -280,7 +281,9 @@ SegmenterTrainer::StudentLoss(const TrainingBatch & batch, const torch::Tensor &
     distillation = Distillation(warpedTeacher.slice(0, 0, distilled), logits.slice(0, 0, distilled), record, report);
   torch::Tensor unsupervised = torch::zeros({}, logits.options());
   if (bu > 0)
-    unsupervised = UnsupervisedLoss(logits.slice(0, bl, bl + bu), targetMaps.slice(0, bl, bl + bu));
+    unsupervised = m_Options.unsupervisedLoss == "dice_bce"
+                     ? SupervisedLoss(logits.slice(0, bl, bl + bu), targetMaps.slice(0, bl, bl + bu))
+                     : UnsupervisedLoss(logits.slice(0, bl, bl + bu), targetMaps.slice(0, bl, bl + bu));
   const double distillationValue = distillation.item<double>(), unsupervisedValue = unsupervised.item<double>();
   if (!std::isfinite(distillationValue))
     NonFinite("distillation", distillationValue, report.epoch, report.batch);
@@ -290,6 +293,23 @@ SegmenterTrainer::StudentLoss(const TrainingBatch & batch, const torch::Tensor &
   record.unsupervised += unsupervisedValue / static_cast<double>(m_Batches);
   report.unsupervised = unsupervisedValue;
   return StudentObjective(supervised, distillation, unsupervised, m_Options.alpha, m_Options.beta);
+}
+
+torch::Tensor
+SegmenterTrainer::DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const
+{
+  const torch::Tensor labels = targetMaps.slice(0, 0, labelled);
+  torch::Tensor       loss = SupervisedLoss(logits.slice(0, 0, labelled), labels);
+  // nnU-Net's deep supervision: the coarser outputs against the labels brought to their grid,
+  // weighted 1/2^k and normalised with the main output's weight 1.
+  double weight = 1, total = 1;
+  for (const torch::Tensor & coarse : m_Segmenter.AuxiliaryLogits())
+  {
+    weight /= 2;
+    total += weight;
+    loss = loss + weight * SupervisedLoss(coarse.slice(0, 0, labelled), ResamplePseudoLabels(labels, coarse.size(-1)));
+  }
+  return loss / total;
 }
 
 void
@@ -303,7 +323,7 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, PortableRandom & rando
   const torch::Tensor     targetMaps = WarpTargets(batch.maps.to(m_Device), augmentation, /*repeatBorder=*/false);
   optimizer.zero_grad();
   const torch::Tensor logits = m_Segmenter.Logits(input);
-  const torch::Tensor supervised = SupervisedLoss(logits.slice(0, 0, batch.labelled), targetMaps.slice(0, 0, batch.labelled));
+  const torch::Tensor supervised = DeeplySupervisedLoss(logits, targetMaps, batch.labelled);
   report.supervised = supervised.item<double>();
   torch::Tensor total = supervised;
   if (m_Student)
@@ -325,6 +345,8 @@ SegmenterEpochRecord
 SegmenterTrainer::RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer)
 {
   m_Segmenter.train();
+  for (auto & group : optimizer.param_groups())
+    static_cast<torch::optim::AdamWOptions &>(group.options()).lr(m_Options.LearningRateAt(epoch));
   const int64_t nl = static_cast<int64_t>(m_Data.labelled.size());
   const int64_t nu = m_UseUnlabelled ? static_cast<int64_t>(m_Data.unlabelled.size()) : 0;
   // Randomness from (seed, epoch) only, so a resumed run draws what an uninterrupted one would.

@@ -41,7 +41,7 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   const std::string where = "segmenter training";
   RequireKnownKeys(json,
                    { "epochs", "batch_size", "steps_per_epoch", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
-                     "temperature", "tau", "distillation", "distil_unlabelled" },
+                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss" },
                    where);
   SegmenterTrainingOptions o = defaults;
   ReadJsonField(json, "epochs", o.epochs, where);
@@ -55,6 +55,8 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   ReadJsonField(json, "temperature", o.temperature, where);
   ReadJsonField(json, "tau", o.tau, where);
   ReadJsonField(json, "distil_unlabelled", o.distilUnlabelled, where);
+  ReadJsonField(json, "learning_rate_schedule", o.learningRateSchedule, where);
+  ReadJsonField(json, "unsupervised_loss", o.unsupervisedLoss, where);
   if (const Json * parts = FindJsonMember(json, "trainable"))
   {
     if (!parts->is_array())
@@ -92,6 +94,8 @@ SegmenterTrainingOptions::ToJson() const
   j["tau"] = tau;
   j["distillation"] = ToString(distillation);
   j["distil_unlabelled"] = distilUnlabelled;
+  j["learning_rate_schedule"] = learningRateSchedule;
+  j["unsupervised_loss"] = unsupervisedLoss;
   return j;
 }
 
@@ -110,7 +114,19 @@ SegmenterTrainingOptions::Validate() const
   require(beta >= 0, "beta must not be negative");
   require(temperature > 0, "temperature must be positive");
   require(tau > 0, "tau must be positive");
+  require(learningRateSchedule == "constant" || learningRateSchedule == "poly",
+          "learning_rate_schedule must be constant or poly, not '" + learningRateSchedule + "'");
+  require(unsupervisedLoss == "foreground_bce" || unsupervisedLoss == "dice_bce",
+          "unsupervised_loss must be foreground_bce or dice_bce, not '" + unsupervisedLoss + "'");
   augmentation.Validate();
+}
+
+double
+SegmenterTrainingOptions::LearningRateAt(int64_t epoch) const
+{
+  if (learningRateSchedule != "poly")
+    return learningRate;
+  return learningRate * std::pow(1.0 - static_cast<double>(epoch - 1) / static_cast<double>(epochs), 0.9);
 }
 
 Json

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/UNetSegmenter.h"
 
+#include "sinus/NetworkBlocks.h"
+
 namespace sinus
 {
 
@@ -8,13 +10,14 @@ UNetConfig
 UNetConfig::FromJson(const Json & json)
 {
   const std::string where = "unet";
-  RequireKnownKeys(json, { "input_size", "in_channels", "base_channels", "depth", "output_stride" }, where);
+  RequireKnownKeys(json, { "input_size", "in_channels", "base_channels", "depth", "output_stride", "upsampling" }, where);
   UNetConfig c;
   ReadJsonField(json, "input_size", c.inputSize, where);
   ReadJsonField(json, "in_channels", c.inChannels, where);
   ReadJsonField(json, "base_channels", c.baseChannels, where);
   ReadJsonField(json, "depth", c.depth, where);
   ReadJsonField(json, "output_stride", c.outputStride, where);
+  ReadJsonField(json, "upsampling", c.upsampling, where);
   c.Validate();
   return c;
 }
@@ -28,6 +31,7 @@ UNetConfig::ToJson() const
   j["base_channels"] = baseChannels;
   j["depth"] = depth;
   j["output_stride"] = outputStride;
+  j["upsampling"] = upsampling;
   return j;
 }
 
@@ -46,6 +50,7 @@ UNetConfig::Validate() const
   for (int64_t level = 0; level <= depth; ++level)
     power = power || outputStride == (int64_t{ 1 } << level);
   require(power, "output_stride must be a power of two no larger than 2^depth");
+  require(upsampling == "bilinear" || upsampling == "transposed", "upsampling must be bilinear or transposed, not '" + upsampling + "'");
 }
 
 DoubleConvolutionImpl::DoubleConvolutionImpl(int64_t in, int64_t out)
@@ -71,6 +76,8 @@ UNetSegmenterImpl::UNetSegmenterImpl(const UNetConfig & c)
   config.Validate();
   encoder = register_module("encoder", torch::nn::ModuleList());
   decoder = register_module("decoder", torch::nn::ModuleList());
+  upsamplers = register_module("upsamplers", torch::nn::ModuleList());
+  const bool transposed = config.upsampling == "transposed";
   int64_t channels = config.baseChannels;
   encoder->push_back(DoubleConvolution(config.inChannels, channels));
   for (int64_t level = 1; level <= config.depth; ++level, channels *= 2)
@@ -79,7 +86,9 @@ UNetSegmenterImpl::UNetSegmenterImpl(const UNetConfig & c)
   int64_t decoded = 0;
   while ((int64_t{ 1 } << (config.depth - decoded)) > config.outputStride)
   {
-    decoder->push_back(DoubleConvolution(channels + channels / 2, channels / 2));
+    if (transposed)
+      upsamplers->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(channels, channels / 2, 2).stride(2)));
+    decoder->push_back(DoubleConvolution(transposed ? channels : channels + channels / 2, channels / 2));
     channels /= 2;
     ++decoded;
   }
@@ -102,10 +111,10 @@ UNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &
   for (size_t k = 0; k < decoder->size(); ++k)
   {
     const torch::Tensor & skip = skips[skips.size() - 2 - k];
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{ skip.size(2), skip.size(3) })
-                            .mode(torch::kBilinear)
-                            .align_corners(false));
+    if (upsamplers->is_empty())
+      x = ResizeFeatures(x, skip.size(2), skip.size(3));
+    else
+      x = upsamplers[k]->as<torch::nn::ConvTranspose2d>()->forward(x);
     x = decoder[k]->as<DoubleConvolution>()->forward(torch::cat({ skip, x }, 1));
   }
   return head->forward(x);

@@ -345,3 +345,24 @@ DatalistLoadOptions::For(const SemiSupervisedConfig & config, int threads)
 }
 
 } // namespace sinus
+
+namespace sinus
+{
+
+DatasetFingerprint
+ReadLabelledFingerprint(const std::string & datalistPath)
+{
+  std::vector<std::pair<int64_t, int64_t>> sizes;
+  for (const DatalistEntry & e : ReadDatalist(datalistPath))
+  {
+    if (e.list != "training" || (e.label.empty() && e.viaCsv.empty()))
+      continue;
+    const itk::Size<2> size = ReadImageSize(e.image);
+    sizes.emplace_back(static_cast<int64_t>(size[1]), static_cast<int64_t>(size[0]));
+  }
+  if (sizes.empty())
+    throw std::runtime_error(datalistPath + ": no labelled training image to take a fingerprint of");
+  return DatasetFingerprint::FromSizes(sizes);
+}
+
+} // namespace sinus

@@ -15,20 +15,6 @@ namespace sinus
 {
 namespace fs = std::filesystem;
 
-namespace
-{
-Raster<uint8_t>
-ReadGreyForDisplay(const std::string & path)
-{
-  const Raster<float> r = ImageToRaster<float>(ReadRadiograph(path).GetPointer());
-  const auto          range = std::minmax_element(r.data.begin(), r.data.end());
-  const double        low = *range.first, high = *range.second;
-  Raster<uint8_t>     grey(r.height, r.width);
-  for (size_t i = 0; i < r.data.size(); ++i)
-    grey.data[i] = static_cast<uint8_t>(high > low ? std::lround(255.0 * (r.data[i] - low) / (high - low)) : 0);
-  return grey;
-}
-} // namespace
 
 namespace
 {
@@ -56,12 +42,7 @@ WriteCaseOverlay(const std::string & name, const std::map<std::string, const Eva
     DrawText(panel, 10, 10 + 9 * scale, "green: ground truth  red: prediction", white, scale);
     panels.push_back(std::move(panel));
   }
-  RgbRaster joined(grey.height, grey.width * static_cast<int64_t>(panels.size()) + 8 * static_cast<int64_t>(panels.size() - 1), 3, 255);
-  for (size_t p = 0; p < panels.size(); ++p)
-    for (int64_t y = 0; y < grey.height; ++y)
-      std::copy_n(&panels[p].data[static_cast<size_t>(y * grey.width * 3)], grey.width * 3,
-                  &joined.data[static_cast<size_t>((y * joined.width + static_cast<int64_t>(p) * (grey.width + 8)) * 3)]);
-  WriteRgbPng(joined, (folder / (fs::path(name).stem().string() + ".png")).string());
+  WriteRgbPng(JoinPanels(panels, 8), (folder / (fs::path(name).stem().string() + ".png")).string());
 }
 
 std::string

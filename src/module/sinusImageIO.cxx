@@ -5,6 +5,7 @@
 #include "itkImageIOFactory.h"
 #include "itkVectorImage.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -227,6 +228,18 @@ ReadMaskAsProbability(const std::string & path)
     out.Set(probability ? v : (v != 0.0f ? 1.0f : 0.0f));
   }
   return result;
+}
+
+Raster<uint8_t>
+ReadGreyForDisplay(const std::string & path)
+{
+  const Raster<float> r = ImageToRaster<float>(ReadRadiograph(path).GetPointer());
+  const auto          range = std::minmax_element(r.data.begin(), r.data.end());
+  const double        low = *range.first, high = *range.second;
+  Raster<uint8_t>     grey(r.height, r.width);
+  for (size_t i = 0; i < r.data.size(); ++i)
+    grey.data[i] = static_cast<uint8_t>(high > low ? std::lround(255.0 * (r.data[i] - low) / (high - low)) : 0);
+  return grey;
 }
 
 itk::Size<2>

@@ -244,6 +244,59 @@ WriteLinePlotPng(const std::vector<PlotPanel> & panels, const std::string & path
 }
 
 RgbRaster
+JoinPanels(const std::vector<RgbRaster> & panels, int64_t gap)
+{
+  int64_t width = 0, height = 0;
+  for (const auto & p : panels)
+  {
+    width += p.width + (width > 0 ? gap : 0);
+    height = std::max(height, p.height);
+  }
+  RgbRaster joined(height, width, 3, 255);
+  int64_t   left = 0;
+  for (const auto & p : panels)
+  {
+    for (int64_t y = 0; y < p.height; ++y)
+      std::copy_n(&p.data[static_cast<size_t>(y * p.width * 3)], p.width * 3, &joined.data[static_cast<size_t>((y * width + left) * 3)]);
+    left += p.width + gap;
+  }
+  return joined;
+}
+
+RgbRaster
+StackPanels(const std::vector<RgbRaster> & panels, int64_t gap)
+{
+  int64_t width = 0, height = 0;
+  for (const auto & p : panels)
+  {
+    height += p.height + (height > 0 ? gap : 0);
+    width = std::max(width, p.width);
+  }
+  RgbRaster stacked(height, width, 3, 255);
+  int64_t   top = 0;
+  for (const auto & p : panels)
+  {
+    for (int64_t y = 0; y < p.height; ++y)
+      std::copy_n(&p.data[static_cast<size_t>(y * p.width * 3)], p.width * 3, &stacked.data[static_cast<size_t>(((top + y) * width) * 3)]);
+    top += p.height + gap;
+  }
+  return stacked;
+}
+
+RgbRaster
+Subsample(const RgbRaster & picture, int64_t factor)
+{
+  if (factor < 1)
+    throw std::invalid_argument("Subsample: the factor must be at least 1");
+  RgbRaster small((picture.height + factor - 1) / factor, (picture.width + factor - 1) / factor, 3);
+  for (int64_t y = 0; y < small.height; ++y)
+    for (int64_t x = 0; x < small.width; ++x)
+      for (int64_t c = 0; c < 3; ++c)
+        small.data[static_cast<size_t>((y * small.width + x) * 3 + c)] = picture.data[static_cast<size_t>(((y * factor) * picture.width + x * factor) * 3 + c)];
+  return small;
+}
+
+RgbRaster
 OverlayOutlines(const Raster<uint8_t> & grey, const Raster<uint8_t> & prediction, const Raster<uint8_t> & reference)
 {
   RgbRaster out(grey.height, grey.width, 3);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/PipelineConfig.h"
 
+#include "sinus/NnUNetPlan.h"
+
 namespace sinus
 {
 
@@ -55,6 +57,18 @@ ApplySmallTraining(SemiSupervisedConfig & c)
   c.refinerTraining.learningRate = 1e-3;
 }
 
+/** The preset's network at another input size. */
+SegmenterSpec
+AtInputSize(const SegmenterSpec & spec, const std::string & preset, int64_t inputSize)
+{
+  if (spec.architecture == "sam")
+    return SegmenterSpec::Preset(preset, inputSize);
+  SegmenterSpec resized = spec;
+  resized.config["input_size"] = inputSize;
+  resized.InputSize(); // validates
+  return resized;
+}
+
 /** The networks of a configuration file: the preset's, an input size, a student preset, or whole
  *  model descriptions. */
 void
@@ -66,7 +80,7 @@ ReadModels(const Json & json, const std::string & preset, SemiSupervisedConfig &
   std::string studentPreset;
   ReadJsonField(json, "student_preset", studentPreset, where);
   if (inputSize > 0)
-    c.teacherModel = SegmenterSpec::Preset(preset, inputSize);
+    c.teacherModel = AtInputSize(c.teacherModel, preset, inputSize);
   if (const Json * m = FindJsonMember(json, "teacher_model"))
     c.teacherModel = SegmenterSpec::FromJson(*m);
   // The student is the teacher's architecture unless named otherwise; a student preset takes the
@@ -80,14 +94,51 @@ ReadModels(const Json & json, const std::string & preset, SemiSupervisedConfig &
 }
 } // namespace
 
+/** radiograph: chosen on UFBA-425's validation split (Documentation/benchmarks.md). */
+SemiSupervisedConfig
+RadiographPreset()
+{
+  SemiSupervisedConfig c = SemiSupervisedConfig::Preset("small");
+  c.preset = "radiograph";
+  c.teacherModel = SegmenterSpec::ForArchitecture("unet", "cpu");
+  c.studentModel = c.teacherModel;
+  c.teacher.learningRate = 1e-3;
+  c.teacher.learningRateSchedule = "poly";
+  c.teacher.epochs = 150;
+  c.teacher.trainableParts.clear();
+  // 30 labelled radiographs: stronger augmentation than the phantoms need.
+  AugmentationOptions & a = c.teacher.augmentation;
+  a.horizontalFlip = true;
+  a.rotationDegrees = 12;
+  a.scale = 0.15;
+  a.translation = 0.05;
+  a.contrast = 0.25;
+  a.brightness = 0.08;
+  a.gamma = 0.25;
+  a.noiseStd = 0.03;
+  c.student = c.teacher;
+  c.student.learningRate = 3e-4;
+  c.student.epochs = 6;
+  c.pseudoLabelMirror = true;
+  c.student.unsupervisedLoss = "dice_bce";
+  c.studentFromTeacher = true;
+  // SinusCycle-GAN works on a 64 x 128 grid; its masks brought back to the 256 x 256 logit grid
+  // lose the teeth's outlines, so the pseudo-labels are the teacher's own (Table 2 measures the
+  // refinement on real radiographs).
+  c.refinement = RefinementMode::Off;
+  return c;
+}
+
 SemiSupervisedConfig
 SemiSupervisedConfig::Preset(const std::string & name)
 {
+  if (name == "radiograph")
+    return RadiographPreset();
   SemiSupervisedConfig c;
   c.preset = name;
   c.teacherModel = SegmenterSpec::Preset(name);
   if (c.teacherModel.architecture != "sam")
-    throw std::invalid_argument("preset '" + name + "' is not a teacher preset (known: small, vit_b); a student of another "
+    throw std::invalid_argument("preset '" + name + "' is not a teacher preset (known: small, vit_b, radiograph); a student of another "
                                 "architecture is chosen with student_preset");
   c.studentModel = c.teacherModel;
   if (name == "vit_b")
@@ -110,7 +161,7 @@ SemiSupervisedConfig::FromJson(const Json & json)
     throw std::invalid_argument(where + ": expected a JSON object");
   RequireKnownKeys(json,
                    { "preset", "input_size", "student_preset", "teacher_model", "student_model", "teacher", "student", "refiner",
-                     "refiner_training", "refinement", "use_unlabelled", "prediction_batch" },
+                     "refiner_training", "refinement", "use_unlabelled", "student_from_teacher", "pseudo_label_mirror", "prediction_batch" },
                    where);
   std::string preset = "small";
   ReadJsonField(json, "preset", preset, where);
@@ -126,6 +177,8 @@ SemiSupervisedConfig::FromJson(const Json & json)
   if (const Json * r = FindJsonMember(json, "refinement"))
     c.refinement = ParseRefinementMode(r->get<std::string>());
   ReadJsonField(json, "use_unlabelled", c.useUnlabelled, where);
+  ReadJsonField(json, "student_from_teacher", c.studentFromTeacher, where);
+  ReadJsonField(json, "pseudo_label_mirror", c.pseudoLabelMirror, where);
   ReadJsonField(json, "prediction_batch", c.predictionBatch, where);
   c.Validate();
   return c;
@@ -143,6 +196,8 @@ SemiSupervisedConfig::ToJson() const
   RefinerSettings{ refiner, refinerTraining }.WriteTo(j);
   j["refinement"] = ToString(refinement);
   j["use_unlabelled"] = useUnlabelled;
+  j["student_from_teacher"] = studentFromTeacher;
+  j["pseudo_label_mirror"] = pseudoLabelMirror;
   j["prediction_batch"] = predictionBatch;
   return j;
 }
@@ -173,6 +228,53 @@ SemiSupervisedConfig::LabelGrids() const
   if (studentModel.LogitSize() != grids.front())
     grids.push_back(studentModel.LogitSize());
   return grids;
+}
+
+} // namespace sinus
+
+namespace sinus
+{
+namespace
+{
+/** One network of the choice: the architecture at the preset's size, with nnU-Net's plan. */
+void
+ChooseNetwork(const std::string & architecture, const ArchitectureChoice & choice, const DatasetFingerprint * fingerprint, int64_t inputSize,
+              SegmenterSpec & spec, SegmenterTrainingOptions & training)
+{
+  if (architecture.empty())
+    return;
+  const std::string before = spec.architecture;
+  if (architecture == "nnunet")
+  {
+    if (!fingerprint)
+      throw std::invalid_argument("an nnunet network is planned from the training images' fingerprint, and none was given");
+    NnUNetPlanLimits limits = choice.preset == "paper" ? NnUNetPlanLimits::Paper() : NnUNetPlanLimits::Cpu();
+    limits.maxInputSize = inputSize;
+    const NnUNetPlan plan = PlanNnUNet(*fingerprint, limits);
+    spec = SegmenterSpec{ "nnunet", plan.network.ToJson() };
+    training.batchSize = plan.training.batchSize;
+    training.learningRate = plan.training.learningRate;
+    training.learningRateSchedule = plan.training.learningRateSchedule;
+    training.augmentation = plan.training.augmentation;
+  }
+  else
+  {
+    spec = SegmenterSpec::ForArchitecture(architecture, choice.preset, inputSize);
+  }
+  if (spec.architecture != before)
+    training.trainableParts.clear(); // groups are named by the network
+}
+} // namespace
+
+SemiSupervisedConfig
+WithArchitectures(const SemiSupervisedConfig & base, const ArchitectureChoice & choice, const DatasetFingerprint * fingerprint)
+{
+  SemiSupervisedConfig c = base;
+  const int64_t        inputSize = choice.inputSize > 0 ? choice.inputSize : base.teacherModel.InputSize();
+  ChooseNetwork(choice.teacher, choice, fingerprint, inputSize, c.teacherModel, c.teacher);
+  ChooseNetwork(choice.student, choice, fingerprint, inputSize, c.studentModel, c.student);
+  c.Validate();
+  return c;
 }
 
 } // namespace sinus

@@ -56,10 +56,11 @@ Segmenter
 LoadStageSegmenter(const StageContext & context, const std::filesystem::path & path, PipelineStage stage);
 
 /** Trains the teacher (targets null) or the student into `modelPath`, with checkpoint and CSV log
- *  in the run folder. */
+ *  in the run folder, starting from the model file `startFrom` when one is given. */
 void
 TrainStageSegmenter(const StageContext & context, PipelineStage stage, const SegmenterSpec & architecture,
-                    const SegmenterTrainingOptions & training, const StudentTargets * targets, const std::filesystem::path & modelPath);
+                    const SegmenterTrainingOptions & training, const StudentTargets * targets, const std::filesystem::path & modelPath,
+                    const std::filesystem::path & startFrom);
 
 void
 RunTeacherStage(const StageContext & context);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Pseudo-labels: the frozen teacher on every training image, without augmentation.
+// Pseudo-labels: the frozen teacher on every training image, without augmentation (optionally
+// averaged with its prediction on the mirror image).
 #include "PipelineStages.h"
 
 namespace sinus
@@ -13,9 +14,10 @@ RunPseudoLabelStage(const StageContext & context)
   Segmenter           teacher = LoadStageSegmenter(context, context.folder.File("teacher.sinusseg"), PipelineStage::PseudoLabels);
   const int64_t       total = static_cast<int64_t>(labelled.size() + unlabelled.size());
   const auto          abort = [&] { return context.AbortRequested(); };
-  const torch::Tensor labelledLogits = PredictSampleLogits(*teacher, labelled, context.config.predictionBatch, context.device, abort);
+  const auto          predict = context.config.pseudoLabelMirror ? &PredictMirrorAveragedLogits : &PredictSampleLogits;
+  const torch::Tensor labelledLogits = predict(*teacher, labelled, context.config.predictionBatch, context.device, abort);
   context.Progress(PipelineStage::PseudoLabels, static_cast<int64_t>(labelled.size()), total);
-  const torch::Tensor unlabelledLogits = PredictSampleLogits(*teacher, unlabelled, context.config.predictionBatch, context.device, abort);
+  const torch::Tensor unlabelledLogits = predict(*teacher, unlabelled, context.config.predictionBatch, context.device, abort);
   context.Progress(PipelineStage::PseudoLabels, total, total);
   const auto path = context.folder.File("pseudo_labels.pt");
   SaveStageTensors(path, { { "labelled_logits", labelledLogits }, { "unlabelled_logits", unlabelledLogits } }, context.StageNames());

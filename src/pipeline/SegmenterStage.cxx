@@ -51,7 +51,8 @@ EpochLine(const SegmenterEpochRecord & r, int64_t epochs)
 
 void
 TrainStageSegmenter(const StageContext & context, PipelineStage stage, const SegmenterSpec & architecture,
-                    const SegmenterTrainingOptions & training, const StudentTargets * targets, const fs::path & modelPath)
+                    const SegmenterTrainingOptions & training, const StudentTargets * targets, const fs::path & modelPath,
+                    const fs::path & startFrom)
 {
   const bool    student = targets != nullptr;
   const bool    unlabelled = student && context.UseUnlabelled();
@@ -68,7 +69,9 @@ TrainStageSegmenter(const StageContext & context, PipelineStage stage, const Seg
   Segmenter model{ nullptr };
   try
   {
-    model = InitialSegmenter(architecture, training.seed, context.options.initCheckpoint);
+    model = startFrom.empty() ? InitialSegmenter(architecture, training.seed, context.options.initCheckpoint)
+                              : LoadStageSegmenter(context, startFrom, stage);
+    model->train();
   }
   catch (const std::exception & e)
   {
@@ -109,7 +112,7 @@ RunTeacherStage(const StageContext & context)
   context.Message(PipelineStage::Teacher, "fine-tuning on " + std::to_string(context.data.labelled.size()) + " labelled images (" +
                                             std::to_string(context.data.validation.size()) + " for validation)");
   TrainStageSegmenter(context, PipelineStage::Teacher, context.config.teacherModel, context.config.teacher, nullptr,
-                      context.folder.File("teacher.sinusseg"));
+                      context.folder.File("teacher.sinusseg"), {});
 }
 
 void
@@ -126,8 +129,11 @@ RunStudentStage(const StageContext & context)
   context.Message(PipelineStage::Student, "training a " + context.config.studentModel.architecture + " student on " +
                                             std::to_string(context.data.labelled.size()) + " labelled" + unlabelled +
                                             " images, distillation " + ToString(context.config.student.distillation));
+  // Fine-tuning the teacher needs the same network; another student starts from scratch.
+  const bool fromTeacher = context.config.studentFromTeacher &&
+                           context.config.studentModel.ToJson() == context.config.teacherModel.ToJson();
   TrainStageSegmenter(context, PipelineStage::Student, context.config.studentModel, context.config.student, &targets,
-                      context.folder.File("student.sinusseg"));
+                      context.folder.File("student.sinusseg"), fromTeacher ? context.folder.File("teacher.sinusseg") : fs::path());
 }
 
 } // namespace sinus
