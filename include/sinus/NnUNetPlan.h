@@ -28,7 +28,7 @@ struct NnUNetPlanLimits
 };
 
 /** Network and training derived from a fingerprint as nnU-Net's planner does it for 2-D data:
- *  the input is the median image (its longer side, within the budget, a multiple of 2^pools);
+ *  the input is the median image (its longer side, within the budget, a multiple of 16);
  *  the network is halved until the coarsest map is 4 pixels (at most 7 times) with widths
  *  doubling from the base up to the cap; the batch fills the reference budget but covers at most
  *  5 % of the training set's pixels and is at least 2; training uses the poly learning-rate

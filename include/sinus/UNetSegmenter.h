@@ -37,7 +37,8 @@ struct DoubleConvolutionImpl : torch::nn::Module
 };
 TORCH_MODULE(DoubleConvolution);
 
-/** Groups: "encoder" (the contracting path and the bottleneck), "decoder" (the expanding path),
+/** Groups: "encoder" (the contracting path and the bottleneck), "decoder" (the expanding path;
+ *  with transposed upsampling also "upsamplers"),
  *  "head" (the 1x1 convolution to one logit). */
 class UNetSegmenterImpl : public SegmenterImpl
 {
@@ -51,7 +52,8 @@ public:
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
 
   UNetConfig            config;
-  torch::nn::ModuleList encoder, decoder, upsamplers; ///< upsamplers: transposed convolutions (empty for bilinear)
+  torch::nn::ModuleList encoder, decoder;
+  torch::nn::ModuleList upsamplers; ///< transposed convolutions; registered (a group) only with "transposed"
   torch::nn::Conv2d     head{ nullptr };
 };
 TORCH_MODULE(UNetSegmenter);

@@ -60,6 +60,7 @@ int64_t
 PlanPools(int64_t inputSize)
 {
   int64_t pools = 0;
+  // Halve while the coarsest map stays at least 4 pixels and the size stays divisible.
   while (pools < 7 && inputSize / (int64_t{ 1 } << (pools + 1)) >= 4 && inputSize % (int64_t{ 1 } << (pools + 1)) == 0)
     ++pools;
   return pools;
@@ -74,9 +75,11 @@ PlanNnUNet(const DatasetFingerprint & f, const NnUNetPlanLimits & limits)
   NnUNetPlan plan;
   plan.fingerprint = f;
   // Input: the median image's longer side (the radiographs are resampled to a square), within the
-  // budget, rounded down to a multiple of 2^7 so that any depth fits.
+  // budget, rounded down to a multiple of 16.
   const int64_t side = std::min(std::max(f.medianHeight, f.medianWidth), limits.maxInputSize);
-  const int64_t input = std::max<int64_t>(128, side / 128 * 128);
+  if (side < 16)
+    throw std::invalid_argument("nnU-Net plan: an input of " + std::to_string(side) + " pixels is below the smallest plan (16)");
+  const int64_t input = side / 16 * 16;
   const int64_t pools = PlanPools(input);
   plan.network.inputSize = input;
   plan.network.stageChannels.clear();

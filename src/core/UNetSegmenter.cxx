@@ -76,8 +76,10 @@ UNetSegmenterImpl::UNetSegmenterImpl(const UNetConfig & c)
   config.Validate();
   encoder = register_module("encoder", torch::nn::ModuleList());
   decoder = register_module("decoder", torch::nn::ModuleList());
-  upsamplers = register_module("upsamplers", torch::nn::ModuleList());
   const bool transposed = config.upsampling == "transposed";
+  // Only a transposed-convolution U-Net has this group (bilinear model files stay as they were).
+  if (transposed)
+    upsamplers = register_module("upsamplers", torch::nn::ModuleList());
   int64_t channels = config.baseChannels;
   encoder->push_back(DoubleConvolution(config.inChannels, channels));
   for (int64_t level = 1; level <= config.depth; ++level, channels *= 2)

@@ -243,44 +243,41 @@ WriteLinePlotPng(const std::vector<PlotPanel> & panels, const std::string & path
   WriteRgbPng(canvas, path);
 }
 
+namespace
+{
+/** Pictures side by side (`horizontal`) or stacked, aligned at the top-left, `gap` pixels apart. */
+RgbRaster
+ArrangePanels(const std::vector<RgbRaster> & panels, int64_t gap, bool horizontal)
+{
+  int64_t along = 0, across = 0;
+  for (const auto & p : panels)
+  {
+    along += (horizontal ? p.width : p.height) + (along > 0 ? gap : 0);
+    across = std::max(across, horizontal ? p.height : p.width);
+  }
+  RgbRaster out(horizontal ? across : along, horizontal ? along : across, 3, 255);
+  int64_t   offset = 0;
+  for (const auto & p : panels)
+  {
+    const int64_t left = horizontal ? offset : 0, top = horizontal ? 0 : offset;
+    for (int64_t y = 0; y < p.height; ++y)
+      std::copy_n(&p.data[static_cast<size_t>(y * p.width * 3)], p.width * 3, &out.data[static_cast<size_t>(((top + y) * out.width + left) * 3)]);
+    offset += (horizontal ? p.width : p.height) + gap;
+  }
+  return out;
+}
+} // namespace
+
 RgbRaster
 JoinPanels(const std::vector<RgbRaster> & panels, int64_t gap)
 {
-  int64_t width = 0, height = 0;
-  for (const auto & p : panels)
-  {
-    width += p.width + (width > 0 ? gap : 0);
-    height = std::max(height, p.height);
-  }
-  RgbRaster joined(height, width, 3, 255);
-  int64_t   left = 0;
-  for (const auto & p : panels)
-  {
-    for (int64_t y = 0; y < p.height; ++y)
-      std::copy_n(&p.data[static_cast<size_t>(y * p.width * 3)], p.width * 3, &joined.data[static_cast<size_t>((y * width + left) * 3)]);
-    left += p.width + gap;
-  }
-  return joined;
+  return ArrangePanels(panels, gap, true);
 }
 
 RgbRaster
 StackPanels(const std::vector<RgbRaster> & panels, int64_t gap)
 {
-  int64_t width = 0, height = 0;
-  for (const auto & p : panels)
-  {
-    height += p.height + (height > 0 ? gap : 0);
-    width = std::max(width, p.width);
-  }
-  RgbRaster stacked(height, width, 3, 255);
-  int64_t   top = 0;
-  for (const auto & p : panels)
-  {
-    for (int64_t y = 0; y < p.height; ++y)
-      std::copy_n(&p.data[static_cast<size_t>(y * p.width * 3)], p.width * 3, &stacked.data[static_cast<size_t>(((top + y) * width) * 3)]);
-    top += p.height + gap;
-  }
-  return stacked;
+  return ArrangePanels(panels, gap, false);
 }
 
 RgbRaster

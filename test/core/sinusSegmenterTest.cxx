@@ -94,7 +94,7 @@ TEST(Segmenter, SamIsOneImplementation)
   EXPECT_EQ(bare.InputSize(), 64);
   EXPECT_EQ(SegmenterSpec::FromJson(bare.ToJson()).ToJson(), bare.ToJson());
   EXPECT_THROW(SegmenterSpec::Preset("resnet"), std::invalid_argument);
-  EXPECT_THROW(SegmenterSpec::FromJson(ParseJson(R"({"architecture": "transunet", "config": {}})")), std::invalid_argument);
+  EXPECT_THROW(SegmenterSpec::FromJson(ParseJson(R"({"architecture": "vgg", "config": {}})")), std::invalid_argument);
 }
 
 TEST(Segmenter, ModelFilesHoldAnyArchitecture)

@@ -481,3 +481,47 @@ TEST(CommandLine, SplitMakesASeededDatalistAndNamesEveryMismatch)
   EXPECT_NE(bad.output.find("needs 9 images but"), std::string::npos) << bad.output;
   EXPECT_FALSE(fs::exists(root / "lists" / "d.json"));
 }
+
+TEST(CommandLine, ModelInfoCountsParametersAndMultiplyAddsOfAnArchitecture)
+{
+  // The CPU U-Net at 64: 1.96 M parameters whatever the input; multiply-adds scale with pixels.
+  const Result small = RunSinusSeg("model-info --arch unet --preset cpu --input 64");
+  ASSERT_EQ(small.status, 0) << small.output;
+  EXPECT_NE(small.output.find("parameters: 1.96 M\n"), std::string::npos) << small.output;
+  EXPECT_NE(small.output.find("flops: 0.22 G\n"), std::string::npos) << small.output;
+  EXPECT_NE(small.output.find("paper (Table 1, U-Net at 1024 x 1024): 31.04 M parameters, 1751.61 GFLOPs"), std::string::npos);
+  const Result medsam = RunSinusSeg("model-info --arch medsam --preset cpu --input 64");
+  ASSERT_EQ(medsam.status, 0) << medsam.output;
+  EXPECT_NE(medsam.output.find("logits: 16 x 16 (stride 4)"), std::string::npos) << medsam.output;
+  const Result unknown = RunSinusSeg("model-info --arch resnet");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("unknown segmenter architecture 'resnet'"), std::string::npos) << unknown.output;
+  EXPECT_EQ(RunSinusSeg("model-info --model x.sinusseg --input 64").status, 2);
+}
+
+TEST(CommandLine, BenchmarkTableOneTrainsEveryRowAndResumes)
+{
+  const fs::path root = ScratchDirectory("cli_table1");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 10 --size 256x128 --labeled-fraction 0.5").status, 0);
+  const std::string command = "benchmark table1 --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" +
+                              (root / "t1").string() + "' --rows unet,nnunet,ours --input-size 64" + kTinyEpochs;
+  const Result first = RunSinusSeg(command);
+  ASSERT_EQ(first.status, 0) << first.output;
+  const std::string table = sinus::ReadTextFile(root / "t1" / "table1.md");
+  EXPECT_NE(table.find("| U-Net (labelled only) |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| nnU-Net (labelled only) |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| Ours (unet teacher, unet student) |"), std::string::npos) << table;
+  EXPECT_TRUE(fs::exists(root / "t1" / "figure5.png"));
+  EXPECT_TRUE(fs::exists(root / "t1" / "table1.csv"));
+  EXPECT_TRUE(fs::exists(root / "t1" / "table1.json"));
+  // The method's teacher is the U-Net row's.
+  EXPECT_EQ(sinus::ReadTextFile(root / "t1" / "ours" / "teacher.sinusseg"), sinus::ReadTextFile(root / "t1" / "unet" / "teacher.sinusseg"));
+  // A rerun trains nothing again and writes the same table.
+  const Result again = RunSinusSeg(command);
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(again.output.find("teacher: epoch"), std::string::npos) << again.output;
+  EXPECT_EQ(sinus::ReadTextFile(root / "t1" / "table1.md"), table);
+  EXPECT_EQ(RunSinusSeg("benchmark table7 --datalist x --out y").status, 2);
+  EXPECT_EQ(RunSinusSeg("benchmark table1 --datalist '" + (root / "set" / "dataset.json").string() + "' --out y --rows vgg").status, 2);
+  fs::remove_all(root);
+}
