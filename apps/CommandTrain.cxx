@@ -35,7 +35,7 @@ RunTrain(const std::vector<std::string> & args)
   po::variables_map values;
   if (!ParseCommandLine("train", "--datalist FILE --out DIR [options]", desc, args, values))
     return 0;
-  sinus::SemiSupervisedConfig config = settings.Resolve();
+  sinus::SemiSupervisedConfig config = settings.Resolve(datalist);
   std::set<sinus::PipelineStage> stages;
   try
   {

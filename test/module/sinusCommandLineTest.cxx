@@ -525,3 +525,27 @@ TEST(CommandLine, BenchmarkTableOneTrainsEveryRowAndResumes)
   EXPECT_EQ(RunSinusSeg("benchmark table1 --datalist '" + (root / "set" / "dataset.json").string() + "' --out y --rows vgg").status, 2);
   fs::remove_all(root);
 }
+
+TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
+{
+  const fs::path root = ScratchDirectory("cli_arch_train");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 8 --size 256x128 --labeled-fraction 0.5").status, 0);
+  // MedSAM-shaped teacher (16 x 16 logits at 64) and a U-Net student (64 x 64): KD on the student's grid.
+  const Result run = RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "run").string() +
+                                 "' --teacher-arch medsam --student-arch unet --input-size 64 --refinement off" + kTinyEpochs);
+  ASSERT_EQ(run.status, 0) << run.output;
+  const sinus::Json config = sinus::ParseJson(sinus::ReadTextFile(root / "run" / "config.json"));
+  EXPECT_EQ(config.at("teacher_model").at("architecture").get<std::string>(), "sam");
+  EXPECT_EQ(config.at("student_model").at("architecture").get<std::string>(), "unet");
+  EXPECT_NE(run.output.find("student on"), std::string::npos) << run.output;
+  // nnU-Net is planned from the datalist's labelled images.
+  const Result planned = RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "nn").string() +
+                                     "' --teacher-arch nnunet --stage teacher --input-size 64" + kTinyEpochs);
+  ASSERT_EQ(planned.status, 0) << planned.output;
+  const sinus::Json nnConfig = sinus::ParseJson(sinus::ReadTextFile(root / "nn" / "config.json"));
+  EXPECT_EQ(nnConfig.at("teacher").at("learning_rate_schedule").get<std::string>(), "poly");
+  EXPECT_EQ(RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "bad").string() +
+                        "' --teacher-arch vgg" + kTinyEpochs).status, 2);
+  EXPECT_FALSE(fs::exists(root / "bad"));
+  fs::remove_all(root);
+}
