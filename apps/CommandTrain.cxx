@@ -17,7 +17,7 @@ int
 RunTrain(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              datalist, out, variant, refinement, distillation;
+  std::string              datalist, out, variant, refinement, distillation, teacherFrom;
   std::vector<std::string> stageNames;
   double                   alpha = -1;
   TrainingSettings         settings;
@@ -27,6 +27,7 @@ RunTrain(const std::vector<std::string> & args)
     ("out", po::value(&out)->required(), "output folder: one model file per stage, checkpoints, CSV logs, evaluation, report.md")
     ("stage", po::value(&stageNames)->multitoken(), "run only these stages: teacher, pseudo-labels, refinement, student, evaluation")
     ("resume", "continue the run in --out: completed stages are skipped, an interrupted one continues from its last epoch")
+    ("teacher-from", po::value(&teacherFrom), "take the teacher and its pseudo-labels from the finished run in this folder (its teacher settings must be this run's): try student settings without training the teacher again")
     ("variant", po::value(&variant), "an ablation row of the paper's Table 2 (see `sinusseg ablation --help`)")
     ("refinement", po::value(&refinement), "pseudo-label refinement: off, no_cbam, cbam")
     ("distillation", po::value(&distillation), "student's KD: off, unweighted, weighted")
@@ -64,6 +65,7 @@ RunTrain(const std::vector<std::string> & args)
   trainer->SetConfiguration(config);
   trainer->SetStages(stages);
   trainer->SetResume(values.count("resume") > 0);
+  trainer->SetTeacherFrom(teacherFrom);
   trainer->SetDevice(settings.device);
   trainer->SetInitCheckpoint(settings.initCheckpoint);
   trainer->SetNumberOfWorkUnits(static_cast<unsigned>(threads));

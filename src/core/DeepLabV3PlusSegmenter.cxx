@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/DeepLabV3PlusSegmenter.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 namespace sinus
 {
 namespace nn = torch::nn;
@@ -44,10 +46,7 @@ DeepLabV3PlusConfig::ToJson() const
 void
 DeepLabV3PlusConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("deeplabv3plus: " + what);
-  };
+  const ConfigurationCheck require("deeplabv3plus");
   require(inputSize > 0 && inputSize % 16 == 0, "input_size must be a positive multiple of 16 (the encoder's output stride)");
   require(encoderChannels.size() == 4, "encoder_channels must list 4 widths (stride 2, 4, 8, 16)");
   for (int64_t w : encoderChannels)

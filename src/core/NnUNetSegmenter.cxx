@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/NnUNetSegmenter.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 namespace sinus
 {
 namespace nn = torch::nn;
@@ -33,10 +35,7 @@ NnUNetConfig::ToJson() const
 void
 NnUNetConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("nnunet: " + what);
-  };
+  const ConfigurationCheck require("nnunet");
   require(stageChannels.size() >= 2 && stageChannels.size() <= 10, "stage_channels must list 2 to 10 stages");
   for (int64_t w : stageChannels)
     require(w >= 1, "stage_channels must be positive");

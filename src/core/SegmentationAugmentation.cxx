@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/SegmentationAugmentation.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -50,10 +52,7 @@ AugmentationOptions::ToJson() const
 void
 AugmentationOptions::Validate() const
 {
-  const auto require = [](bool ok, const char * what) {
-    if (!ok)
-      throw std::invalid_argument(std::string("augmentation: ") + what);
-  };
+  const ConfigurationCheck require("augmentation");
   require(rotationDegrees >= 0 && rotationDegrees <= 45, "rotation_degrees must lie in [0, 45]");
   require(scale >= 0 && scale < 0.5, "scale must lie in [0, 0.5)");
   require(translation >= 0 && translation <= 0.25, "translation must lie in [0, 0.25]");

@@ -2,6 +2,8 @@
 // Settings and per-epoch records of teacher and student training, as JSON and CSV.
 #include "sinus/SegmenterTraining.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -102,10 +104,7 @@ SegmenterTrainingOptions::ToJson() const
 void
 SegmenterTrainingOptions::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("segmenter training: " + what);
-  };
+  const ConfigurationCheck require("segmenter training");
   require(epochs >= 1 && batchSize >= 1, "epochs and batch_size must be at least 1");
   require(stepsPerEpoch >= 0, "steps_per_epoch must not be negative (0 = one pass over the longer list)");
   require(learningRate > 0 && std::isfinite(learningRate), "learning_rate must be positive");

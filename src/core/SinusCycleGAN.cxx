@@ -4,6 +4,7 @@
 // corrected logits.
 #include "sinus/SinusCycleGAN.h"
 
+#include "sinus/ConfigurationCheck.h"
 #include "sinus/TensorDictionary.h"
 
 #include <cmath>
@@ -79,10 +80,7 @@ RefinerConfig::ToJson() const
 void
 RefinerConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & message) {
-    if (!ok)
-      throw std::invalid_argument("refiner configuration: " + message);
-  };
+  const ConfigurationCheck require("refiner configuration");
   // The correction network halves the grid four times and must come back to the same size.
   require(workingHeight >= 16 && workingHeight % 16 == 0, "working_height must be a positive multiple of 16");
   require(workingWidth >= 16 && workingWidth % 16 == 0, "working_width must be a positive multiple of 16");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/TransUNetSegmenter.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 namespace sinus
 {
 namespace nn = torch::nn;
@@ -38,10 +40,7 @@ TransUNetConfig::ToJson() const
 void
 TransUNetConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("transunet: " + what);
-  };
+  const ConfigurationCheck require("transunet");
   require(inputSize > 0 && inputSize % 16 == 0, "input_size must be a positive multiple of 16 (the stem's stride)");
   require(inChannels >= 1, "in_channels must be positive");
   require(stemChannels.size() == 4 && stemUnits.size() == 3 && decoderChannels.size() == 4,

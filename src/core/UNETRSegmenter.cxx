@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/UNETRSegmenter.h"
 
+#include "sinus/ConfigurationCheck.h"
+
 namespace sinus
 {
 namespace nn = torch::nn;
@@ -42,10 +44,7 @@ UNETRConfig::ToJson() const
 void
 UNETRConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("unetr: " + what);
-  };
+  const ConfigurationCheck require("unetr");
   require(inputSize > 0 && inputSize % kPatchSize == 0, "input_size must be a positive multiple of the patch size 16");
   require(inChannels >= 1 && featureSize >= 1, "in_channels and feature_size must be positive");
   transformer.Validate("unetr");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/UNetSegmenter.h"
 
+#include "sinus/ConfigurationCheck.h"
 #include "sinus/NetworkBlocks.h"
 
 namespace sinus
@@ -38,10 +39,7 @@ UNetConfig::ToJson() const
 void
 UNetConfig::Validate() const
 {
-  const auto require = [](bool ok, const std::string & what) {
-    if (!ok)
-      throw std::invalid_argument("unet: " + what);
-  };
+  const ConfigurationCheck require("unet");
   require(depth >= 1 && depth <= 7, "depth must lie in [1, 7]");
   require(inChannels >= 1 && baseChannels >= 1, "in_channels and base_channels must be positive");
   require(inputSize > 0 && inputSize % (int64_t{ 1 } << depth) == 0,

@@ -65,32 +65,45 @@ RunFolder::MarkCompleted(PipelineStage stage, bool reused)
 }
 
 void
-RunFolder::Reuse(const std::string & from, const std::vector<std::string> & keys, const std::vector<std::string> & files,
-                 const std::vector<PipelineStage> & stages)
+RunFolder::CheckReusable(const std::string & from, const Json & config, const SharedStages & shared)
 {
-  if (from.empty() || (m_Resume && Completed(stages.back())))
+  if (from.empty())
     return;
-  const Json source = ParseJson(ReadTextFile((fs::path(from) / "config.json").string()));
-  for (const auto & key : keys)
+  const fs::path sourceConfig = fs::path(from) / "config.json";
+  if (!fs::exists(sourceConfig))
+    throw std::runtime_error(from + " holds no run (no config.json): its stages cannot be taken over");
+  const Json source = ParseJson(ReadTextFile(sourceConfig.string()));
+  for (const auto & key : shared.keys)
   {
     const Json * a = FindJsonMember(source, key);
-    const Json * b = FindJsonMember(m_Config, key);
+    const Json * b = FindJsonMember(config, key);
     if ((a ? a->dump() : "null") != (b ? b->dump() : "null"))
       throw std::runtime_error(from + ": its '" + key + "' settings differ from this run's; its results cannot be reused");
   }
-  for (const auto & file : files)
+  for (const auto & file : shared.files)
+    if (!fs::exists(fs::path(from) / file))
+      throw std::runtime_error((fs::path(from) / file).string() + " is missing: the run in " + from + " has not finished that stage");
+}
+
+void
+RunFolder::Reuse(const std::string & from, const SharedStages & shared)
+{
+  if (from.empty() || (m_Resume && Completed(shared.stages.back())))
+    return;
+  CheckReusable(from, m_Config, shared);
+  for (const auto & file : shared.files)
   {
-    const fs::path path = fs::path(from) / file;
-    if (!fs::exists(path))
-      throw std::runtime_error(path.string() + " is missing: the run in " + from + " has not finished that stage");
     const fs::path temporary = TemporarySibling(File(file));
-    fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
+    fs::copy_file(fs::path(from) / file, temporary, fs::copy_options::overwrite_existing);
     CommitFile(temporary, File(file));
   }
   if (m_Message)
-    m_Message(stages.front(), "taking the results of " + from);
-  for (PipelineStage s : stages)
+    m_Message(shared.stages.front(), "taking the results of " + from);
+  for (PipelineStage s : shared.stages)
+  {
     MarkCompleted(s, true);
+    m_TakenOver.insert(s);
+  }
 }
 
 } // namespace sinus

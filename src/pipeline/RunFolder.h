@@ -7,11 +7,21 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace sinus
 {
+
+/** Stages one run can take over from another: the settings that made them (top-level keys of
+ *  config.json), the files they left, and the stages themselves in order. */
+struct SharedStages
+{
+  std::vector<std::string>   keys;
+  std::vector<std::string>   files;
+  std::vector<PipelineStage> stages;
+};
 
 /** The folder of one run: config.json fixes its settings (a resumed or partial run must use the
  *  same ones), state.json records the completed stages and each stage's wall time, and stage files
@@ -28,14 +38,20 @@ public:
   std::filesystem::path         File(const std::string & name) const { return m_Root / name; }
 
   bool Completed(PipelineStage stage) const;
+  /** Whether Reuse took the stage over from another run in this invocation (it must not run again). */
+  bool TakenOver(PipelineStage stage) const { return m_TakenOver.count(stage) > 0; }
   /** Records the stage in state.json with the seconds since the previous stage ended. */
   void MarkCompleted(PipelineStage stage, bool reused = false);
 
-  /** Copies `files` from the run in `from` after checking that the settings under `keys` are
-   *  this run's, and marks `stages` completed. Nothing when `from` is empty or the last of
-   *  `stages` is already completed in a resumed run. */
-  void Reuse(const std::string & from, const std::vector<std::string> & keys, const std::vector<std::string> & files,
-             const std::vector<PipelineStage> & stages);
+  /** Copies the stages' files from the run in `from` after checking that it may be taken over
+   *  (CheckReusable), and marks the stages completed. Nothing when `from` is empty or the last of
+   *  the stages is already completed in a resumed run. */
+  void Reuse(const std::string & from, const SharedStages & shared);
+
+  /** Throws, naming `from` and the reason, unless the run in `from` has finished the stages
+   *  (their files exist) with the settings under `shared.keys` equal to those of `config`.
+   *  Nothing is written: a run checks this before it creates its own folder. */
+  static void CheckReusable(const std::string & from, const Json & config, const SharedStages & shared);
 
 private:
   std::filesystem::path                 m_Root;
@@ -43,6 +59,7 @@ private:
   Json                                  m_State;
   bool                                  m_Resume;
   Messenger                             m_Message;
+  std::set<PipelineStage>               m_TakenOver;
   std::chrono::steady_clock::time_point m_StageStart;
 };
 

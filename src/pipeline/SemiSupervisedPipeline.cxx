@@ -60,14 +60,25 @@ namespace
 {
 /** Ablation rows share a teacher (and pseudo-labels) and a refinement: copied from the run that
  *  made them, after checking that the settings that made them are this run's. */
-void
-ReuseSharedStages(RunFolder & folder, const PipelineRunOptions & options)
+const SharedStages &
+TeacherStages()
 {
-  folder.Reuse(options.teacherFrom, { "teacher_model", "teacher", "init_checkpoint" },
-               { "teacher.sinusseg", "teacher_log.csv", "pseudo_labels.pt" }, { PipelineStage::Teacher, PipelineStage::PseudoLabels });
-  folder.Reuse(options.refinementFrom, { "teacher_model", "teacher", "init_checkpoint", "refiner", "refiner_training", "refinement" },
-               { "refined_pseudo_labels.pt" }, { PipelineStage::Refinement });
+  static const SharedStages stages{ { "teacher_model", "teacher", "init_checkpoint", "pseudo_label_mirror" },
+                                    { "teacher.sinusseg", "teacher_log.csv", "pseudo_labels.pt" },
+                                    { PipelineStage::Teacher, PipelineStage::PseudoLabels } };
+  return stages;
 }
+
+const SharedStages &
+RefinementStages()
+{
+  static const SharedStages stages{ { "teacher_model", "teacher", "init_checkpoint", "pseudo_label_mirror", "refiner", "refiner_training",
+                                      "refinement" },
+                                    { "refined_pseudo_labels.pt" },
+                                    { PipelineStage::Refinement } };
+  return stages;
+}
+
 } // namespace
 
 PipelineResult
@@ -79,12 +90,19 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   Json                configJson = config.ToJson();
   if (!options.initCheckpoint.empty())
     configJson["init_checkpoint"] = options.initCheckpoint;
+  // Checked before a new run's folder exists, so that a refused run leaves nothing behind.
+  if (!std::filesystem::exists(std::filesystem::path(options.outputDirectory) / "config.json"))
+  {
+    RunFolder::CheckReusable(options.teacherFrom, configJson, TeacherStages());
+    RunFolder::CheckReusable(options.refinementFrom, configJson, RefinementStages());
+  }
   RunFolder folder(options.outputDirectory, configJson, options, callbacks.onStageMessage);
-  ReuseSharedStages(folder, options);
+  folder.Reuse(options.teacherFrom, TeacherStages());
+  folder.Reuse(options.refinementFrom, RefinementStages());
   const StageContext context{ data, config, options, callbacks, device, folder };
 
   const auto selected = [&](PipelineStage s) { return options.stages.empty() || options.stages.count(s) > 0; };
-  const auto shouldRun = [&](PipelineStage s) { return selected(s) && !(options.resume && folder.Completed(s)); };
+  const auto shouldRun = [&](PipelineStage s) { return selected(s) && !((options.resume || folder.TakenOver(s)) && folder.Completed(s)); };
   using StageFunction = void (*)(const StageContext &);
   const std::vector<std::pair<PipelineStage, StageFunction>> training{ { PipelineStage::Teacher, RunTeacherStage },
                                                                         { PipelineStage::PseudoLabels, RunPseudoLabelStage },

@@ -343,6 +343,22 @@ TEST(CommandLine, TrainRunsEveryStageResumesAndTheStudentPredicts)
   EXPECT_EQ(changed.status, 1);
   EXPECT_NE(changed.output.find("other settings"), std::string::npos) << changed.output;
 
+  // Another student on the same teacher: the teacher and its pseudo-labels are taken over.
+  const fs::path second = root / "second";
+  const Result   taken = RunSinusSeg("train --datalist '" + datalist + "' --out '" + second.string() + "' --teacher-from '" + out +
+                                     "' --alpha 0.3" + kTinyEpochs);
+  ASSERT_EQ(taken.status, 0) << taken.output;
+  EXPECT_NE(taken.output.find("taking the results of"), std::string::npos) << taken.output;
+  EXPECT_EQ(taken.output.find("teacher: epoch"), std::string::npos) << taken.output;
+  EXPECT_EQ(sinus::ReadTextFile(second / "teacher_log.csv"), sinus::ReadTextFile(fs::path(out) / "teacher_log.csv"));
+  EXPECT_TRUE(fs::exists(second / "student.sinusseg"));
+  // A teacher trained with other settings is refused before anything is written.
+  const Result other = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "third").string() + "' --teacher-from '" + out +
+                                   "' --teacher-epochs 2 --student-epochs 1 --refiner-epochs 1 --threads 2");
+  EXPECT_EQ(other.status, 1);
+  EXPECT_NE(other.output.find("settings differ"), std::string::npos) << other.output;
+  EXPECT_FALSE(fs::exists(root / "third"));
+
   // Bad switches are usage errors.
   EXPECT_EQ(RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "x").string() + "' --stage teachers").status, 2);
   EXPECT_EQ(RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "x").string() + "' --device tpu").status, 2);
