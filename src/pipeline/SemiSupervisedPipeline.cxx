@@ -72,10 +72,12 @@ TeacherStages()
 const SharedStages &
 RefinementStages()
 {
-  static const SharedStages stages{ { "teacher_model", "teacher", "init_checkpoint", "pseudo_label_mirror", "refiner", "refiner_training",
-                                      "refinement" },
-                                    { "refined_pseudo_labels.pt" },
-                                    { PipelineStage::Refinement } };
+  // Refinement works on the teacher's pseudo-labels: the teacher's settings made it too.
+  static const SharedStages stages = [] {
+    SharedStages refinement{ TeacherStages().keys, { "refined_pseudo_labels.pt" }, { PipelineStage::Refinement } };
+    refinement.keys.insert(refinement.keys.end(), { "refiner", "refiner_training", "refinement" });
+    return refinement;
+  }();
   return stages;
 }
 
