@@ -49,6 +49,7 @@ RunDemo(const std::vector<std::string> & args)
   demo.config = settings.Resolve();
   demo.device = settings.device;
   demo.initCheckpoint = settings.initCheckpoint;
+  demo.pretrained = settings.pretrained;
   demo.trainingArguments = settings.Arguments();
   try
   {

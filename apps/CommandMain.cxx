@@ -29,6 +29,7 @@ AllCommands()
     { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn" },
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", "sinusseg-learn" },
     { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", "sinusseg" },
+    { "pretrain", "self-supervised masked-image pretraining of a network's encoder on unlabelled radiographs", "sinusseg-learn" },
     { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", "sinusseg-learn" },
     { "overlay", "render a radiograph with the predicted (and reference) contour to a PNG (VTK)", "sinusseg-view" },
     { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", "sinusseg-view" },

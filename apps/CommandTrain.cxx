@@ -68,6 +68,7 @@ RunTrain(const std::vector<std::string> & args)
   trainer->SetTeacherFrom(teacherFrom);
   trainer->SetDevice(settings.device);
   trainer->SetInitCheckpoint(settings.initCheckpoint);
+  trainer->SetPretrained(settings.pretrained);
   trainer->SetNumberOfWorkUnits(static_cast<unsigned>(threads));
   std::cout << "sinusseg train: preset " << config.preset << ", refinement " << sinus::ToString(config.refinement) << ", distillation "
             << sinus::ToString(config.student.distillation) << ", alpha " << config.student.alpha << ", device " << settings.device

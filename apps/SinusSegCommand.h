@@ -112,6 +112,7 @@ int RunOverlay(const std::vector<std::string> & args);
 int RunView(const std::vector<std::string> & args);
 int RunPlot(const std::vector<std::string> & args);
 int RunBenchmark(const std::vector<std::string> & args);
+int RunPretrain(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

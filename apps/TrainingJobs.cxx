@@ -35,6 +35,8 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
     ("config", po::value(&configFile), "JSON configuration overriding the preset (see Documentation/Training.md)")
     ("device", po::value(&device)->default_value(device), "cpu, cuda or cuda:N")
     ("init-checkpoint", po::value(&initCheckpoint), "official MedSAM/SAM .pth that teacher and student start from (shapes must match the preset)")
+    ("pretrained", po::value(&pretrained), "encoder weights from `sinusseg pretrain` (its folder or pretrained.sinusseg) for the "
+                                           "teacher and/or student of the network it was pretrained for")
     ("input-size", po::value(&inputSize), "network input size (multiple of 16; default: the preset's, 256 small, 1024 vit_b)")
     ("teacher-epochs", po::value(&teacherEpochs), "override the teacher's epochs")
     ("student-epochs", po::value(&studentEpochs), "override the student's epochs")
@@ -104,6 +106,7 @@ TrainingSettings::Arguments() const
   add("--config", configFile, !configFile.empty());
   add("--device", device, device != "cpu");
   add("--init-checkpoint", initCheckpoint, !initCheckpoint.empty());
+  add("--pretrained", pretrained, !pretrained.empty());
   add("--input-size", std::to_string(inputSize), inputSize != 0);
   add("--teacher-arch", teacherArch, !teacherArch.empty());
   add("--student-arch", studentArch, !studentArch.empty());
@@ -114,10 +117,8 @@ TrainingSettings::Arguments() const
   return a;
 }
 
-namespace
-{
 std::string
-Clock(double seconds)
+FormatClock(double seconds)
 {
   const long s = static_cast<long>(seconds + 0.5);
   char       text[32];
@@ -127,7 +128,6 @@ Clock(double seconds)
     std::snprintf(text, sizeof(text), "%ld:%02ld", s / 60, s % 60);
   return text;
 }
-} // namespace
 
 const sinus::PipelineResult &
 RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
@@ -165,7 +165,7 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
       bar[static_cast<size_t>(i)] = '#';
     char line[320];
     std::snprintf(line, sizeof(line), "  %-13s [%s] %3d%%  %lld/%lld  ETA %s  %s", sinus::ToString(stage), bar.c_str(),
-                  static_cast<int>(fraction * 100.0), static_cast<long long>(step), static_cast<long long>(steps), (done > 0 ? Clock(eta) : std::string("--:--")).c_str(),
+                  static_cast<int>(fraction * 100.0), static_cast<long long>(step), static_cast<long long>(steps), (done > 0 ? FormatClock(eta) : std::string("--:--")).c_str(),
                   trainer->GetCurrentLosses().c_str());
     if (terminal)
     {
@@ -218,6 +218,11 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
   trainer->SetResume(true); // rerunning continues where it stopped
   trainer->SetDevice(settings.device);
   trainer->SetInitCheckpoint(settings.initCheckpoint);
+  // One encoder serves the rows of its network; the other rows of a table start from scratch.
+  if (!settings.pretrained.empty() && sinus::PretrainedEncoderFitsRun(settings.pretrained, run.config))
+    trainer->SetPretrained(settings.pretrained);
+  else if (!settings.pretrained.empty())
+    std::cout << run.folder << ": from scratch (the pretrained encoder is another network's)" << std::endl;
   if (run.teacherOnly)
     trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
   if (!run.teacherFrom.empty())

@@ -21,6 +21,7 @@ struct TrainingSettings
   std::string configFile;
   std::string device = "cpu";
   std::string initCheckpoint;
+  std::string pretrained; ///< a `sinusseg pretrain` model file or folder
   int         teacherEpochs = 0, studentEpochs = 0, refinerEpochs = 0; ///< 0 = the configuration's
   int         threads = 0;
   int         inputSize = 0; ///< 0 = the preset's
@@ -47,6 +48,10 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer);
 sinus::PipelineResult
 RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings, const std::string & out,
                const std::string & command);
+
+/** A duration as m:ss or h:mm:ss (progress lines' ETA). */
+std::string
+FormatClock(double seconds);
 
 /** Sets LibTorch's thread count (0 = all cores) and returns it; a negative count is a UsageError. */
 int

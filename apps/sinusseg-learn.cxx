@@ -14,5 +14,6 @@ main(int argc, char * argv[])
                        { "refine", RunRefine },
                        { "train", RunTrain },
                        { "ablation", RunAblation },
-                       { "benchmark", RunBenchmark } });
+                       { "benchmark", RunBenchmark },
+                       { "pretrain", RunPretrain } });
 }

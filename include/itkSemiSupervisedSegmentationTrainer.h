@@ -69,6 +69,9 @@ public:
   /** An official MedSAM/SAM checkpoint that teacher and student start from (empty: from scratch). */
   itkSetStringMacro(InitCheckpoint);
   itkGetStringMacro(InitCheckpoint);
+  /** A `sinusseg pretrain` model file or folder: encoder weights for the networks it fits. */
+  itkSetStringMacro(Pretrained);
+  itkGetStringMacro(Pretrained);
   /** Reuse the teacher and pseudo-labels of another run's folder (same teacher settings). */
   itkSetStringMacro(TeacherFrom);
   itkGetStringMacro(TeacherFrom);
@@ -105,6 +108,7 @@ private:
   bool                           m_Resume{ false };
   std::string                    m_Device{ "cpu" };
   std::string                    m_InitCheckpoint;
+  std::string                    m_Pretrained;
   std::string                    m_TeacherFrom;
   std::string                    m_RefinementFrom;
   sinus::SemiSupervisedData      m_Data;

@@ -24,6 +24,7 @@ struct DemoOptions
   SemiSupervisedConfig config;
   std::string          device = "cpu";
   std::string          initCheckpoint;
+  std::string          pretrained; ///< a `sinusseg pretrain` model file or folder
   int                  threads = 0; ///< LibTorch threads in use
   /** The training options as the user gave them ("--preset small", "--teacher-epochs 5", ...), so
    *  the report shows how to make the same run again. */

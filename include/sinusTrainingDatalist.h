@@ -63,6 +63,13 @@ struct DatalistLoadOptions
 SemiSupervisedData
 LoadSemiSupervisedData(const std::string & datalistPath, const DatalistLoadOptions & options);
 
+/** Unlabelled radiographs for self-supervised pretraining: every image file (by extension: PNG,
+ *  JPEG, TIFF, BMP, DICOM, NRRD, MetaImage, NIfTI) directly in each folder, in name order, prepared
+ *  as the datalist's images are. Other files are listed in `skipped` (never silently dropped); a
+ *  missing folder, a folder without images or an unreadable image is a DatalistError naming them. */
+std::vector<SegmentationSample>
+LoadImageFolders(const std::vector<std::string> & folders, const DatalistLoadOptions & options, std::vector<std::string> & skipped);
+
 /** The fingerprint (count, median size) of the datalist's labelled training images, from their
  *  headers; an unreadable image or a datalist without labelled images is an error naming it. */
 DatasetFingerprint

@@ -62,6 +62,7 @@ public:
   int64_t       InputSize() const override { return config.inputSize; }
   int64_t       OutputStride() const override { return 1; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+  torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
 
   DeepLabV3PlusConfig   config;
   torch::nn::Sequential stem;    ///< two 3x3 convolutions, the first with stride 2

@@ -36,6 +36,7 @@ public:
   int64_t                    OutputStride() const override { return 1; }
   torch::Tensor              Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
   std::vector<torch::Tensor> AuxiliaryLogits() const override { return m_Auxiliary; }
+  torch::Tensor              EncoderFeatures(const torch::Tensor & images) override;
 
   NnUNetConfig          config;
   torch::nn::ModuleList encoder, upsamplers, decoder, heads;

@@ -213,6 +213,7 @@ struct SamImpl : SegmenterImpl
   bool                     UsesPrompts() const override { return true; }
   std::vector<std::string> DefaultTrainableGroups() const override { return { "image_encoder", "mask_decoder" }; }
   torch::Tensor            Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+  torch::Tensor            EncoderFeatures(const torch::Tensor & images) override { return image_encoder->forward(images); }
 
   SamConfig       config;
   ImageEncoderViT image_encoder{ nullptr };

@@ -46,6 +46,17 @@ public:
    *  call in training mode; empty for networks that make none. */
   virtual std::vector<torch::Tensor> AuxiliaryLogits() const { return {}; }
 
+  /** Masked-image pretraining (MaskedPretraining.h): the encoder's features of `images` on the
+   *  grid of 16-pixel patches, B x C x S/16 x S/16 -- the layers a decoder builds on, run up to
+   *  stride 16. Throws std::logic_error for a network without such an encoder. */
+  virtual torch::Tensor EncoderFeatures(const torch::Tensor & images);
+  /** MAE (He et al. 2022) needs an encoder whose 16-pixel patches meet only in global attention (a
+   *  plain ViT): then EncodesPatchSubsets() is true and EncodeVisiblePatches gives the encoder's
+   *  tokens (B x N_visible x D) of the patches listed in `visible` (B x N_visible, int64 indices
+   *  into the row-major patch grid), the others never seen. */
+  virtual bool          EncodesPatchSubsets() const { return false; }
+  virtual torch::Tensor EncodeVisiblePatches(const torch::Tensor & images, const torch::Tensor & visible);
+
   int64_t                  LogitSize() const { return InputSize() / OutputStride(); }
   std::vector<std::string> ParameterGroups() const;
 };

@@ -63,6 +63,9 @@ struct PipelineRunOptions
   bool                    resume = false;
   std::string             device = "cpu"; ///< "cpu" | "cuda" | "cuda:N"
   std::string             initCheckpoint; ///< official MedSAM/SAM .pth for every SAM network of the run
+  /** A `sinusseg pretrain` model file (or its folder): its encoder weights start the teacher and
+   *  the student wherever their network is the one it was pretrained for (at least one must be). */
+  std::string             pretrained;
   /** Another run's folder whose teacher and pseudo-labels this run reuses instead of training its
    *  own (ablations share one teacher); its teacher settings must equal this run's. */
   std::string teacherFrom;
@@ -85,6 +88,10 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
 std::vector<EvaluatedCase>
 EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
                        int64_t batchSize, const torch::Device & device);
+
+/** Whether a `sinusseg pretrain` model file (or folder) fits the run's teacher or student network. */
+bool
+PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config);
 
 /** Parses "cpu", "cuda", "cuda:N"; throws std::invalid_argument when CUDA is asked for but this
  *  LibTorch has none (naming what it has). */

@@ -38,6 +38,10 @@ public:
   int64_t       InputSize() const override { return config.inputSize; }
   int64_t       OutputStride() const override { return 1; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+  torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
+
+  /** The CNN stem and the ViT: the token map at stride 16, with the stem's skips (strides 2, 4, 8). */
+  torch::Tensor Encode(const torch::Tensor & images, std::vector<torch::Tensor> * skips);
 
   TransUNetConfig       config;
   torch::nn::ModuleList stem;    ///< root (stride 2), then one Sequential of residual units per stride

@@ -59,6 +59,9 @@ public:
   int64_t       InputSize() const override { return config.inputSize; }
   int64_t       OutputStride() const override { return 1; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+  torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
+  bool          EncodesPatchSubsets() const override { return true; }
+  torch::Tensor EncodeVisiblePatches(const torch::Tensor & images, const torch::Tensor & visible) override;
 
   UNETRConfig           config;
   VisionTransformer     transformer{ nullptr };

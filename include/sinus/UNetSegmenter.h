@@ -50,6 +50,7 @@ public:
   int64_t       InputSize() const override { return config.inputSize; }
   int64_t       OutputStride() const override { return config.outputStride; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
+  torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
 
   UNetConfig            config;
   torch::nn::ModuleList encoder, decoder;

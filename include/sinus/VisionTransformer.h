@@ -46,6 +46,9 @@ struct VisionTransformerImpl : torch::nn::Module
 {
   VisionTransformerImpl(const VisionTransformerConfig & config, int64_t inChannels, int64_t patchSize, int64_t gridSize);
   std::vector<torch::Tensor> Forward(const torch::Tensor & x, const std::vector<int64_t> & keep);
+  /** MAE's encoder: only the patches listed in `visible` (B x N_visible indices into the row-major
+   *  grid) become tokens; returns them after the last block, normalised (B x N_visible x D). */
+  torch::Tensor ForwardVisible(const torch::Tensor & x, const torch::Tensor & visible);
 
   VisionTransformerConfig config;
   int64_t                 gridSize;

@@ -129,4 +129,14 @@ DeepLabV3PlusSegmenterImpl::Logits(const torch::Tensor & images, const Segmenter
   return ResizeFeatures(decoder->forward(torch::cat({ context, low }, 1)), images.size(2), images.size(3));
 }
 
+torch::Tensor
+DeepLabV3PlusSegmenterImpl::EncoderFeatures(const torch::Tensor & images)
+{
+  // The atrous separable encoder ends at stride 16 (ASPP, the decoder's input, is not pretrained).
+  torch::Tensor x = stem->forward(images);
+  for (const auto & block : *encoder)
+    x = block->as<SeparableBlock>()->forward(x);
+  return x;
+}
+
 } // namespace sinus

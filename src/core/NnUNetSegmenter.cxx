@@ -99,4 +99,19 @@ NnUNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts
   return heads[decoderStages - 1]->as<nn::Conv2d>()->forward(x);
 }
 
+torch::Tensor
+NnUNetSegmenterImpl::EncoderFeatures(const torch::Tensor & images)
+{
+  // The plan's stages down to stride 16; deeper stages (a large input's) see no pretraining.
+  const int64_t patchGrid = images.size(2) / 16;
+  torch::Tensor x = images;
+  for (const auto & stage : *encoder)
+  {
+    if (x.size(2) <= patchGrid)
+      break;
+    x = stage->as<nn::Sequential>()->forward(x);
+  }
+  return x;
+}
+
 } // namespace sinus

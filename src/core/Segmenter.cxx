@@ -15,6 +15,19 @@ SegmenterImpl::ParameterGroups() const
   return groups;
 }
 
+torch::Tensor
+SegmenterImpl::EncoderFeatures(const torch::Tensor &)
+{
+  throw std::logic_error("the " + Architecture() + " network has no encoder to pretrain");
+}
+
+torch::Tensor
+SegmenterImpl::EncodeVisiblePatches(const torch::Tensor &, const torch::Tensor &)
+{
+  throw std::logic_error("the " + Architecture() + " encoder cannot run on a subset of its patches (MAE needs a plain ViT); "
+                         "pretrain it with the masked-image objective instead");
+}
+
 std::vector<torch::Tensor>
 SelectTrainableGroups(SegmenterImpl & segmenter, const std::vector<std::string> & groups)
 {

@@ -84,18 +84,31 @@ TransUNetSegmenterImpl::TransUNetSegmenterImpl(const TransUNetConfig & c)
 }
 
 torch::Tensor
-TransUNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+TransUNetSegmenterImpl::Encode(const torch::Tensor & images, std::vector<torch::Tensor> * skips)
 {
-  std::vector<torch::Tensor> skips; // strides 2, 4, 8
-  torch::Tensor              x = stem[0]->as<ConvNormActivation>()->forward(images);
-  skips.push_back(x);
+  torch::Tensor x = stem[0]->as<ConvNormActivation>()->forward(images);
+  skips->push_back(x);
   for (size_t level = 1; level <= 3; ++level)
   {
     x = stem[level]->as<nn::Sequential>()->forward(x); // the first unit of each level halves the resolution
     if (level < 3)
-      skips.push_back(x);
+      skips->push_back(x);
   }
-  x = decoder[0]->as<ConvNormActivation>()->forward(transformer->Forward(x, { config.transformer.depth }).front());
+  return transformer->Forward(x, { config.transformer.depth }).front();
+}
+
+torch::Tensor
+TransUNetSegmenterImpl::EncoderFeatures(const torch::Tensor & images)
+{
+  std::vector<torch::Tensor> skips;
+  return Encode(images, &skips);
+}
+
+torch::Tensor
+TransUNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+{
+  std::vector<torch::Tensor> skips; // strides 2, 4, 8
+  torch::Tensor              x = decoder[0]->as<ConvNormActivation>()->forward(Encode(images, &skips));
   for (size_t k = 0; k < 4; ++k)
   {
     x = ResizeFeatures(x, x.size(2) * 2, x.size(3) * 2);

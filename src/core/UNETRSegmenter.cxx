@@ -113,4 +113,16 @@ UNETRSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts 
   return head->forward(x);
 }
 
+torch::Tensor
+UNETRSegmenterImpl::EncoderFeatures(const torch::Tensor & images)
+{
+  return transformer->Forward(images, { config.transformer.depth }).front();
+}
+
+torch::Tensor
+UNETRSegmenterImpl::EncodeVisiblePatches(const torch::Tensor & images, const torch::Tensor & visible)
+{
+  return transformer->ForwardVisible(images, visible);
+}
+
 } // namespace sinus

@@ -120,4 +120,20 @@ UNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &
   return head->forward(x);
 }
 
+torch::Tensor
+UNetSegmenterImpl::EncoderFeatures(const torch::Tensor & images)
+{
+  // The contracting path down to stride 16 (all of it at the default depth 4).
+  namespace F = torch::nn::functional;
+  const int64_t patchGrid = images.size(2) / 16;
+  torch::Tensor x = images;
+  for (size_t level = 0; level < encoder->size() && (level == 0 || x.size(2) > patchGrid); ++level)
+  {
+    if (level > 0)
+      x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2));
+    x = encoder[level]->as<DoubleConvolution>()->forward(x);
+  }
+  return x;
+}
+
 } // namespace sinus

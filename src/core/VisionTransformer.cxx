@@ -89,4 +89,16 @@ VisionTransformerImpl::Forward(const torch::Tensor & x, const std::vector<int64_
   return kept;
 }
 
+torch::Tensor
+VisionTransformerImpl::ForwardVisible(const torch::Tensor & x, const torch::Tensor & visible)
+{
+  // The patch embedding is a per-patch projection: embedding every patch and keeping the visible
+  // ones is the same as embedding the visible ones alone.
+  torch::Tensor tokens = patchEmbedding->forward(x).flatten(2).transpose(1, 2) + positionEmbedding;
+  tokens = tokens.gather(1, visible.unsqueeze(-1).expand({ -1, -1, tokens.size(2) }));
+  for (const auto & block : *blocks)
+    tokens = block->as<TransformerBlock>()->forward(tokens);
+  return finalNorm->forward(tokens);
+}
+
 } // namespace sinus

@@ -169,6 +169,7 @@ SemiSupervisedSegmentationTrainer::GenerateData()
   options.resume = m_Resume;
   options.device = m_Device;
   options.initCheckpoint = m_InitCheckpoint;
+  options.pretrained = m_Pretrained;
   options.teacherFrom = m_TeacherFrom;
   options.refinementFrom = m_RefinementFrom;
   sinus::PipelineResult result;
@@ -214,6 +215,7 @@ SemiSupervisedSegmentationTrainer::PrintSelf(std::ostream & os, Indent indent) c
   os << indent << "Resume: " << (m_Resume ? "On" : "Off") << std::endl;
   os << indent << "Device: " << m_Device << std::endl;
   os << indent << "InitCheckpoint: " << (m_InitCheckpoint.empty() ? "(none: from scratch)" : m_InitCheckpoint) << std::endl;
+  os << indent << "Pretrained: " << (m_Pretrained.empty() ? "(none)" : m_Pretrained) << std::endl;
   os << indent << "TeacherFrom: " << m_TeacherFrom << std::endl;
   os << indent << "RefinementFrom: " << m_RefinementFrom << std::endl;
   os << indent << "HasData: " << (m_HasData ? "yes" : "no") << std::endl;

@@ -104,6 +104,7 @@ TrainOnPhantoms(const DemoOptions & o, const fs::path & folder, const DemoCallba
   trainer->SetConfiguration(o.config);
   trainer->SetDevice(o.device);
   trainer->SetInitCheckpoint(o.initCheckpoint);
+  trainer->SetPretrained(o.pretrained);
   trainer->SetNumberOfWorkUnits(static_cast<unsigned>(std::max(o.threads, 1)));
   if (callbacks.runTrainer)
     return callbacks.runTrainer(trainer);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -332,6 +333,64 @@ LoadSemiSupervisedData(const std::string & datalistPath, const DatalistLoadOptio
     throw DatalistError(datalistPath, all);
   }
   return data;
+}
+
+namespace
+{
+bool
+HasImageExtension(const fs::path & file)
+{
+  static const std::set<std::string> known{ ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".dcm", ".nrrd", ".nhdr", ".mha", ".mhd", ".nii", ".gz" };
+  std::string extension = file.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return known.count(extension) > 0 && (extension != ".gz" || file.stem().extension() == ".nii");
+}
+
+/** The image files of one folder, in name order; other regular files go to `skipped`. */
+std::vector<DatalistEntry>
+FolderEntries(const std::string & folder, std::vector<std::string> & skipped, ProblemList & problems)
+{
+  std::vector<DatalistEntry> entries;
+  std::error_code            ec;
+  if (!fs::is_directory(folder, ec))
+  {
+    problems.Add(folder + ": not a folder");
+    return entries;
+  }
+  std::vector<fs::path> files;
+  for (const auto & item : fs::directory_iterator(folder))
+    if (item.is_regular_file())
+      files.push_back(item.path());
+  std::sort(files.begin(), files.end());
+  for (const auto & file : files)
+  {
+    if (HasImageExtension(file))
+      entries.push_back(DatalistEntry{ file.string(), "", "", "training" });
+    else
+      skipped.push_back(file.string());
+  }
+  if (entries.empty())
+    problems.Add(folder + ": no image files (PNG, JPEG, TIFF, BMP, DICOM, NRRD, MetaImage, NIfTI) in it");
+  return entries;
+}
+} // namespace
+
+std::vector<SegmentationSample>
+LoadImageFolders(const std::vector<std::string> & folders, const DatalistLoadOptions & options, std::vector<std::string> & skipped)
+{
+  ProblemList                problems;
+  std::vector<DatalistEntry> entries;
+  for (const auto & folder : folders)
+  {
+    const std::vector<DatalistEntry> found = FolderEntries(folder, skipped, problems);
+    entries.insert(entries.end(), found.begin(), found.end());
+  }
+  const ViaCatalogue              via(entries, problems);
+  std::vector<SegmentationSample> samples = PrepareEntries(entries, via, options, problems);
+  std::vector<std::string>        all = problems.Take();
+  if (!all.empty())
+    throw DatalistError(folders.size() == 1 ? folders.front() : "the image folders", all);
+  return samples;
 }
 
 DatalistLoadOptions

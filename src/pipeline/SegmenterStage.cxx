@@ -3,6 +3,7 @@
 #include "PipelineStages.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/PretrainedEncoder.h"
 #include "sinus/SamModel.h"
 #include "sinus/StateDict.h"
 
@@ -15,14 +16,24 @@ namespace fs = std::filesystem;
 namespace
 {
 /** Teacher and student start from the same initial weights for a given seed ("initialised like
- *  the teacher was"); SAM networks start from the official checkpoint when one is given. */
+ *  the teacher was"); SAM networks start from the official checkpoint when one is given, and a
+ *  network that a pretrained encoder fits starts from its encoder weights. */
 Segmenter
-InitialSegmenter(const SegmenterSpec & spec, uint64_t seed, const std::string & initCheckpoint)
+InitialSegmenter(const StageContext & context, PipelineStage stage, const SegmenterSpec & spec, uint64_t seed)
 {
   torch::manual_seed(seed);
-  Segmenter model = BuildSegmenter(spec);
+  Segmenter          model = BuildSegmenter(spec);
+  const std::string & initCheckpoint = context.options.initCheckpoint;
   if (!initCheckpoint.empty() && spec.architecture == "sam")
     LoadStateDictStrict(*model, LoadStateDict(initCheckpoint), initCheckpoint);
+  if (!context.options.pretrained.empty())
+  {
+    const std::string pretrained = PretrainedModelPath(context.options.pretrained);
+    if (PretrainedEncoderFits(pretrained, *model))
+      context.Message(stage, "encoder from " + pretrained + " (" + std::to_string(LoadPretrainedEncoder(*model, pretrained)) + " tensors)");
+    else
+      context.Message(stage, "starts from scratch: " + pretrained + " is another network's encoder");
+  }
   return model;
 }
 
@@ -69,7 +80,7 @@ TrainStageSegmenter(const StageContext & context, PipelineStage stage, const Seg
   Segmenter model{ nullptr };
   try
   {
-    model = startFrom.empty() ? InitialSegmenter(architecture, training.seed, context.options.initCheckpoint)
+    model = startFrom.empty() ? InitialSegmenter(context, stage, architecture, training.seed)
                               : LoadStageSegmenter(context, startFrom, stage);
     model->train();
   }

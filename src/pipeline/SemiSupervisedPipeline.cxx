@@ -2,6 +2,8 @@
 // The order of the stages, which of them run, and the run folder's bookkeeping around them.
 #include "PipelineStages.h"
 
+#include "sinus/PretrainedEncoder.h"
+
 namespace sinus
 {
 
@@ -63,7 +65,7 @@ namespace
 const SharedStages &
 TeacherStages()
 {
-  static const SharedStages stages{ { "teacher_model", "teacher", "init_checkpoint", "pseudo_label_mirror" },
+  static const SharedStages stages{ { "teacher_model", "teacher", "init_checkpoint", "pretrained", "pseudo_label_mirror" },
                                     { "teacher.sinusseg", "teacher_log.csv", "pseudo_labels.pt" },
                                     { PipelineStage::Teacher, PipelineStage::PseudoLabels } };
   return stages;
@@ -81,7 +83,29 @@ RefinementStages()
   return stages;
 }
 
+/** The model file of --pretrained, checked against the run's networks before anything is written. */
+std::string
+CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & config)
+{
+  const std::string path = PretrainedModelPath(given);
+  if (!PretrainedEncoderFitsRun(path, config))
+  {
+    const Segmenter teacher = BuildSegmenter(config.teacherModel), student = BuildSegmenter(config.studentModel);
+    throw std::invalid_argument("--pretrained " + path + ": pretrained for " + DescribePretrainedEncoder(path) + ", but the teacher is " +
+                                teacher->Architecture() + " " + teacher->ConfigJson().dump() + " and the student " + student->Architecture() +
+                                " " + student->ConfigJson().dump() + " (pretrain with the run's --arch, --preset and --input-size)");
+  }
+  return std::filesystem::canonical(path).string();
+}
+
 } // namespace
+
+bool
+PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config)
+{
+  const std::string path = PretrainedModelPath(pretrained);
+  return PretrainedEncoderFits(path, *BuildSegmenter(config.teacherModel)) || PretrainedEncoderFits(path, *BuildSegmenter(config.studentModel));
+}
 
 PipelineResult
 RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedConfig & config, const PipelineRunOptions & options,
@@ -92,6 +116,8 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   Json                configJson = config.ToJson();
   if (!options.initCheckpoint.empty())
     configJson["init_checkpoint"] = options.initCheckpoint;
+  if (!options.pretrained.empty())
+    configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config);
   // Checked before a new run's folder exists, so that a refused run leaves nothing behind.
   if (!std::filesystem::exists(std::filesystem::path(options.outputDirectory) / "config.json"))
   {

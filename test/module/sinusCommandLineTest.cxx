@@ -565,3 +565,46 @@ TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
   EXPECT_FALSE(fs::exists(root / "bad"));
   fs::remove_all(root);
 }
+
+TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
+{
+  const fs::path root = ScratchDirectory("cli_pretrain");
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "set").string() + "' --count 6 --size 256x128 --labeled-fraction 0.5").status, 0);
+  ASSERT_EQ(RunSinusSeg("phantoms --out '" + (root / "extra").string() + "' --count 2 --size 256x128 --seed 9").status, 0);
+  const std::string datalist = (root / "set" / "dataset.json").string();
+  const std::string pretrain = "pretrain --datalist '" + datalist + "' --images '" + (root / "extra" / "images").string() +
+                               "' --arch unet --input-size 64 --batch 4 --out '" + (root / "pre").string() + "'";
+  const Result first = RunSinusSeg(pretrain + " --epochs 1");
+  ASSERT_EQ(first.status, 0) << first.output;
+  EXPECT_NE(first.output.find("masked-image modelling"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("2 images from the folders"), std::string::npos) << first.output;
+  const Result resumed = RunSinusSeg(pretrain + " --epochs 2 --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(resumed.output.find("epoch 1/2"), std::string::npos) << "epoch 1 ran again:\n" << resumed.output;
+  EXPECT_NE(resumed.output.find("epoch 2/2"), std::string::npos) << resumed.output;
+  EXPECT_EQ(sinus::ReadTextFile(root / "pre" / "pretraining_log.csv").find("\n2,") != std::string::npos, true);
+  EXPECT_TRUE(fs::exists(root / "pre" / "pretrained.sinusseg"));
+  EXPECT_TRUE(fs::exists(root / "pre" / "reconstructions.png"));
+
+  // The radiograph preset's U-Net teacher at 64 is the network pretrained above.
+  const Result run = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "run").string() + "' --preset radiograph --input-size 64 --pretrained '" +
+                                 (root / "pre").string() + "' --refinement off" + kTinyEpochs);
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("teacher: encoder from"), std::string::npos) << run.output;
+  const sinus::Json config = sinus::ParseJson(sinus::ReadTextFile(root / "run" / "config.json"));
+  EXPECT_NE(config.at("pretrained").get<std::string>().find("pretrained.sinusseg"), std::string::npos);
+  // Another network: refused before the run's folder exists, naming both networks.
+  const Result other = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "other").string() +
+                                   "' --teacher-arch deeplabv3plus --student-arch deeplabv3plus --input-size 64 --pretrained '" +
+                                   (root / "pre").string() + "'" + kTinyEpochs);
+  EXPECT_NE(other.status, 0);
+  EXPECT_NE(other.output.find("pretrained for unet"), std::string::npos) << other.output;
+  EXPECT_FALSE(fs::exists(root / "other"));
+  // A folder without images: an error naming it, nothing written.
+  fs::create_directories(root / "empty");
+  const Result empty = RunSinusSeg("pretrain --images '" + (root / "empty").string() + "' --arch unet --out '" + (root / "none").string() + "'");
+  EXPECT_EQ(empty.status, 1) << empty.output;
+  EXPECT_NE(empty.output.find("no image files"), std::string::npos) << empty.output;
+  EXPECT_FALSE(fs::exists(root / "none"));
+  fs::remove_all(root);
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef sinus_PretrainedEncoder_h
+#define sinus_PretrainedEncoder_h
+
+#include "sinus/Segmenter.h"
+
+#include <string>
+
+namespace sinus
+{
+
+/** The model file a `sinusseg pretrain` folder holds. */
+constexpr const char * kPretrainedModelFileName = "pretrained.sinusseg";
+
+/** A pretraining folder's model file, or the path itself when it is a file; a path that is neither
+ *  is std::invalid_argument naming it. */
+std::string
+PretrainedModelPath(const std::string & fileOrFolder);
+
+/** The architecture and configuration of a `sinusseg pretrain` model file, as "arch {config}";
+ *  a file that is not one (no pretraining record) is std::invalid_argument naming it. */
+std::string
+DescribePretrainedEncoder(const std::string & path);
+
+/** Whether the pretrained encoder in `path` fits `segmenter` (same architecture and configuration). */
+bool
+PretrainedEncoderFits(const std::string & path, const SegmenterImpl & segmenter);
+
+/** Copies the encoder weights of a `sinusseg pretrain` model file into `segmenter`: only the
+ *  parameters its pretraining trained (listed in the file), the rest of `segmenter` untouched.
+ *  Another architecture or configuration is std::invalid_argument naming the file and both
+ *  networks. Returns the number of tensors copied. */
+int64_t
+LoadPretrainedEncoder(SegmenterImpl & segmenter, const std::string & path);
+
+} // namespace sinus
+
+#endif
