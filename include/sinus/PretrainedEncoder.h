@@ -4,6 +4,8 @@
 
 #include "sinus/Segmenter.h"
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 
 namespace sinus
@@ -22,9 +24,15 @@ PretrainedModelPath(const std::string & fileOrFolder);
 std::string
 DescribePretrainedEncoder(const std::string & path);
 
-/** Whether the pretrained encoder in `path` fits `segmenter` (same architecture and configuration). */
+/** Whether the pretrained encoder in `path` fits any of `networks` (same architecture and
+ *  configuration); the file is read once. */
 bool
-PretrainedEncoderFits(const std::string & path, const SegmenterImpl & segmenter);
+PretrainedEncoderFits(const std::string & path, std::initializer_list<const SegmenterImpl *> networks);
+
+/** LoadPretrainedEncoder when the file's network is `segmenter`'s; std::nullopt, and `segmenter`
+ *  untouched, when it is another network's. The file is read once. */
+std::optional<int64_t>
+LoadPretrainedEncoderIfFits(SegmenterImpl & segmenter, const std::string & path);
 
 /** Copies the encoder weights of a `sinusseg pretrain` model file into `segmenter`: only the
  *  parameters its pretraining trained (listed in the file), the rest of `segmenter` untouched.

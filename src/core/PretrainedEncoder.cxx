@@ -3,6 +3,7 @@
 
 #include "sinus/SegmenterRegistry.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -58,18 +59,27 @@ DescribePretrainedEncoder(const std::string & path)
 }
 
 bool
-PretrainedEncoderFits(const std::string & path, const SegmenterImpl & segmenter)
+PretrainedEncoderFits(const std::string & path, std::initializer_list<const SegmenterImpl *> networks)
 {
-  return DescribePretrainedEncoder(path) == Describe(segmenter);
+  const std::string pretrained = DescribePretrainedEncoder(path);
+  return std::any_of(networks.begin(), networks.end(), [&](const SegmenterImpl * network) { return Describe(*network) == pretrained; });
 }
 
 int64_t
 LoadPretrainedEncoder(SegmenterImpl & segmenter, const std::string & path)
 {
+  if (const std::optional<int64_t> copied = LoadPretrainedEncoderIfFits(segmenter, path))
+    return *copied;
+  throw std::invalid_argument(path + ": the encoder was pretrained for " + DescribePretrainedEncoder(path) + ", not for this " +
+                              Describe(segmenter) + " (pretrain again with the network's architecture and preset)");
+}
+
+std::optional<int64_t>
+LoadPretrainedEncoderIfFits(SegmenterImpl & segmenter, const std::string & path)
+{
   const PretrainedFile file = ReadPretrainedFile(path);
   if (Describe(*file.network) != Describe(segmenter))
-    throw std::invalid_argument(path + ": the encoder was pretrained for " + Describe(*file.network) + ", not for this " +
-                                Describe(segmenter) + " (pretrain again with the network's architecture and preset)");
+    return std::nullopt;
   const auto         source = file.network->named_parameters();
   auto               target = segmenter.named_parameters();
   torch::NoGradGuard noGrad;

@@ -6,6 +6,7 @@
 #include "sinusReportGraphics.h"
 #include "sinusTrainingDatalist.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -62,13 +63,10 @@ LogCsv(const std::vector<MaskedPretrainingRecord> & log)
 RgbRaster
 ToRgb(const torch::Tensor & image)
 {
-  const torch::Tensor grey = (image[0] * 255.0).round().clamp(0, 255).to(torch::kUInt8).contiguous();
-  RgbRaster           picture(grey.size(0), grey.size(1), 3);
-  const uint8_t *     values = grey.data_ptr<uint8_t>();
-  for (int64_t i = 0; i < grey.numel(); ++i)
-    for (int64_t c = 0; c < 3; ++c)
-      picture.data[static_cast<size_t>(i * 3 + c)] = values[i];
-  return picture;
+  const torch::Tensor values = (image[0] * 255.0).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+  Raster<uint8_t>     grey(values.size(0), values.size(1));
+  std::copy_n(values.data_ptr<uint8_t>(), values.numel(), grey.data.begin());
+  return OverlayOutlines(grey, {}, {}); // no outlines: the radiograph in grey
 }
 
 /** One row per image: masked input | reconstruction | original. */

@@ -29,8 +29,8 @@ InitialSegmenter(const StageContext & context, PipelineStage stage, const Segmen
   if (!context.options.pretrained.empty())
   {
     const std::string pretrained = PretrainedModelPath(context.options.pretrained);
-    if (PretrainedEncoderFits(pretrained, *model))
-      context.Message(stage, "encoder from " + pretrained + " (" + std::to_string(LoadPretrainedEncoder(*model, pretrained)) + " tensors)");
+    if (const std::optional<int64_t> copied = LoadPretrainedEncoderIfFits(*model, pretrained))
+      context.Message(stage, "encoder from " + pretrained + " (" + std::to_string(*copied) + " tensors)");
     else
       context.Message(stage, "starts from scratch: " + pretrained + " is another network's encoder");
   }

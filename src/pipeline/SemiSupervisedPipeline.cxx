@@ -103,8 +103,8 @@ CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & c
 bool
 PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config)
 {
-  const std::string path = PretrainedModelPath(pretrained);
-  return PretrainedEncoderFits(path, *BuildSegmenter(config.teacherModel)) || PretrainedEncoderFits(path, *BuildSegmenter(config.studentModel));
+  const Segmenter teacher = BuildSegmenter(config.teacherModel), student = BuildSegmenter(config.studentModel);
+  return PretrainedEncoderFits(PretrainedModelPath(pretrained), { teacher.get(), student.get() });
 }
 
 PipelineResult

@@ -183,7 +183,7 @@ TEST(MaskedPretraining, EncoderWeightsGoIntoEveryTableOneNetworkAndNothingElse)
     std::map<std::string, torch::Tensor> initial;
     for (const auto & item : fresh->named_parameters())
       initial[item.key()] = item.value().detach().clone();
-    ASSERT_TRUE(PretrainedEncoderFits(path, *fresh)) << name;
+    ASSERT_TRUE(PretrainedEncoderFits(path, { fresh.get() })) << name;
     EXPECT_EQ(LoadPretrainedEncoder(*fresh, path), static_cast<int64_t>(pretrainer.EncoderParameters().size())) << name;
     const std::set<std::string> encoder(pretrainer.EncoderParameters().begin(), pretrainer.EncoderParameters().end());
     for (const auto & item : fresh->named_parameters())
