@@ -56,6 +56,19 @@ DiceLoss(const torch::Tensor & logits, const torch::Tensor & target);
 torch::Tensor
 SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target);
 
+/** L_sup with the BCE term weighted per pixel (Dice unchanged): mean of weights x BCE. */
+torch::Tensor
+SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights);
+
+/** The U-Net paper's separation weights (Ronneberger et al. 2015, eq. 2), for objects that nearly
+ *  touch (teeth): 1 everywhere plus `weight` times how much a pixel is background inside a gap
+ *  narrower than `gap` pixels between foreground parts -- the morphological closing of the (soft)
+ *  target by a gap x gap square minus the target. Instead of the paper's distances to the two
+ *  nearest cells, which need the objects as separate instances, the closing finds the same gaps in
+ *  a plain binary mask. `gap` odd and >= 3; targets N x 1 x H x W in [0, 1]. */
+torch::Tensor
+SeparationWeights(const torch::Tensor & target, int64_t gap, double weight);
+
 /** Hinton's knowledge distillation per image, for binary segmentation: the per-pixel two-class
  *  distributions q = softmax((0, z) / T), KL(q_teacher || q_student) summed over pixels, times T^2.
  *  Returns N values (no reduction over the batch). The teacher is not differentiated. */

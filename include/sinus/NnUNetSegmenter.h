@@ -34,6 +34,7 @@ public:
   Json                       ConfigJson() const override { return config.ToJson(); }
   int64_t                    InputSize() const override { return config.inputSize; }
   int64_t                    OutputStride() const override { return 1; }
+  int64_t                    InputSideMultiple() const override { return int64_t{ 1 } << (config.stageChannels.size() - 1); }
   torch::Tensor              Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
   std::vector<torch::Tensor> AuxiliaryLogits() const override { return m_Auxiliary; }
   torch::Tensor              EncoderFeatures(const torch::Tensor & images) override;

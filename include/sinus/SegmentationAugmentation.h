@@ -38,23 +38,36 @@ struct AugmentationOptions
 /** The random draws of one batch, so that the same transform can be applied to several tensors. */
 struct BatchAugmentation
 {
-  torch::Tensor       theta;      ///< B x 2 x 3 affine maps in normalised coordinates (output -> input)
+  /** B x 2 x 3 affine maps in normalised coordinates (output -> input); undefined: no warp. */
+  torch::Tensor       theta;
+  int64_t             batch = 0;          ///< images drawn for
+  double              outputFraction = 1; ///< side of the warped output / side of its input (patches: < 1)
   std::vector<double> contrast, brightness, gamma;
   double              noiseStd = 0;
   uint64_t            noiseSeed = 0;
-  bool                enabled = false;
+  bool                intensity = false; ///< contrast, brightness, gamma and noise drawn
 };
 
 /** Draws the transforms of a batch of `batch` images from `random` (deterministic given its state). */
 BatchAugmentation
 DrawBatchAugmentation(int64_t batch, const AugmentationOptions & options, PortableRandom & random);
 
+/** nnU-Net's patch-based training: every image of the batch is then seen through a square window
+ *  of `patchSide` pixels at a random place of its `inputSide` grid, cut from the augmented view
+ *  (whose rotation and scaling stay centred on the whole image), so that a network learns at the
+ *  full input resolution for the cost of a patch. Windows start on whole pixels of the input grid.
+ *  Throws std::invalid_argument unless 0 < patchSide < inputSide. */
+void
+AddRandomPatches(BatchAugmentation & augmentation, int64_t inputSide, int64_t patchSide, PortableRandom & random);
+
 /** The augmented images (B x C x H x W, values in [0, 1]): geometric warp (bilinear, border
- *  values repeated), then the intensity changes and the noise; the result is kept in [0, 1]. */
+ *  values repeated) to H x W times the output fraction, then the intensity changes and the noise;
+ *  the result is kept in [0, 1]. */
 torch::Tensor
 AugmentImages(const torch::Tensor & images, const BatchAugmentation & augmentation);
 
-/** The geometric warp alone, for per-pixel targets of any resolution (B x C x h x w): bilinear;
+/** The geometric warp alone, for per-pixel targets of any resolution (B x C x h x w, to h x w
+ *  times the output fraction; throws std::invalid_argument when that is not whole): bilinear;
  *  outside the image, masks get 0 (`repeatBorder` false) and logits their border value (true). */
 torch::Tensor
 WarpTargets(const torch::Tensor & targets, const BatchAugmentation & augmentation, bool repeatBorder);

@@ -36,6 +36,10 @@ public:
   virtual int64_t InputSize() const = 0;
   /** Input pixels per logit pixel. */
   virtual int64_t OutputStride() const = 0;
+  /** Side multiple of the inputs Logits also takes besides InputSize() (a convolutional network
+   *  takes any side that its poolings divide), so that it can train on patches and predict whole
+   *  images; 0 for a network that takes InputSize() alone (a ViT's token grid and positions). */
+  virtual int64_t InputSideMultiple() const { return 0; }
   /** Whether boxes/points change the result (SAM) or are ignored (plain segmentation networks). */
   virtual bool UsesPrompts() const { return false; }
   /** The groups trained when a configuration names none. */

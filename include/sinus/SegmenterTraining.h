@@ -45,6 +45,15 @@ struct SegmenterTrainingOptions
    *  (for SAM the paper's image encoder + mask decoder, the prompt encoder frozen). */
   std::vector<std::string> trainableParts;
   AugmentationOptions      augmentation;
+  /** 0: every step sees whole inputs. P > 0: nnU-Net's patch-based training, every image of a step
+   *  seen through a random P x P window of the network's input grid (AddRandomPatches), for a
+   *  convolutional network that then predicts whole inputs; P must be smaller than the input side
+   *  and a multiple of the network's InputSideMultiple(). */
+  int64_t                  patchSize = 0;
+  /** The labels' BCE weighted by SeparationWeights(labels, separationGap, separationWeight) on
+   *  the network's full-resolution output (its deep-supervision outputs unweighted); 0: off. */
+  double                   separationWeight = 0;
+  int64_t                  separationGap = 5; ///< pixels of the logit grid (odd, >= 3)
   // The student's objective (unused for the teacher).
   double           alpha = 0.5;
   double           beta = 1e-6;

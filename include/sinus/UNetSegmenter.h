@@ -49,6 +49,7 @@ public:
   Json          ConfigJson() const override { return config.ToJson(); }
   int64_t       InputSize() const override { return config.inputSize; }
   int64_t       OutputStride() const override { return config.outputStride; }
+  int64_t       InputSideMultiple() const override { return int64_t{ 1 } << config.depth; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
   torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
 

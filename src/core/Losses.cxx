@@ -54,6 +54,28 @@ SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target)
 }
 
 torch::Tensor
+SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights)
+{
+  return DiceLoss(logits, target) +
+         F::binary_cross_entropy_with_logits(logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(pixelWeights));
+}
+
+torch::Tensor
+SeparationWeights(const torch::Tensor & target, int64_t gap, double weight)
+{
+  if (gap < 3 || gap % 2 == 0)
+    throw std::invalid_argument("separation weights: the gap must be an odd number of pixels >= 3, not " + std::to_string(gap));
+  torch::NoGradGuard  noGrad;
+  const int64_t       half = gap / 2;
+  const torch::Tensor dilated = F::max_pool2d(target, F::MaxPool2dFuncOptions(gap).stride(1).padding(half));
+  // Outside the image is background for the erosion, so that a strip between an object and the
+  // image's edge is not taken for a gap between two objects.
+  const torch::Tensor padded = F::pad(dilated, F::PadFuncOptions({ half, half, half, half }).value(0.0));
+  const torch::Tensor closed = -F::max_pool2d(-padded, F::MaxPool2dFuncOptions(gap).stride(1));
+  return 1.0 + weight * (closed - target).clamp_min(0.0);
+}
+
+torch::Tensor
 KnowledgeDistillationPerImage(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature)
 {
   // softmax((0, z) / T) gives (1 - sigmoid(z / T), sigmoid(z / T)); log-sigmoids keep it stable.

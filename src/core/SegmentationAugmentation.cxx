@@ -66,7 +66,8 @@ BatchAugmentation
 DrawBatchAugmentation(int64_t batch, const AugmentationOptions & options, PortableRandom & random)
 {
   BatchAugmentation a;
-  a.enabled = options.enabled;
+  a.batch = batch;
+  a.intensity = options.enabled;
   if (!options.enabled)
     return a;
   constexpr double pi = 3.14159265358979323846;
@@ -95,14 +96,50 @@ DrawBatchAugmentation(int64_t batch, const AugmentationOptions & options, Portab
   return a;
 }
 
+void
+AddRandomPatches(BatchAugmentation & a, int64_t inputSide, int64_t patchSide, PortableRandom & random)
+{
+  if (patchSide <= 0 || patchSide >= inputSide)
+    throw std::invalid_argument("patches of " + std::to_string(patchSide) + " pixels must be smaller than the " +
+                                std::to_string(inputSide) + "-pixel input and positive");
+  if (!a.theta.defined())
+    a.theta = torch::tensor({ 1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f }).view({ 1, 2, 3 }).repeat({ a.batch, 1, 1 });
+  const double fraction = static_cast<double>(patchSide) / static_cast<double>(inputSide);
+  auto         theta = a.theta.accessor<float, 3>();
+  for (int64_t i = 0; i < theta.size(0); ++i)
+  {
+    // Patch pixel j sits at normalised coordinate fraction * u_j + centre of the augmented view;
+    // with the window's first pixel k on the grid, centre = (2k + patchSide) / inputSide - 1.
+    double centre[2];
+    for (double & c : centre)
+      c = static_cast<double>(2 * random.Integer(inputSide - patchSide + 1) + patchSide) / static_cast<double>(inputSide) - 1.0;
+    for (int64_t row = 0; row < 2; ++row)
+    {
+      const double a0 = theta[i][row][0], a1 = theta[i][row][1];
+      theta[i][row][0] = static_cast<float>(a0 * fraction);
+      theta[i][row][1] = static_cast<float>(a1 * fraction);
+      theta[i][row][2] = static_cast<float>(theta[i][row][2] + a0 * centre[0] + a1 * centre[1]);
+    }
+  }
+  a.outputFraction *= fraction;
+}
+
 namespace
 {
 torch::Tensor
-Warp(const torch::Tensor & input, const torch::Tensor & theta, bool repeatBorder)
+Warp(const torch::Tensor & input, const torch::Tensor & theta, double outputFraction, bool repeatBorder)
 {
   namespace F = torch::nn::functional;
-  const torch::Tensor grid =
-    F::affine_grid(theta.to(input.device(), input.scalar_type()), input.sizes().vec(), /*align_corners=*/false);
+  std::vector<int64_t> outputSize = input.sizes().vec();
+  for (size_t axis = 2; axis < outputSize.size(); ++axis)
+  {
+    const double side = static_cast<double>(outputSize[axis]) * outputFraction;
+    if (std::abs(side - std::round(side)) > 1e-6)
+      throw std::invalid_argument("augmentation: a " + std::to_string(outputSize[axis]) + "-pixel side cannot be cut to " +
+                                  std::to_string(outputFraction) + " of itself in whole pixels");
+    outputSize[axis] = static_cast<int64_t>(std::round(side));
+  }
+  const torch::Tensor grid = F::affine_grid(theta.to(input.device(), input.scalar_type()), outputSize, /*align_corners=*/false);
   F::GridSampleFuncOptions options = F::GridSampleFuncOptions().mode(torch::kBilinear).align_corners(false);
   if (repeatBorder)
     options.padding_mode(torch::kBorder);
@@ -121,9 +158,9 @@ PerImage(const std::vector<double> & values, const torch::Tensor & like)
 torch::Tensor
 AugmentImages(const torch::Tensor & images, const BatchAugmentation & a)
 {
-  if (!a.enabled)
-    return images;
-  torch::Tensor out = Warp(images, a.theta, /*repeatBorder=*/true);
+  torch::Tensor out = a.theta.defined() ? Warp(images, a.theta, a.outputFraction, /*repeatBorder=*/true) : images;
+  if (!a.intensity)
+    return out;
   const torch::Tensor mean = out.mean({ 1, 2, 3 }, /*keepdim=*/true);
   out = (out - mean) * PerImage(a.contrast, out) + mean + PerImage(a.brightness, out);
   out = out.clamp(0.0, 1.0).pow(PerImage(a.gamma, out));
@@ -138,9 +175,9 @@ AugmentImages(const torch::Tensor & images, const BatchAugmentation & a)
 torch::Tensor
 WarpTargets(const torch::Tensor & targets, const BatchAugmentation & a, bool repeatBorder)
 {
-  if (!a.enabled)
+  if (!a.theta.defined())
     return targets;
-  return Warp(targets, a.theta, repeatBorder);
+  return Warp(targets, a.theta, a.outputFraction, repeatBorder);
 }
 
 } // namespace sinus

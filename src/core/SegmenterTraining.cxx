@@ -85,6 +85,7 @@ public:
 private:
   void                 CheckData() const;
   void                 CheckTargets() const;
+  void                 CheckPatchSize() const;
   std::string          Identity() const;
   void                 SaveCheckpoint(torch::optim::AdamW & optimizer) const;
   void                 LoadCheckpoint(torch::optim::AdamW & optimizer);
@@ -124,8 +125,26 @@ SegmenterTrainer::CheckData() const
     if (!s.labels.count(m_Grid))
       throw SegmenterTrainingError(m_Stage + ": labelled image " + s.name + " has no label on the " + m_Segmenter.Architecture() +
                                    " network's " + std::to_string(m_Grid) + "x" + std::to_string(m_Grid) + " logit grid");
+  if (m_Options.patchSize > 0)
+    CheckPatchSize();
   if (m_Student)
     CheckTargets();
+}
+
+void
+SegmenterTrainer::CheckPatchSize() const
+{
+  const int64_t patch = m_Options.patchSize, input = m_Segmenter.InputSize(), multiple = m_Segmenter.InputSideMultiple();
+  const std::string network = "the " + m_Segmenter.Architecture() + " network";
+  if (multiple == 0)
+    throw SegmenterTrainingError(m_Stage + ": patch_size " + std::to_string(patch) + ": " + network + " takes only its " +
+                                 std::to_string(input) + "-pixel input; patches need a convolutional network (unet, nnunet, deeplabv3plus)");
+  if (patch >= input || patch % multiple != 0)
+    throw SegmenterTrainingError(m_Stage + ": patch_size " + std::to_string(patch) + " must be smaller than " + network + "'s " +
+                                 std::to_string(input) + "-pixel input and a multiple of " + std::to_string(multiple));
+  if ((m_Grid * patch) % input != 0)
+    throw SegmenterTrainingError(m_Stage + ": patch_size " + std::to_string(patch) + " does not cut " + network + "'s " +
+                                 std::to_string(m_Grid) + "-pixel logit grid into whole pixels");
 }
 
 void
@@ -299,7 +318,10 @@ torch::Tensor
 SegmenterTrainer::DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const
 {
   const torch::Tensor labels = targetMaps.slice(0, 0, labelled);
-  torch::Tensor       loss = SupervisedLoss(logits.slice(0, 0, labelled), labels);
+  torch::Tensor       loss = m_Options.separationWeight > 0
+                               ? SupervisedLoss(logits.slice(0, 0, labelled), labels,
+                                                SeparationWeights(labels, m_Options.separationGap, m_Options.separationWeight))
+                               : SupervisedLoss(logits.slice(0, 0, labelled), labels);
   // nnU-Net's deep supervision: the coarser outputs against the labels brought to their grid,
   // weighted 1/2^k and normalised with the main output's weight 1.
   double weight = 1, total = 1;
@@ -318,7 +340,9 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, PortableRandom & rando
 {
   // One forward pass over labelled and unlabelled images together; every per-pixel target is
   // warped with its image's transform.
-  const BatchAugmentation augmentation = DrawBatchAugmentation(batch.images.size(0), m_Options.augmentation, random);
+  BatchAugmentation augmentation = DrawBatchAugmentation(batch.images.size(0), m_Options.augmentation, random);
+  if (m_Options.patchSize > 0)
+    AddRandomPatches(augmentation, m_Segmenter.InputSize(), m_Options.patchSize, random);
   const torch::Tensor     input = AugmentImages(SegmenterInput(m_Segmenter, batch.images.to(m_Device)), augmentation);
   const torch::Tensor     targetMaps = WarpTargets(batch.maps.to(m_Device), augmentation, /*repeatBorder=*/false);
   optimizer.zero_grad();

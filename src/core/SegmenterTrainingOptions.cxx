@@ -43,7 +43,7 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   const std::string where = "segmenter training";
   RequireKnownKeys(json,
                    { "epochs", "batch_size", "steps_per_epoch", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
-                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss" },
+                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss", "patch_size", "separation_weight", "separation_gap" },
                    where);
   SegmenterTrainingOptions o = defaults;
   ReadJsonField(json, "epochs", o.epochs, where);
@@ -59,6 +59,9 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   ReadJsonField(json, "distil_unlabelled", o.distilUnlabelled, where);
   ReadJsonField(json, "learning_rate_schedule", o.learningRateSchedule, where);
   ReadJsonField(json, "unsupervised_loss", o.unsupervisedLoss, where);
+  ReadJsonField(json, "patch_size", o.patchSize, where);
+  ReadJsonField(json, "separation_weight", o.separationWeight, where);
+  ReadJsonField(json, "separation_gap", o.separationGap, where);
   if (const Json * parts = FindJsonMember(json, "trainable"))
   {
     if (!parts->is_array())
@@ -98,6 +101,14 @@ SegmenterTrainingOptions::ToJson() const
   j["distil_unlabelled"] = distilUnlabelled;
   j["learning_rate_schedule"] = learningRateSchedule;
   j["unsupervised_loss"] = unsupervisedLoss;
+  // Written only when set, so that the settings of runs from before these options stay equal.
+  if (patchSize > 0)
+    j["patch_size"] = patchSize;
+  if (separationWeight > 0)
+  {
+    j["separation_weight"] = separationWeight;
+    j["separation_gap"] = separationGap;
+  }
   return j;
 }
 
@@ -106,6 +117,9 @@ SegmenterTrainingOptions::Validate() const
 {
   const ConfigurationCheck require("segmenter training");
   require(epochs >= 1 && batchSize >= 1, "epochs and batch_size must be at least 1");
+  require(patchSize >= 0, "patch_size must not be negative (0 = whole inputs)");
+  require(separationWeight >= 0 && std::isfinite(separationWeight), "separation_weight must not be negative (0 = off)");
+  require(separationGap >= 3 && separationGap % 2 == 1, "separation_gap must be an odd number of pixels >= 3");
   require(stepsPerEpoch >= 0, "steps_per_epoch must not be negative (0 = one pass over the longer list)");
   require(learningRate > 0 && std::isfinite(learningRate), "learning_rate must be positive");
   require(weightDecay >= 0, "weight_decay must not be negative");

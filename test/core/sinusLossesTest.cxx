@@ -27,6 +27,33 @@ TEST(Losses, DiceLossSquaredDenominatorByHand)
   EXPECT_NEAR(SupervisedLoss(logits, target).item<double>(), 0.33333222222592596 + std::log(2.0), 1e-6);
 }
 
+TEST(Losses, SeparationWeightsMarkNarrowGapsOnly)
+{
+  // Two blocks with a one-pixel gap (column 4) on an 8 x 10 grid, the right block touching the
+  // image's edge: only the gap's pixels between the blocks get 1 + w; the outside, the edge and
+  // the corners of the blocks stay 1.
+  torch::Tensor target = torch::zeros({ 1, 1, 8, 10 });
+  using torch::indexing::Slice;
+  target.index_put_({ 0, 0, Slice(2, 6), Slice(1, 4) }, 1.0);
+  target.index_put_({ 0, 0, Slice(2, 6), Slice(5, 10) }, 1.0);
+  const torch::Tensor weights = SeparationWeights(target, 3, 10.0);
+  torch::Tensor       expected = torch::ones({ 1, 1, 8, 10 });
+  expected.index_put_({ 0, 0, Slice(2, 6), 4 }, 11.0);
+  EXPECT_TRUE(torch::equal(weights, expected)) << weights;
+  // A 3-pixel gap is wider than a 3 x 3 closing closes, not than a 5 x 5 one.
+  torch::Tensor wide = torch::zeros({ 1, 1, 8, 12 });
+  wide.index_put_({ 0, 0, Slice(2, 6), Slice(1, 4) }, 1.0);
+  wide.index_put_({ 0, 0, Slice(2, 6), Slice(7, 11) }, 1.0);
+  EXPECT_EQ(SeparationWeights(wide, 3, 10.0).max().item<double>(), 1.0);
+  EXPECT_EQ(SeparationWeights(wide, 5, 10.0).index({ 0, 0, 3, 5 }).item<double>(), 11.0);
+  EXPECT_THROW(SeparationWeights(wide, 4, 10.0), std::invalid_argument);
+  // Weighted L_sup: Dice plus the weighted mean of the BCE; all-ones weights give plain L_sup.
+  const torch::Tensor logits = torch::zeros({ 1, 1, 8, 10 });
+  EXPECT_NEAR(SupervisedLoss(logits, target, torch::ones_like(target)).item<double>(), SupervisedLoss(logits, target).item<double>(), 1e-6);
+  const double dice = DiceLoss(logits, target).item<double>();
+  EXPECT_NEAR(SupervisedLoss(logits, target, weights).item<double>(), dice + std::log(2.0) * (80 + 4 * 10) / 80.0, 1e-5);
+}
+
 TEST(Losses, KnowledgeDistillationByHand)
 {
   // One pixel, teacher logit 2, student 0, T = 2: q_t = sigmoid(1), q_s = 1/2;

@@ -42,6 +42,28 @@ DiskSample(int index, bool labelled)
     }
   return MakeSegmentationSample("disk" + std::to_string(index), grey, labelled ? mask : Raster<uint8_t>(), 64, { 16, 64 });
 }
+
+/** Three labelled and three unlabelled disks with a small SAM teacher's logits (16 x 16) and
+ *  pseudo-labels, for a student of 64 x 64 logits. */
+struct DiskStudentData
+{
+  std::vector<SegmentationSample> labelled, unlabelled;
+  StudentTargets                  targets;
+
+  explicit DiskStudentData(uint64_t seed)
+  {
+    for (int i = 0; i < 3; ++i)
+      labelled.push_back(DiskSample(i, true));
+    for (int i = 3; i < 6; ++i)
+      unlabelled.push_back(DiskSample(i, false));
+    torch::manual_seed(seed);
+    Segmenter teacher = BuildSegmenter(SegmenterSpec::Preset("small", 64));
+    targets.labelledTeacherLogits = PredictSampleLogits(*teacher, labelled, 4, torch::kCPU);
+    targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, unlabelled, 4, torch::kCPU);
+    targets.pseudoLabels = (targets.unlabelledTeacherLogits > 0).to(torch::kFloat32);
+  }
+  SegmenterTrainingData Data() const { return { labelled, unlabelled, labelled, &targets }; }
+};
 } // namespace
 
 TEST(Segmenter, UNetDeclaresItsGridAndGroups)
@@ -138,25 +160,15 @@ TEST(Segmenter, ResampleSquareKeepsOrResizes)
 TEST(Segmenter, UNetStudentLearnsFromSamTeacherOnAnotherGrid)
 {
   // The teacher's logits are 16 x 16, the student's 64 x 64: KD resamples them to the student's grid.
-  std::vector<SegmentationSample> labelled, unlabelled;
-  for (int i = 0; i < 3; ++i)
-    labelled.push_back(DiskSample(i, true));
-  for (int i = 3; i < 6; ++i)
-    unlabelled.push_back(DiskSample(i, false));
-  torch::manual_seed(1);
-  Segmenter      teacher = BuildSegmenter(SegmenterSpec::Preset("small", 64));
-  StudentTargets targets;
-  targets.labelledTeacherLogits = PredictSampleLogits(*teacher, labelled, 4, torch::kCPU);
-  targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, unlabelled, 4, torch::kCPU);
-  targets.pseudoLabels = (targets.unlabelledTeacherLogits > 0).to(torch::kFloat32);
-  ASSERT_EQ(targets.labelledTeacherLogits.size(-1), 16);
+  const DiskStudentData disks(1);
+  ASSERT_EQ(disks.targets.labelledTeacherLogits.size(-1), 16);
   Segmenter                student = BuildSegmenter(TinyUNet(64, 1));
   SegmenterTrainingOptions options;
   options.epochs = 2;
   options.batchSize = 2;
   options.learningRate = 1e-3;
   const std::vector<SegmentationSample> none;
-  const auto log = TrainSegmenter(*student, { labelled, unlabelled, labelled, &targets }, options, { "student", "", "" }, false, torch::kCPU);
+  const auto log = TrainSegmenter(*student, disks.Data(), options, { "student", "", "" }, false, torch::kCPU);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_GT(log[0].distillationRaw, 0.0);
   EXPECT_GT(log[0].meanWeight, 0.0);
@@ -165,6 +177,53 @@ TEST(Segmenter, UNetStudentLearnsFromSamTeacherOnAnotherGrid)
   // Labels on the student's grid are required: samples prepared for the teacher alone are refused.
   std::vector<SegmentationSample> teacherOnly{ MakeSegmentationSample("x", Raster<double>(40, 80, 1), Raster<uint8_t>(40, 80, 1), 64, { 16 }) };
   EXPECT_THROW(TrainSegmenter(*student, { teacherOnly, none, none }, options, { "student", "", "" }, false, torch::kCPU), SegmenterTrainingError);
+}
+
+/** The message of the SegmenterTrainingError that `train` throws, or "" when it throws none. */
+template <typename Train>
+std::string
+TrainingErrorOf(Train train)
+{
+  try
+  {
+    train();
+  }
+  catch (const SegmenterTrainingError & e)
+  {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Segmenter, UNetStudentTrainsOnPatchesAndPredictsWholeInputs)
+{
+  const DiskStudentData    disks(2);
+  Segmenter                student = BuildSegmenter(TinyUNet(64, 1));
+  SegmenterTrainingOptions options;
+  options.epochs = 2;
+  options.batchSize = 2;
+  options.learningRate = 1e-3;
+  options.patchSize = 32;
+  const SegmenterTrainingData data = disks.Data();
+  const auto                  log = TrainSegmenter(*student, data, options, { "student", "", "" }, false, torch::kCPU);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_TRUE(std::isfinite(log[1].total));
+  EXPECT_GT(log[0].distillationRaw, 0.0); // teacher and student logits were cut from the same windows
+  EXPECT_GE(log[1].validationDice, 0.0);  // validated on whole inputs
+  EXPECT_EQ(PredictSampleLogits(*student, disks.labelled, 4, torch::kCPU).sizes(), (std::vector<int64_t>{ 3, 1, 64, 64 }));
+  EXPECT_EQ(SegmenterTrainingOptions::FromJson(options.ToJson(), {}).patchSize, 32);
+
+  // Patches as large as the input, off the network's side multiple (4 for two poolings), or for a
+  // network that takes one input size only are refused, naming patch_size.
+  const auto errorWithPatch = [&](SegmenterImpl & network, int64_t patch) {
+    SegmenterTrainingOptions o = options;
+    o.patchSize = patch;
+    return TrainingErrorOf([&] { TrainSegmenter(network, data, o, { "student", "", "" }, false, torch::kCPU); });
+  };
+  EXPECT_NE(errorWithPatch(*student, 64).find("patch_size 64"), std::string::npos);
+  EXPECT_NE(errorWithPatch(*student, 30).find("multiple of 4"), std::string::npos);
+  Segmenter sam = BuildSegmenter(SegmenterSpec::Preset("small", 64));
+  EXPECT_NE(errorWithPatch(*sam, 32).find("takes only its 64-pixel input"), std::string::npos);
 }
 
 TEST(Segmenter, PipelineWithAUNetStudent)

@@ -126,6 +126,68 @@ TEST(SegmentationAugmentation, SameSeedSameBatchAndTargetsStayAligned)
   EXPECT_TRUE(torch::equal(AugmentImages(image, DrawBatchAugmentation(2, off, r4)), image));
 }
 
+namespace
+{
+/** The largest difference between `patch` (C x P x P) and the best-matching whole-pixel window of
+ *  `image` (C x S x S). */
+double
+DistanceToNearestWindow(const torch::Tensor & patch, const torch::Tensor & image)
+{
+  const int64_t p = patch.size(-1), s = image.size(-1);
+  double        best = 1e9;
+  for (int64_t y = 0; y + p <= s; ++y)
+    for (int64_t x = 0; x + p <= s; ++x)
+    {
+      using torch::indexing::Slice;
+      const auto window = image.index({ Slice(), Slice(y, y + p), Slice(x, x + p) });
+      best = std::min(best, (window - patch).abs().max().item<double>());
+    }
+  return best;
+}
+} // namespace
+
+TEST(SegmentationAugmentation, RandomPatchesAreWindowsOfTheAugmentedViewForImagesAndTargets)
+{
+  const torch::Tensor images = torch::rand({ 2, 3, 32, 32 });
+  const torch::Tensor labels = (images.index({ torch::indexing::Slice(), torch::indexing::Slice(0, 1) }) > 0.5).to(torch::kFloat32);
+  // Without augmentation: exact windows of the input, the label cut where its image was.
+  AugmentationOptions off;
+  off.enabled = false;
+  PortableRandom    random(3);
+  BatchAugmentation cut = DrawBatchAugmentation(2, off, random);
+  AddRandomPatches(cut, 32, 16, random);
+  const torch::Tensor patches = AugmentImages(images, cut), labelPatches = WarpTargets(labels, cut, false);
+  ASSERT_EQ(patches.sizes(), (std::vector<int64_t>{ 2, 3, 16, 16 }));
+  ASSERT_EQ(labelPatches.sizes(), (std::vector<int64_t>{ 2, 1, 16, 16 }));
+  for (int64_t i = 0; i < 2; ++i)
+  {
+    EXPECT_LT(DistanceToNearestWindow(patches[i], images[i]), 1e-5);
+    EXPECT_TRUE(torch::allclose(labelPatches[i][0], (patches[i][0] > 0.5).to(torch::kFloat32)));
+  }
+  EXPECT_FALSE(torch::equal(patches[0][0], images[0][0].slice(0, 0, 16).slice(1, 0, 16)) &&
+               torch::equal(patches[1][0], images[1][0].slice(0, 0, 16).slice(1, 0, 16))); // not always the corner
+
+  // With a rotation: a window of the same rotated view the whole image gets.
+  AugmentationOptions rotate;
+  rotate.rotationDegrees = 20;
+  rotate.noiseStd = rotate.contrast = rotate.brightness = rotate.gamma = 0;
+  PortableRandom    r1(9), r2(9);
+  const auto        whole = DrawBatchAugmentation(2, rotate, r1);
+  BatchAugmentation window = DrawBatchAugmentation(2, rotate, r2);
+  AddRandomPatches(window, 32, 16, r2);
+  const torch::Tensor view = AugmentImages(images, whole), viewPatches = AugmentImages(images, window);
+  for (int64_t i = 0; i < 2; ++i)
+    EXPECT_LT(DistanceToNearestWindow(viewPatches[i], view[i]), 1e-4);
+
+  // Targets on a coarser grid are cut to the same fraction; a side that does not cut evenly and
+  // patches that are not smaller than the input are refused.
+  EXPECT_EQ(WarpTargets(torch::rand({ 2, 1, 8, 8 }), cut, true).size(-1), 4);
+  EXPECT_THROW(WarpTargets(torch::rand({ 2, 1, 9, 9 }), cut, true), std::invalid_argument);
+  BatchAugmentation tooLarge = DrawBatchAugmentation(2, off, random);
+  EXPECT_THROW(AddRandomPatches(tooLarge, 32, 32, random), std::invalid_argument);
+  EXPECT_THROW(AddRandomPatches(tooLarge, 32, 0, random), std::invalid_argument);
+}
+
 TEST(SegmentationAugmentation, OptionsFromJsonRejectUnknownKeysAndBadRanges)
 {
   Json json = ParseJson(R"({"rotation_degrees": 3, "noise_std": 0.01})");
