@@ -52,13 +52,10 @@ torch::Tensor
 DiceLoss(const torch::Tensor & logits, const torch::Tensor & target);
 
 /** L_sup = Dice + BCE (mean over pixels), the loss of the teacher's fine-tuning and of the
- *  student's labelled batches. */
+ *  student's labelled batches. With `pixelWeights` (defined), the BCE term is the mean of
+ *  weights x BCE (Dice unchanged). */
 torch::Tensor
-SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target);
-
-/** L_sup with the BCE term weighted per pixel (Dice unchanged): mean of weights x BCE. */
-torch::Tensor
-SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights);
+SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights = {});
 
 /** The U-Net paper's separation weights (Ronneberger et al. 2015, eq. 2), for objects that nearly
  *  touch (teeth): 1 everywhere plus `weight` times how much a pixel is background inside a gap

@@ -48,14 +48,9 @@ DiceLoss(const torch::Tensor & logits, const torch::Tensor & target)
 }
 
 torch::Tensor
-SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target)
-{
-  return DiceLoss(logits, target) + F::binary_cross_entropy_with_logits(logits, target);
-}
-
-torch::Tensor
 SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights)
 {
+  // An undefined weight tensor is LibTorch's own "no weights".
   return DiceLoss(logits, target) +
          F::binary_cross_entropy_with_logits(logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(pixelWeights));
 }

@@ -318,10 +318,9 @@ torch::Tensor
 SegmenterTrainer::DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const
 {
   const torch::Tensor labels = targetMaps.slice(0, 0, labelled);
-  torch::Tensor       loss = m_Options.separationWeight > 0
-                               ? SupervisedLoss(logits.slice(0, 0, labelled), labels,
-                                                SeparationWeights(labels, m_Options.separationGap, m_Options.separationWeight))
-                               : SupervisedLoss(logits.slice(0, 0, labelled), labels);
+  const torch::Tensor weights =
+    m_Options.separationWeight > 0 ? SeparationWeights(labels, m_Options.separationGap, m_Options.separationWeight) : torch::Tensor();
+  torch::Tensor loss = SupervisedLoss(logits.slice(0, 0, labelled), labels, weights);
   // nnU-Net's deep supervision: the coarser outputs against the labels brought to their grid,
   // weighted 1/2^k and normalised with the main output's weight 1.
   double weight = 1, total = 1;
