@@ -21,6 +21,8 @@ itk_module(SinusSegmentation
     ITKVTK
   TEST_DEPENDS
     ITKTestKernel
+    ITKConnectedComponents
+    ITKThresholding
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

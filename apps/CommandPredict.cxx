@@ -80,14 +80,27 @@ PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType *
 
 /** Any other trained segmenter (a U-Net student, ...) with its automatic prompt. */
 void
-PredictWithSegmenter(const sinus::Segmenter & network, const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job,
-                     const ImageJobPlan & plan)
+PredictWithSegmenter(const sinus::Segmenter & network, const sinus::MaskPostprocessing & postprocessing,
+                     const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
 {
   auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
   filter->SetInput(radiograph);
   filter->SetSegmenter(network);
+  filter->SetPostprocessing(postprocessing);
   filter->SetRescaleInputTo8BitRange(rescale);
   RunAndWrite(filter.GetPointer(), job, plan);
+}
+/** The model file's postprocessing (chosen on validation images by training), or the plain > 0.5
+ *  with --postprocessing off or for a file that has none. */
+sinus::MaskPostprocessing
+PostprocessingOf(const std::string & model, const sinus::Json & metadata, const std::string & choice)
+{
+  if (choice != "model" && choice != "off")
+    throw UsageError("--postprocessing must be model or off, not " + choice);
+  const sinus::Json * stored = sinus::FindJsonMember(metadata, "postprocessing");
+  if (choice == "off" || !stored)
+    return sinus::MaskPostprocessing{};
+  return sinus::MaskPostprocessing::FromJson(*stored, model + ": postprocessing");
 }
 } // namespace
 
@@ -95,7 +108,7 @@ int
 RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              model, checkpoint, config, input, output, probability, rescale = "auto";
+  std::string              model, checkpoint, config, input, output, probability, rescale = "auto", postprocessingChoice = "model";
   std::vector<std::string> boxes, points;
   int                      threads = 0;
   po::options_description  desc("Options");
@@ -109,6 +122,9 @@ RunPredict(const std::vector<std::string> & args)
     ("box", po::value(&boxes)->composing(), "box prompt x0,y0,x1,y1 in pixels; repeat for several (union); default: the full image")
     ("point", po::value(&points)->composing(), "point prompt x,y[,label] in pixels (label 1 = sinus, 0 = background); all points form one prompt")
     ("rescale", po::value(&rescale)->default_value(rescale), "map input [min,max] to [0,255]: auto (unless 8-bit), on, off")
+    ("postprocessing", po::value(&postprocessingChoice)->default_value(postprocessingChoice),
+     "mask from the probability: model (the threshold and smallest kept object training chose on validation images and stored in "
+     "the model file; > 0.5 for files without one) or off (> 0.5); not for prompted MedSAM")
     ("threads", po::value(&threads)->default_value(0), "LibTorch threads (0 = all cores)");
   po::variables_map values;
   if (!ParseCommandLine("predict", "(--model FILE | --checkpoint PTH [--model-config JSON]) --input IMG --output MASK [options]",
@@ -132,11 +148,15 @@ RunPredict(const std::vector<std::string> & args)
 
   // Plan every job (and fail on bad paths) before loading the model or writing anything.
   ImageJobPlan           plan(input, output, probability);
+  sinus::Json            metadata = sinus::Json::object();
   const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
                                                      checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
-                                                 : sinus::LoadSegmenterModel(model);
-  const auto sam = std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr());
-  if (!sam && (!prompts.empty() || !pointPrompts.points.empty()))
+                                                 : sinus::LoadSegmenterModel(model, &metadata);
+  const sinus::MaskPostprocessing postprocessing = PostprocessingOf(model, metadata, postprocessingChoice);
+  const bool prompted = !prompts.empty() || !pointPrompts.points.empty();
+  // A trained SAM with its automatic prompt is any segmenter: the model file's postprocessing applies.
+  const auto sam = postprocessing.Plain() || prompted ? std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()) : nullptr;
+  if (!sam && prompted)
     throw UsageError(model + " holds a '" + network->Architecture() + "' network, which takes no prompts; drop --box/--point");
   const bool rescaleFlag = rescale == "on";
   for (const ImageJob & job : plan.Jobs())
@@ -149,7 +169,7 @@ RunPredict(const std::vector<std::string> & args)
     if (sam)
       note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
     else
-      PredictWithSegmenter(network, radiograph, rescaleInput, job, plan);
+      PredictWithSegmenter(network, postprocessing, radiograph, rescaleInput, job, plan);
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
     std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
               << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;

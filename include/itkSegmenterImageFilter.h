@@ -4,6 +4,7 @@
 
 #include "itkProbabilityAndMaskImageFilter.h"
 #include "sinus/Segmenter.h"
+#include "sinus/MaskPostprocessing.h"
 
 namespace itk
 {
@@ -22,7 +23,10 @@ namespace itk
  * (RescaleInputTo8BitRange).
  *
  * Output 0: probability (TProbabilityImage); output 1 (GetMaskOutput()): ForegroundValue where the
- * probability exceeds 0.5.
+ * probability exceeds Threshold (default 0.5), less every 8-connected object smaller than
+ * MinimumObjectFraction of the image's pixels (default 0: none removed). Training chooses both per
+ * model on validation images and stores them in the model file; SetPostprocessing takes them from
+ * there (sinus::MaskPostprocessing::FromJson of the file's metadata "postprocessing").
  *
  * \ingroup SinusSegmentation
  */
@@ -46,6 +50,14 @@ public:
   /** The network (sinus::LoadSegmenterModel); shared, not copied. */
   void SetSegmenter(sinus::Segmenter segmenter);
 
+  /** Threshold and MinimumObjectFraction together, as a model file stores them. */
+  void SetPostprocessing(const sinus::MaskPostprocessing & postprocessing);
+
+  itkSetMacro(Threshold, double);
+  itkGetConstMacro(Threshold, double);
+  itkSetMacro(MinimumObjectFraction, double);
+  itkGetConstMacro(MinimumObjectFraction, double);
+
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
   itkBooleanMacro(RescaleInputTo8BitRange);
@@ -59,6 +71,8 @@ protected:
 
 private:
   sinus::Segmenter m_Segmenter{ nullptr };
+  double           m_Threshold{ 0.5 };
+  double           m_MinimumObjectFraction{ 0.0 };
   bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
 };
 

@@ -4,6 +4,7 @@
 
 #include "itkSegmenterImageFilter.h"
 
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/MedSAMImageTransforms.h"
 #include "sinus/SegmenterInference.h"
 #include "sinusFilterSupport.h"
@@ -21,12 +22,28 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetSegmenter(s
 
 template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
 void
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetPostprocessing(const sinus::MaskPostprocessing & postprocessing)
+{
+  this->SetThreshold(postprocessing.threshold);
+  this->SetMinimumObjectFraction(postprocessing.minimumObjectFraction);
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+void
 SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
   if (m_Segmenter.is_empty())
   {
     itkExceptionMacro("No segmenter: call SetSegmenter");
+  }
+  try
+  {
+    sinus::MaskPostprocessing{ m_Threshold, m_MinimumObjectFraction }.Validate("postprocessing");
+  }
+  catch (const std::exception & e)
+  {
+    itkExceptionMacro(<< e.what());
   }
 }
 
@@ -47,7 +64,9 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   m_Segmenter->eval();
   const sinus::Raster<float> probability = sinus::PredictProbability(*m_Segmenter, grey);
   sinus::ReportProgressOrAbort(this, 0.9);
-  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, this->GetForegroundValue());
+  const sinus::Raster<uint8_t> mask =
+    sinus::ApplyMaskPostprocessing(probability, sinus::MaskPostprocessing{ m_Threshold, m_MinimumObjectFraction });
+  sinus::WriteProbabilityAndMask(probability, mask, this->GetOutput(), this->GetMaskOutput(), this->GetForegroundValue());
   this->UpdateProgress(1.0f);
 }
 
@@ -60,6 +79,8 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std:
      << (m_Segmenter.is_empty() ? std::string("(none)")
                                 : m_Segmenter->Architecture() + ", input " + std::to_string(m_Segmenter->InputSize()))
      << std::endl;
+  os << indent << "Threshold: " << m_Threshold << std::endl;
+  os << indent << "MinimumObjectFraction: " << m_MinimumObjectFraction << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
 }
 

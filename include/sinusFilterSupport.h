@@ -34,26 +34,37 @@ ImageToRasterAs(const TImage * image)
 }
 
 /** Allocates a filter's probability and mask outputs (their grids already set by
- *  GenerateOutputInformation) and fills them from `probability`, row-major: the mask holds
- *  `foreground` where probability > threshold and 0 elsewhere. */
+ *  GenerateOutputInformation) and fills them row-major from `probability` and from `mask`
+ *  (non-zero -> `foreground`, 0 -> 0). */
+template <typename TProbabilityImage, typename TMaskImage>
+void
+WriteProbabilityAndMask(const Raster<float> & probability, const Raster<uint8_t> & mask, TProbabilityImage * probabilityImage,
+                        TMaskImage * maskImage, typename TMaskImage::PixelType foreground)
+{
+  probabilityImage->SetBufferedRegion(probabilityImage->GetLargestPossibleRegion());
+  probabilityImage->Allocate();
+  maskImage->SetBufferedRegion(maskImage->GetLargestPossibleRegion());
+  maskImage->Allocate();
+  itk::ImageRegionIterator<TProbabilityImage> p(probabilityImage, probabilityImage->GetLargestPossibleRegion());
+  itk::ImageRegionIterator<TMaskImage>        m(maskImage, maskImage->GetLargestPossibleRegion());
+  size_t                                      i = 0;
+  for (p.GoToBegin(), m.GoToBegin(); !p.IsAtEnd(); ++p, ++m, ++i)
+  {
+    p.Set(static_cast<typename TProbabilityImage::PixelType>(probability.data[i]));
+    m.Set(mask.data[i] != 0 ? foreground : typename TMaskImage::PixelType{});
+  }
+}
+
+/** As above with the mask `probability > threshold`. */
 template <typename TProbabilityImage, typename TMaskImage>
 void
 WriteProbabilityAndMask(const Raster<float> & probability, TProbabilityImage * probabilityImage, TMaskImage * mask,
                         double threshold, typename TMaskImage::PixelType foreground)
 {
-  probabilityImage->SetBufferedRegion(probabilityImage->GetLargestPossibleRegion());
-  probabilityImage->Allocate();
-  mask->SetBufferedRegion(mask->GetLargestPossibleRegion());
-  mask->Allocate();
-  itk::ImageRegionIterator<TProbabilityImage> p(probabilityImage, probabilityImage->GetLargestPossibleRegion());
-  itk::ImageRegionIterator<TMaskImage>        m(mask, mask->GetLargestPossibleRegion());
-  size_t                                      i = 0;
-  for (p.GoToBegin(), m.GoToBegin(); !p.IsAtEnd(); ++p, ++m, ++i)
-  {
-    const float value = probability.data[i];
-    p.Set(static_cast<typename TProbabilityImage::PixelType>(value));
-    m.Set(static_cast<double>(value) > threshold ? foreground : typename TMaskImage::PixelType{});
-  }
+  Raster<uint8_t> binary(probability.height, probability.width, probability.channels);
+  for (size_t i = 0; i < binary.data.size(); ++i)
+    binary.data[i] = static_cast<double>(probability.data[i]) > threshold ? 1 : 0;
+  WriteProbabilityAndMask(probability, binary, probabilityImage, mask, foreground);
 }
 
 /** Reports `fraction` of the work done and throws itk::ProcessAborted when the filter was asked

@@ -9,9 +9,11 @@
 #include "itkExtractImageFilter.h"
 #include "itkImageFileReader.h"
 #include "itkMedSAMImageFilter.h"
+#include "itkSegmenterImageFilter.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinus/SegmentationMetrics.h"
+#include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusImageIO.h"
 
@@ -31,7 +33,7 @@ const char * kModuleDescription = R"(<?xml version="1.0" encoding="utf-8"?>
 <executable>
   <category>Segmentation.Dental</category>
   <title>Maxillary Sinus Segmentation (SinusSeg)</title>
-  <description><![CDATA[Segments the maxillary sinus in a dental panoramic radiograph with a MedSAM-architecture network trained by SinusSeg's semi-supervised method (Park et al. 2026: MedSAM teacher, SinusCycle-GAN refined pseudo-labels, HD95-weighted knowledge distillation). The prompt is the whole image, or the box of an optional region. With a reference mask, Dice and HD95 against it are returned.]]></description>
+  <description><![CDATA[Segments the maxillary sinus in a dental panoramic radiograph with a network trained by SinusSeg's semi-supervised method (Park et al. 2026: MedSAM teacher, SinusCycle-GAN refined pseudo-labels, HD95-weighted knowledge distillation) or any segmenter it trains (U-Net, nnU-Net, ...; with the postprocessing chosen in training). MedSAM's prompt is the whole image, or the box of an optional region. With a reference mask, Dice and HD95 against it are returned.]]></description>
   <version>0.1.0</version>
   <documentation-url>https://github.com/sinusseg/SinusSegmentation/blob/main/Documentation/Slicer.md</documentation-url>
   <license>Apache 2.0</license>
@@ -56,7 +58,7 @@ const char * kModuleDescription = R"(<?xml version="1.0" encoding="utf-8"?>
     <file fileExtensions=".sinusseg">
       <name>model</name>
       <label>Model file</label>
-      <description><![CDATA[A SinusSeg model file, e.g. student.sinusseg written by sinusseg train]]></description>
+      <description><![CDATA[A SinusSeg model file, e.g. student.sinusseg written by sinusseg train: MedSAM, or any trained segmenter (U-Net, nnU-Net, ...) with the postprocessing its training chose]]></description>
       <channel>input</channel>
       <index>2</index>
     </file>
@@ -68,7 +70,7 @@ const char * kModuleDescription = R"(<?xml version="1.0" encoding="utf-8"?>
       <name>sinusRegion</name>
       <longflag>region</longflag>
       <label>Box prompt (ROI)</label>
-      <description><![CDATA[Optional ROI around the sinuses; its in-plane extent becomes MedSAM's box prompt. Without it the whole image is the prompt. It must lie inside the image.]]></description>
+      <description><![CDATA[Optional ROI around the sinuses; its in-plane extent becomes MedSAM's box prompt (MedSAM models only). Without it the whole image is the prompt. It must lie inside the image.]]></description>
       <default>0,0,0,-1,-1,-1</default>
     </region>
     <integer>
@@ -233,30 +235,70 @@ RegionToBox(const std::string & text, const Volume * volume)
   return sinus::BoxPrompt{ lo[0], lo[1], hi[0], hi[1] };
 }
 
-/** MedSAM on the slice, prompted with the region's box (the whole image without one), with
- *  Slicer's progress tags. */
-itk::MedSAMImageFilter<Slice>::Pointer
-SegmentSlice(const Arguments & args, const Volume * volume, const Slice * slice)
+/** Slicer's progress tags for a filter's progress. */
+void
+ReportProgressToSlicer(itk::ProcessObject * filter)
+{
+  filter->AddObserver(itk::ProgressEvent(), [filter](const itk::EventObject &) {
+    std::cout << "<filter-progress>" << filter->GetProgress() << "</filter-progress>" << std::endl;
+  });
+}
+
+/** MedSAM on the slice, prompted with the region's box (the whole image without one). */
+LabelSlice::Pointer
+SegmentWithMedSAM(const Arguments & args, const sinus::Segmenter & network, const Volume * volume, const Slice * slice, bool rescale)
 {
   auto filter = itk::MedSAMImageFilter<Slice>::New();
   filter->SetInput(slice);
-  filter->SetModel(sinus::LoadSamModel(args.positional[2]));
+  filter->SetModel(sinus::Sam(std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr())));
   filter->SetForegroundValue(1);
-  const auto range =
-    std::minmax_element(slice->GetBufferPointer(), slice->GetBufferPointer() + slice->GetLargestPossibleRegion().GetNumberOfPixels());
-  filter->SetRescaleInputTo8BitRange(*range.first < 0 || *range.second > 255);
+  filter->SetRescaleInputTo8BitRange(rescale);
   if (!args.region.empty())
   {
     const sinus::BoxPrompt box = RegionToBox(args.region, volume);
     if (box.x1 > box.x0)
       filter->SetBoxes({ box });
   }
-  auto * raw = filter.GetPointer();
-  filter->AddObserver(itk::ProgressEvent(), [raw](const itk::EventObject &) {
-    std::cout << "<filter-progress>" << raw->GetProgress() << "</filter-progress>" << std::endl;
-  });
+  ReportProgressToSlicer(filter);
   filter->Update();
-  return filter;
+  return filter->GetMaskOutput();
+}
+
+/** Any other trained segmenter (the radiograph preset's U-Net, nnU-Net, ...), with the
+ *  postprocessing its training chose and stored in the model file. */
+LabelSlice::Pointer
+SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metadata, const std::string & modelPath, const Slice * slice,
+                     bool rescale)
+{
+  auto filter = itk::SegmenterImageFilter<Slice>::New();
+  filter->SetInput(slice);
+  filter->SetSegmenter(network);
+  if (const sinus::Json * stored = sinus::FindJsonMember(metadata, "postprocessing"))
+    filter->SetPostprocessing(sinus::MaskPostprocessing::FromJson(*stored, modelPath + ": postprocessing"));
+  filter->SetForegroundValue(1);
+  filter->SetRescaleInputTo8BitRange(rescale);
+  ReportProgressToSlicer(filter);
+  filter->Update();
+  return filter->GetMaskOutput();
+}
+
+/** The slice's mask from the model file's network: MedSAM with the region's box, any other network
+ *  with its own automatic prompt (a region is refused for those rather than ignored). */
+LabelSlice::Pointer
+SegmentSlice(const Arguments & args, const Volume * volume, const Slice * slice)
+{
+  const std::string &    modelPath = args.positional[2];
+  sinus::Json            metadata = sinus::Json::object();
+  const sinus::Segmenter network = sinus::LoadSegmenterModel(modelPath, &metadata);
+  const auto             range =
+    std::minmax_element(slice->GetBufferPointer(), slice->GetBufferPointer() + slice->GetLargestPossibleRegion().GetNumberOfPixels());
+  const bool rescale = *range.first < 0 || *range.second > 255;
+  if (std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()))
+    return SegmentWithMedSAM(args, network, volume, slice, rescale);
+  if (!args.region.empty())
+    throw std::invalid_argument(modelPath + " holds a '" + network->Architecture() +
+                                "' network, which takes no box prompt: clear the region (ROI)");
+  return SegmentWithSegmenter(network, metadata, modelPath, slice, rescale);
 }
 
 /** The label map on the input's grid: a single-slice volume with the input's geometry. */
@@ -309,13 +351,13 @@ Run(const Arguments & args)
   bool                       inputIsVolume = false;
   const Volume::Pointer      volume = ReadSingleSliceVolume(input, &inputIsVolume);
   const Slice::Pointer       slice = ToSlice(volume);
-  const auto                 filter = SegmentSlice(args, volume, slice);
-  const LabelVolume::Pointer labels = LabelVolumeOf(volume, filter->GetMaskOutput());
+  const LabelSlice::Pointer  mask = SegmentSlice(args, volume, slice);
+  const LabelVolume::Pointer labels = LabelVolumeOf(volume, mask);
   const std::string          returned = args.reference.empty() ? std::string() : ReturnParameters(args.reference, volume, labels, slice);
   if (inputIsVolume)
     sinus::WriteImage(labels.GetPointer(), output);
   else
-    sinus::WriteImage(filter->GetMaskOutput(), output);
+    sinus::WriteImage(mask.GetPointer(), output);
   if (!args.returnParameterFile.empty())
     sinus::WriteFileAtomically(args.returnParameterFile, returned);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

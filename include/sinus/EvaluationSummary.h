@@ -75,6 +75,9 @@ std::string
 FormatEvaluationTableCsv(const std::vector<EvaluatedCase> & cases);
 Json
 EvaluationToJson(const std::vector<EvaluatedCase> & cases, const std::vector<ModelSummary> & summaries);
+/** The JSON of one model's summary: dice, recall, precision, hd95_px, hd95_physical, hd95_normalized. */
+Json
+ModelSummaryToJson(const ModelSummary & summary);
 /** The JSON of one metric's summary (mean, std, median, min, max, replaced, count). */
 Json
 MetricSummaryToJson(const MetricSummary & summary);

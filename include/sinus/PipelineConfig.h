@@ -3,6 +3,7 @@
 #define sinus_PipelineConfig_h
 
 #include "sinus/DatasetFingerprint.h"
+#include "sinus/PostprocessingSelection.h"
 #include "sinus/RefinerTraining.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/SegmenterTraining.h"
@@ -43,6 +44,12 @@ struct SemiSupervisedConfig
   /** Pseudo-labels as the mean of the teacher's logits on the image and on its mirror image. */
   bool                     pseudoLabelMirror = false;
   int64_t                  predictionBatch = 8;
+  /** What the evaluation stage may choose, per model, on the validation images and store in the
+   *  model file (ChoosePostprocessing): the smallest kept object by default, the threshold too, or
+   *  nothing (the plain `> 0.5`, as the paper's preset does). In JSON "postprocessing":
+   *  "small_objects" | "small_objects_and_threshold" | "off", written only when not the default so
+   *  that the settings of runs made before the choice existed still match. */
+  PostprocessingSearch     postprocessing = PostprocessingSearch::SmallObjects;
 
   /** "vit_b": the paper's setting (MedSAM ViT-B at 1024, AdamW lr 1e-5, batch 8, 10 epochs; the
    *  paper-size SinusCycle-GAN, 100 epochs, batch 10) -- meant for a GPU and --init-checkpoint.
@@ -55,7 +62,7 @@ struct SemiSupervisedConfig
   static SemiSupervisedConfig Preset(const std::string & name);
   /** Overrides from a JSON file: {"preset", "input_size", "student_preset", "teacher_model",
    *  "student_model", "teacher", "student", "refiner", "refiner_training", "refinement",
-   *  "use_unlabelled", "prediction_batch"}; unknown keys are errors. A student of another
+   *  "use_unlabelled", "prediction_batch", "postprocessing"}; unknown keys are errors. A student of another
    *  architecture than the teacher's trains all of its parameter groups unless "student" names
    *  some. */
   static SemiSupervisedConfig FromJson(const Json & json);

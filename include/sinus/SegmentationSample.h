@@ -27,6 +27,9 @@ struct SegmentationSample
   Raster<uint8_t>                  fullLabel;             ///< 0/1 on the original grid; empty when not known
   int64_t                          height = 0, width = 0; ///< original image size
   std::vector<double>              spacing{ 1.0, 1.0 };   ///< x, y spacing of the original image (for HD95 in mm)
+  /** The label's smallest 8-connected object as a fraction of the image (0 when unlabelled or
+   *  empty); kept when fullLabel is dropped to save memory, as postprocessing is sized by it. */
+  double smallestObjectFraction = 0;
 
   bool Labelled() const { return !labels.empty(); }
   /** The label on an L x L grid; throws naming the sample and the grids it has. */

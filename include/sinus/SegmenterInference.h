@@ -41,6 +41,17 @@ PredictMirrorAveragedLogits(SegmenterImpl & segmenter, const std::vector<Segment
 Raster<uint8_t>
 LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width);
 
+/** A sample's probability map on its original grid: sigmoid, bilinear (align_corners=False) to the
+ *  original size -- what LogitsToOriginalMask thresholds. */
+Raster<float>
+LogitsToOriginalProbability(const torch::Tensor & logits, int64_t height, int64_t width);
+
+/** Every sample's probability map on its original grid (PredictSampleLogits, then
+ *  LogitsToOriginalProbability). */
+std::vector<Raster<float>>
+PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                             const torch::Device & device);
+
 /** One radiograph (grey values in [0, 255]) through any segmenter with its automatic prompt, as
  *  training evaluates it: MedSAM's preprocessing at the network's input size, logits, sigmoid,
  *  bilinear (align_corners=False) back to the radiograph's grid. */

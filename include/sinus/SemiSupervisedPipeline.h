@@ -3,6 +3,7 @@
 #define sinus_SemiSupervisedPipeline_h
 
 #include "sinus/EvaluationSummary.h"
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/PipelineConfig.h"
 #include "sinus/SegmentationSample.h"
 
@@ -77,17 +78,19 @@ struct PipelineRunOptions
 /** Runs the selected stages in order, leaving in the output folder: config.json; per stage
  *  teacher.sinusseg / refiner.sinusseg / student.sinusseg (model files that `sinusseg predict`
  *  and `refine` read), their .checkpoint and _log.csv; pseudo_labels.pt, refined_pseudo_labels.pt;
- *  evaluation.csv / evaluation.json; state.json (completed stages). A stage run alone reads what the
+ *  evaluation.csv / evaluation.json (each model evaluated with the postprocessing chosen for it on
+ *  the validation images and stored in its model file); state.json (completed stages). A stage run alone reads what the
  *  earlier stages left. With `resume`, completed stages are skipped and an interrupted one continues
  *  from its last epoch; a folder holding a run with other settings is refused. Errors name the stage. */
 PipelineResult
 RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedConfig & config, const PipelineRunOptions & options,
                           const PipelineCallbacks & callbacks = {});
 
-/** Scores a segmenter's predictions on the test samples (full metrics on the original grid). */
+/** Scores a segmenter's predictions on the test samples (full metrics on the original grid), its
+ *  probabilities turned into masks by `postprocessing`. */
 std::vector<EvaluatedCase>
 EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
-                       int64_t batchSize, const torch::Device & device);
+                       int64_t batchSize, const torch::Device & device, const MaskPostprocessing & postprocessing = {});
 
 /** Whether a `sinusseg pretrain` model file (or folder) fits the run's teacher or student network. */
 bool

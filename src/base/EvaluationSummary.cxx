@@ -194,6 +194,19 @@ CaseToJson(const EvaluatedCase & c)
 } // namespace
 
 Json
+ModelSummaryToJson(const ModelSummary & s)
+{
+  Json m = Json::object();
+  m["dice"] = MetricSummaryToJson(s.dice);
+  m["recall"] = MetricSummaryToJson(s.recall);
+  m["precision"] = MetricSummaryToJson(s.precision);
+  m["hd95_px"] = MetricSummaryToJson(s.hd95Pixels);
+  m["hd95_physical"] = MetricSummaryToJson(s.hd95Physical);
+  m["hd95_normalized"] = MetricSummaryToJson(s.hd95Normalized);
+  return m;
+}
+
+Json
 EvaluationToJson(const std::vector<EvaluatedCase> & cases, const std::vector<ModelSummary> & summaries)
 {
   Json j = Json::object();
@@ -203,16 +216,7 @@ EvaluationToJson(const std::vector<EvaluatedCase> & cases, const std::vector<Mod
   j["cases"] = list;
   Json summary = Json::object();
   for (const auto & s : summaries)
-  {
-    Json m = Json::object();
-    m["dice"] = MetricSummaryToJson(s.dice);
-    m["recall"] = MetricSummaryToJson(s.recall);
-    m["precision"] = MetricSummaryToJson(s.precision);
-    m["hd95_px"] = MetricSummaryToJson(s.hd95Pixels);
-    m["hd95_physical"] = MetricSummaryToJson(s.hd95Physical);
-    m["hd95_normalized"] = MetricSummaryToJson(s.hd95Normalized);
-    summary[s.model] = m;
-  }
+    summary[s.model] = ModelSummaryToJson(s);
   j["summary"] = summary;
   j["units"] = "hd95_px: pixels of the original image; hd95_physical: image spacing units (mm when the files carry mm); "
                "hd95_normalized: divided by the image diagonal";

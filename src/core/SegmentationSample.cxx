@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/SegmentationSample.h"
 
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/MedSAMImageTransforms.h"
 
 namespace sinus
@@ -62,6 +63,8 @@ MakeSegmentationSample(const std::string & name, const Raster<double> & grey, co
   sample.fullLabel = Raster<uint8_t>(mask.height, mask.width);
   for (size_t i = 0; i < mask.data.size(); ++i)
     sample.fullLabel.data[i] = mask.data[i] != 0 ? 1 : 0;
+  sample.smallestObjectFraction =
+    static_cast<double>(SmallestObjectPixels(sample.fullLabel)) / static_cast<double>(sample.fullLabel.NumberOfPixels());
   return sample;
 }
 

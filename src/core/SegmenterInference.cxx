@@ -79,6 +79,26 @@ LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width
 }
 
 Raster<float>
+LogitsToOriginalProbability(const torch::Tensor & logits, int64_t height, int64_t width)
+{
+  const torch::Tensor probability = ProbabilityOnGrid(logits, height, width);
+  Raster<float>       out(height, width);
+  std::memcpy(out.data.data(), probability.data_ptr<float>(), out.data.size() * sizeof(float));
+  return out;
+}
+
+std::vector<Raster<float>>
+PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
+                             const torch::Device & device)
+{
+  const torch::Tensor        logits = PredictSampleLogits(segmenter, samples, batchSize, device);
+  std::vector<Raster<float>> probabilities;
+  for (size_t i = 0; i < samples.size(); ++i)
+    probabilities.push_back(LogitsToOriginalProbability(logits[static_cast<int64_t>(i)], samples[i].height, samples[i].width));
+  return probabilities;
+}
+
+Raster<float>
 PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey)
 {
   const int64_t            size = segmenter.InputSize();
@@ -86,10 +106,7 @@ PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey)
   const torch::Tensor      image =
     torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
   torch::NoGradGuard  noGrad;
-  const torch::Tensor probability = ProbabilityOnGrid(segmenter.Logits(SegmenterInput(segmenter, image)), grey.height, grey.width);
-  Raster<float> out(grey.height, grey.width);
-  std::memcpy(out.data.data(), probability.data_ptr<float>(), out.data.size() * sizeof(float));
-  return out;
+  return LogitsToOriginalProbability(segmenter.Logits(SegmenterInput(segmenter, image)), grey.height, grey.width);
 }
 
 double

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Evaluation of teacher and student on the test list, on the radiographs' own grids.
+// Evaluation of teacher and student on the test list, on the radiographs' own grids, each with the
+// postprocessing chosen for it on the validation images.
 #include "PipelineStages.h"
 
 #include "sinus/FileUtilities.h"
@@ -8,11 +9,12 @@ namespace sinus
 {
 namespace fs = std::filesystem;
 
-std::vector<EvaluatedCase>
-EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
-                       int64_t batchSize, const torch::Device & device)
+namespace
 {
-  const torch::Tensor        logits = PredictSampleLogits(model, samples, batchSize, device);
+std::vector<EvaluatedCase>
+ScoreProbabilities(const std::vector<Raster<float>> & probabilities, const std::string & modelName,
+                   const std::vector<SegmentationSample> & samples, const MaskPostprocessing & postprocessing)
+{
   std::vector<EvaluatedCase> cases;
   for (size_t i = 0; i < samples.size(); ++i)
   {
@@ -24,11 +26,39 @@ EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, con
     c.name = s.name;
     c.source = s.source;
     c.reference = s.fullLabel;
-    c.prediction = LogitsToOriginalMask(logits[static_cast<int64_t>(i)], s.height, s.width);
+    c.prediction = ApplyMaskPostprocessing(probabilities[i], postprocessing);
     c.metrics = ComputeSegmentationMetrics(c.prediction.data.data(), s.fullLabel.data.data(), MaskGrid{ { s.width, s.height }, s.spacing });
     cases.push_back(std::move(c));
   }
   return cases;
+}
+
+/** The postprocessing the model is evaluated with: chosen now and stored in its model file when
+ *  the configuration asks for it, the plain `> 0.5` otherwise. `report` receives the choice. */
+MaskPostprocessing
+PostprocessingForEvaluation(const StageContext & context, const fs::path & path, SegmenterImpl & model, const Json & metadata,
+                            const std::string & name, Json & report)
+{
+  if (context.config.postprocessing == PostprocessingSearch::Off)
+    return MaskPostprocessing{};
+  const std::optional<PostprocessingChoice> choice = ChooseStagePostprocessing(context, model, name);
+  if (!choice)
+    return MaskPostprocessing{};
+  // Rewritten only when the choice changed: a model file shared by several runs (ablation rows
+  // share the teacher) stays byte for byte the same.
+  const Json * stored = FindJsonMember(metadata, "postprocessing");
+  if (!stored || stored->dump() != choice->chosen.ToJson().dump())
+    StorePostprocessing(path, model, metadata, choice->chosen);
+  report = choice->ToJson();
+  return choice->chosen;
+}
+} // namespace
+
+std::vector<EvaluatedCase>
+EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
+                       int64_t batchSize, const torch::Device & device, const MaskPostprocessing & postprocessing)
+{
+  return ScoreProbabilities(PredictOriginalProbabilities(model, samples, batchSize, device), modelName, samples, postprocessing);
 }
 
 PipelineResult
@@ -41,6 +71,7 @@ RunEvaluationStage(const StageContext & context)
     context.Message(PipelineStage::Evaluation, "the datalist has no test images: nothing to evaluate");
     return result;
   }
+  Json postprocessingReport = Json::object();
   for (const std::string name : { "teacher", "student" })
   {
     const fs::path path = context.folder.File(name + ".sinusseg");
@@ -49,15 +80,31 @@ RunEvaluationStage(const StageContext & context)
       context.Message(PipelineStage::Evaluation, path.string() + " does not exist: " + name + " not evaluated");
       continue;
     }
-    Segmenter model = LoadStageSegmenter(context, path, PipelineStage::Evaluation);
-    auto      cases = EvaluateModelOnSamples(*model, name, context.data.test, context.config.predictionBatch, context.device);
+    Json      metadata;
+    Segmenter model = LoadStageSegmenter(context, path, PipelineStage::Evaluation, &metadata);
+    Json      report = Json::object();
+    const MaskPostprocessing postprocessing = PostprocessingForEvaluation(context, path, *model, metadata, name, report);
+    const std::vector<Raster<float>> probabilities =
+      PredictOriginalProbabilities(*model, context.data.test, context.config.predictionBatch, context.device);
+    auto cases = ScoreProbabilities(probabilities, name, context.data.test, postprocessing);
+    if (!postprocessing.Plain())
+    {
+      // The plain threshold's figures beside the chosen ones: what the postprocessing changed.
+      const ModelSummary plain = SummarizeModel(ScoreProbabilities(probabilities, name, context.data.test, MaskPostprocessing{}), name);
+      report["test_plain"] = ModelSummaryToJson(plain);
+      context.Message(PipelineStage::Evaluation, "with the plain > 0.5 instead: " + FormatSummaryLine(plain));
+    }
+    if (!report.empty())
+      postprocessingReport[name] = report;
     result.summaries.push_back(SummarizeModel(cases, name));
     for (auto & c : cases)
       result.cases.push_back(std::move(c));
     context.Progress(PipelineStage::Evaluation, name == "teacher" ? 1 : 2, 2);
   }
+  Json evaluation = EvaluationToJson(result.cases, result.summaries);
+  evaluation["postprocessing"] = postprocessingReport;
   WriteFileAtomically(context.folder.File("evaluation.csv"), FormatEvaluationTableCsv(result.cases));
-  WriteFileAtomically(context.folder.File("evaluation.json"), EvaluationToJson(result.cases, result.summaries).dump(2) + "\n");
+  WriteFileAtomically(context.folder.File("evaluation.json"), evaluation.dump(2) + "\n");
   for (const auto & s : result.summaries)
     context.Message(PipelineStage::Evaluation, FormatSummaryLine(s));
   return result;

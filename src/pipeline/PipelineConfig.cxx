@@ -92,6 +92,7 @@ ReadModels(const Json & json, const std::string & preset, SemiSupervisedConfig &
   if (c.studentModel.architecture != c.teacherModel.architecture)
     c.student.trainableParts.clear();
 }
+
 } // namespace
 
 /** radiograph: chosen on UFBA-425's validation split (Documentation/benchmarks.md). */
@@ -148,6 +149,8 @@ SemiSupervisedConfig::Preset(const std::string & name)
     // epochs, batch 10, at its paper size.
     c.refiner = RefinerConfig::Paper();
     c.refinerTraining = RefinerTrainingOptions{};
+    // The paper thresholds at 0.5 and says nothing of postprocessing.
+    c.postprocessing = PostprocessingSearch::Off;
     return c;
   }
   ApplySmallTraining(c);
@@ -162,7 +165,8 @@ SemiSupervisedConfig::FromJson(const Json & json)
     throw std::invalid_argument(where + ": expected a JSON object");
   RequireKnownKeys(json,
                    { "preset", "input_size", "student_preset", "teacher_model", "student_model", "teacher", "student", "refiner",
-                     "refiner_training", "refinement", "use_unlabelled", "student_from_teacher", "pseudo_label_mirror", "prediction_batch" },
+                     "refiner_training", "refinement", "use_unlabelled", "student_from_teacher", "pseudo_label_mirror", "prediction_batch",
+                     "postprocessing" },
                    where);
   std::string preset = "small";
   ReadJsonField(json, "preset", preset, where);
@@ -181,6 +185,8 @@ SemiSupervisedConfig::FromJson(const Json & json)
   ReadJsonField(json, "student_from_teacher", c.studentFromTeacher, where);
   ReadJsonField(json, "pseudo_label_mirror", c.pseudoLabelMirror, where);
   ReadJsonField(json, "prediction_batch", c.predictionBatch, where);
+  if (const Json * p = FindJsonMember(json, "postprocessing"))
+    c.postprocessing = ParsePostprocessingSearch(p->is_string() ? p->get<std::string>() : p->dump());
   c.Validate();
   return c;
 }
@@ -200,6 +206,8 @@ SemiSupervisedConfig::ToJson() const
   j["student_from_teacher"] = studentFromTeacher;
   j["pseudo_label_mirror"] = pseudoLabelMirror;
   j["prediction_batch"] = predictionBatch;
+  if (postprocessing != PostprocessingSearch::SmallObjects)
+    j["postprocessing"] = ToString(postprocessing);
   return j;
 }
 

@@ -5,7 +5,10 @@
 
 #include "RunFolder.h"
 
+#include "sinus/PostprocessingSelection.h"
 #include "sinus/SemiSupervisedPipeline.h"
+
+#include <optional>
 
 #include <string>
 #include <utility>
@@ -51,9 +54,19 @@ SaveStageTensors(const std::filesystem::path & path, const std::vector<std::pair
 torch::Tensor
 LoadStageTensor(const std::filesystem::path & path, const std::string & key, PipelineStage stage, const Json & expectedNames);
 
-/** A stage's trained segmenter from its model file, on the context's device, in evaluation mode. */
+/** A stage's trained segmenter from its model file, on the context's device, in evaluation mode;
+ *  the file's metadata into `metadata` when given. */
 Segmenter
-LoadStageSegmenter(const StageContext & context, const std::filesystem::path & path, PipelineStage stage);
+LoadStageSegmenter(const StageContext & context, const std::filesystem::path & path, PipelineStage stage, Json * metadata = nullptr);
+
+/** The model's postprocessing chosen on the labelled validation images (ChoosePostprocessing, the
+ *  candidates sized by the smallest labelled object); none without labelled validation images. */
+std::optional<PostprocessingChoice>
+ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, const std::string & modelName);
+
+/** Rewrites a model file with `postprocessing` in its metadata (atomically; weights unchanged). */
+void
+StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing);
 
 /** Trains the teacher (targets null) or the student into `modelPath`, with checkpoint and CSV log
  *  in the run folder, starting from the model file `startFrom` when one is given. */

@@ -9,6 +9,19 @@ namespace sinus
 {
 namespace fs = std::filesystem;
 
+namespace
+{
+/** The settings without those only the evaluation stage reads (the postprocessing search), which
+ *  may change between sittings of a run. */
+Json
+WithoutEvaluationSettings(Json config)
+{
+  if (config.is_object())
+    config.erase("postprocessing");
+  return config;
+}
+} // namespace
+
 RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineRunOptions & options, Messenger message)
   : m_Root(root)
   , m_Config(config)
@@ -27,8 +40,16 @@ RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineR
     WriteFileAtomically(configPath, config.dump(2) + "\n");
     return;
   }
-  if (ParseJson(ReadTextFile(configPath.string())).dump() != config.dump())
+  const Json stored = ParseJson(ReadTextFile(configPath.string()));
+  if (WithoutEvaluationSettings(stored).dump() != WithoutEvaluationSettings(config).dump())
     throw std::runtime_error(configPath.string() + ": this folder holds a run with other settings; use another --out or the same configuration");
+  if (stored.dump() != config.dump())
+  {
+    // Only what the evaluation reads changed: the evaluation runs again on every resume.
+    WriteFileAtomically(configPath, config.dump(2) + "\n");
+    if (m_Message)
+      m_Message(PipelineStage::Evaluation, "postprocessing setting changed to this run's: trained stages are kept");
+  }
   if (!options.resume && options.stages.empty())
     throw std::runtime_error(root.string() + " already holds a run; add --resume to continue it, --stage NAME to redo one stage, "
                                              "or choose another --out");

@@ -85,11 +85,11 @@ LoadStageTensor(const fs::path & path, const std::string & key, PipelineStage st
 }
 
 Segmenter
-LoadStageSegmenter(const StageContext & context, const fs::path & path, PipelineStage stage)
+LoadStageSegmenter(const StageContext & context, const fs::path & path, PipelineStage stage, Json * metadata)
 {
   if (!fs::exists(path))
     throw StageError(stage, path.string() + " is missing; run the earlier stages first (or all stages)");
-  Segmenter model = LoadSegmenterModel(path.string());
+  Segmenter model = LoadSegmenterModel(path.string(), metadata);
   model->to(context.device);
   model->eval();
   return model;

@@ -363,6 +363,21 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   EXPECT_EQ(metadata.at("stage").get<std::string>(), "student");
   EXPECT_EQ(student->Architecture(), "sam");
   EXPECT_EQ(student->InputSize(), 64);
+  // The evaluation chose each model's postprocessing on the validation image, stored it in the
+  // model file and reported it with its validation scores.
+  ASSERT_TRUE(metadata.contains("postprocessing")) << metadata.dump();
+  const MaskPostprocessing stored = MaskPostprocessing::FromJson(metadata.at("postprocessing"), "student.sinusseg");
+  const Json evaluation = ParseJson(sinus::ReadTextFile(fs::path(dir) / "evaluation.json"));
+  const Json & choice = evaluation.at("postprocessing").at("student");
+  EXPECT_EQ(choice.at("chosen").dump(), stored.ToJson().dump());
+  EXPECT_EQ(choice.at("validation_candidates").size(), 4u); // > 0.5 without and with 3 object sizes
+  EXPECT_GE(choice.at("validation_chosen").at("mean_dice").get<double>(),
+            choice.at("validation_plain").at("mean_dice").get<double>() - 0.002);
+  EXPECT_TRUE(evaluation.at("postprocessing").contains("teacher"));
+  bool reported = false;
+  for (const auto & m : messages)
+    reported = reported || m.find("evaluation: student: postprocessing chosen on 1 validation images") != std::string::npos;
+  EXPECT_TRUE(reported);
 
   // The same folder again: refused without --resume; with it, every stage is already done.
   EXPECT_THROW(RunSemiSupervisedPipeline(data, config, options), std::runtime_error);
@@ -376,6 +391,17 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   SemiSupervisedConfig other = config;
   other.student.alpha = 0.25;
   EXPECT_THROW(RunSemiSupervisedPipeline(data, other, resume), std::runtime_error);
+  // ... except the postprocessing search, which only the evaluation reads: it runs again with it.
+  SemiSupervisedConfig thresholds = config;
+  thresholds.postprocessing = PostprocessingSearch::SmallObjectsAndThreshold;
+  messages.clear();
+  RunSemiSupervisedPipeline(data, thresholds, resume, callbacks);
+  for (const auto & m : messages)
+    EXPECT_EQ(m.find("epoch"), std::string::npos) << "a trained stage ran again: " << m;
+  const Json reevaluated = ParseJson(sinus::ReadTextFile(fs::path(dir) / "evaluation.json"));
+  EXPECT_EQ(reevaluated.at("postprocessing").at("student").at("validation_candidates").size(), 16u);
+  EXPECT_EQ(ParseJson(sinus::ReadTextFile(fs::path(dir) / "config.json")).at("postprocessing").get<std::string>(),
+            "small_objects_and_threshold");
 
   // The student stage alone in a new folder needs the teacher's outputs.
   PipelineRunOptions alone;
@@ -398,8 +424,12 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   SemiSupervisedConfig unweighted = config;
   unweighted.student.distillation = DistillationMode::Unweighted;
   unweighted.refinement = RefinementMode::Off;
+  unweighted.postprocessing = PostprocessingSearch::Off;
   const PipelineResult reused = RunSemiSupervisedPipeline(data, unweighted, reuse);
   EXPECT_EQ(reused.summaries.size(), 2u);
+  Json plainMetadata;
+  LoadSegmenterModel(reuse.outputDirectory + "/student.sinusseg", &plainMetadata);
+  EXPECT_FALSE(plainMetadata.contains("postprocessing")) << "postprocessing off keeps the plain > 0.5";
   EXPECT_EQ(sinus::ReadTextFile(fs::path(reuse.outputDirectory) / "teacher.sinusseg"), sinus::ReadTextFile(fs::path(dir) / "teacher.sinusseg"));
   SemiSupervisedConfig otherTeacher = config;
   otherTeacher.teacher.learningRate = 1e-3;
@@ -414,6 +444,16 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
   EXPECT_EQ(back.ToJson().dump(), c.ToJson().dump());
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"teacher": {"epochz": 3}})")), std::exception);
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "sometimes"})")), std::invalid_argument);
+  // Postprocessing is chosen unless switched off; only "off" is written, so older settings match.
+  EXPECT_EQ(c.postprocessing, PostprocessingSearch::SmallObjects);
+  EXPECT_FALSE(c.ToJson().contains("postprocessing"));
+  for (const char * text : { "off", "small_objects_and_threshold" })
+  {
+    const SemiSupervisedConfig other = SemiSupervisedConfig::FromJson(ParseJson(std::string(R"({"postprocessing": ")") + text + "\"}"));
+    EXPECT_EQ(other.ToJson().at("postprocessing").get<std::string>(), text);
+    EXPECT_EQ(SemiSupervisedConfig::FromJson(other.ToJson()).postprocessing, other.postprocessing);
+  }
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"postprocessing": "always"})")), std::invalid_argument);
   const SemiSupervisedConfig paper = SemiSupervisedConfig::Preset("vit_b");
   EXPECT_EQ(paper.teacher.learningRate, 1e-5);
   EXPECT_EQ(paper.teacher.batchSize, 8);
@@ -423,6 +463,7 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
   EXPECT_EQ(paper.student.temperature, 2);
   EXPECT_EQ(paper.refinerTraining.epochs, 100);
   EXPECT_EQ(paper.refinerTraining.batchSize, 10);
+  EXPECT_EQ(paper.postprocessing, PostprocessingSearch::Off);
 
   ASSERT_EQ(AblationVariants().size(), 7u);
   const SemiSupervisedConfig kd = ApplyAblationVariant(c, FindAblationVariant("kd"));

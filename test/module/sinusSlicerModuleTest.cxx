@@ -3,10 +3,14 @@
 // progress tags, errors on stderr with a non-zero exit.
 #include "itkImageFileReader.h"
 #include "itkMedSAMImageFilter.h"
+#include "itkSegmenterImageFilter.h"
 #include "sinus/FileUtilities.h"
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/ModelFile.h"
+#include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusTestSupport.h"
+#include "sinusFilterSupport.h"
 #include "sinusImageIO.h"
 
 #include <gtest/gtest.h>
@@ -139,4 +143,55 @@ TEST(SlicerModule, XmlAndRegionBoxAndReturnParameters)
                                 (root / "tiny.sinusseg").string() + "'");
   EXPECT_EQ(flat.status, 0) << flat.output;
   EXPECT_EQ(sinus::ReadImageSize((root / "flat.png").string())[0], 160u);
+}
+
+TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
+{
+  const fs::path root = ScratchDirectory("slicer_cli_segmenter");
+  // A U-Net at its random initial weights, saved as training saves it, with a stored
+  // postprocessing whose object size removes some of its speckle.
+  torch::manual_seed(5);
+  sinus::Segmenter                network = sinus::BuildSegmenter(sinus::SegmenterSpec::ForArchitecture("unet", "cpu", 64));
+  const sinus::MaskPostprocessing postprocessing{ 0.5, 0.01 };
+  sinus::Json metadata = sinus::Json::object();
+  metadata["postprocessing"] = postprocessing.ToJson();
+  sinus::SaveSegmenterModel((root / "unet.sinusseg").string(), *network, metadata);
+  const auto radiograph = MakeRadiograph();
+  sinus::WriteImage(AsVolume(radiograph).GetPointer(), (root / "radiograph.nrrd").string());
+
+  const CliResult run = RunCli("--threads 1 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "label.nrrd").string() + "' '" +
+                               (root / "unet.sinusseg").string() + "'");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("<filter-progress>"), std::string::npos) << run.output;
+  auto reader = itk::ImageFileReader<itk::Image<unsigned char, 3>>::New();
+  reader->SetFileName((root / "label.nrrd").string());
+  reader->Update();
+
+  // The same as the filter with the stored postprocessing, and not the plain threshold's mask.
+  sinus::ConfigureRuntime(1);
+  auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
+  filter->SetInput(radiograph);
+  filter->SetSegmenter(network);
+  filter->SetForegroundValue(1);
+  filter->SetRescaleInputTo8BitRange(false);
+  filter->SetPostprocessing(postprocessing);
+  filter->Update();
+  const unsigned char * label = reader->GetOutput()->GetBufferPointer();
+  const unsigned char * cleaned = filter->GetMaskOutput()->GetBufferPointer();
+  const sinus::Raster<uint8_t> plain = sinus::ApplyMaskPostprocessing(sinus::ImageToRasterAs<float>(filter->GetOutput()), {});
+  int differences = 0, removed = 0;
+  for (size_t i = 0; i < 160 * 96; ++i)
+  {
+    differences += cleaned[i] != label[i];
+    removed += plain.data[i] != label[i];
+  }
+  EXPECT_EQ(differences, 0);
+  EXPECT_GT(removed, 0) << "the stored postprocessing changed nothing: the comparison proves nothing";
+
+  // A region is a box prompt: MedSAM only.
+  const CliResult boxed = RunCli("--region 40,-42.25,0,20,12.5,1 '" + (root / "radiograph.nrrd").string() + "' '" +
+                                 (root / "boxed.nrrd").string() + "' '" + (root / "unet.sinusseg").string() + "'");
+  EXPECT_EQ(boxed.status, 1);
+  EXPECT_NE(boxed.output.find("takes no box prompt"), std::string::npos) << boxed.output;
+  EXPECT_FALSE(fs::exists(root / "boxed.nrrd"));
 }

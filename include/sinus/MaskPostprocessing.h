@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef sinus_MaskPostprocessing_h
+#define sinus_MaskPostprocessing_h
+
+#include "sinus/Json.h"
+#include "sinus/Raster.h"
+
+#include <cstdint>
+#include <string>
+
+namespace sinus
+{
+
+/** How a probability map becomes the final mask: foreground where the probability exceeds
+ *  `threshold`, then every 8-connected object smaller than `minimumObjectFraction` of the image's
+ *  pixels removed. Stated as a fraction of the image so that one model file means the same on a
+ *  512 x 512 and a 2943 x 1435 radiograph. The default is the plain `> 0.5`. Training chooses it
+ *  per model on the validation images (ChoosePostprocessing) and stores it in the model file. */
+struct MaskPostprocessing
+{
+  double threshold = 0.5;
+  double minimumObjectFraction = 0.0;
+
+  bool Plain() const { return threshold == 0.5 && minimumObjectFraction == 0.0; }
+  /** Objects below this many pixels are removed on an image of `pixels` pixels (rounded up). */
+  int64_t MinimumObjectPixels(int64_t pixels) const;
+  /** Throws std::invalid_argument unless 0 < threshold < 1 and 0 <= minimumObjectFraction < 1. */
+  void Validate(const std::string & where) const;
+  Json ToJson() const; ///< {"threshold": t, "minimum_object_fraction": f}
+  static MaskPostprocessing FromJson(const Json & json, const std::string & where);
+  /** "> 0.5" or "> 0.6, objects under 0.2% of the image removed": for logs and reports. */
+  std::string Describe() const;
+};
+
+/** Removes every 8-connected object of fewer than `minimumPixels` non-zero pixels; the others keep
+ *  their values. */
+Raster<uint8_t>
+RemoveSmallObjects(const Raster<uint8_t> & mask, int64_t minimumPixels);
+
+/** The pixel count of the smallest 8-connected object of a mask (0 when it has none). */
+int64_t
+SmallestObjectPixels(const Raster<uint8_t> & mask);
+
+/** `foreground` where the postprocessed probability map is foreground, 0 elsewhere. */
+Raster<uint8_t>
+ApplyMaskPostprocessing(const Raster<float> & probability, const MaskPostprocessing & postprocessing, uint8_t foreground = 1);
+
+} // namespace sinus
+
+#endif

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluation stage's first step: each model's postprocessing, chosen on the validation images
+// and written into its model file, so that `sinusseg predict` gives what the evaluation measured.
+#include "PipelineStages.h"
+
+#include "sinus/PostprocessingSelection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace sinus
+{
+namespace
+{
+/** How far below the plain threshold's mean validation Dice a candidate may fall: the choice is
+ *  for fewer stray objects and merged neighbours (HD95), not for trading overlap away. */
+constexpr double kPostprocessingDiceTolerance = 0.002;
+
+/** The smallest labelled object as a fraction of its image (0 when no labelled mask has one). */
+double
+SmallestLabelledObjectFraction(const std::vector<SegmentationSample> & labelled)
+{
+  double smallest = std::numeric_limits<double>::infinity();
+  for (const SegmentationSample & s : labelled)
+    if (s.smallestObjectFraction > 0)
+      smallest = std::min(smallest, s.smallestObjectFraction);
+  return std::isinf(smallest) ? 0.0 : smallest;
+}
+} // namespace
+
+std::optional<PostprocessingChoice>
+ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, const std::string & modelName)
+{
+  std::vector<SegmentationSample> validation;
+  for (const SegmentationSample & s : context.data.validation)
+    if (!s.fullLabel.Empty())
+      validation.push_back(s);
+  if (validation.empty())
+  {
+    context.Message(PipelineStage::Evaluation, modelName + ": no labelled validation images: postprocessing stays > 0.5");
+    return std::nullopt;
+  }
+  const std::vector<Raster<float>>   probabilities = PredictOriginalProbabilities(model, validation, context.config.predictionBatch, context.device);
+  std::vector<ValidationProbability> images;
+  for (size_t i = 0; i < validation.size(); ++i)
+    images.push_back(ValidationProbability{ probabilities[i], validation[i].fullLabel, validation[i].spacing });
+  const double smallest = SmallestLabelledObjectFraction(context.data.labelled);
+  PostprocessingChoice choice = ChoosePostprocessing(images, PostprocessingCandidates(smallest, context.config.postprocessing), kPostprocessingDiceTolerance);
+  const PostprocessingScore &plain = choice.Plain(), &chosen = choice.Chosen();
+  context.Message(PipelineStage::Evaluation, modelName + ": postprocessing chosen on " + std::to_string(images.size()) +
+                                               " validation images: " + choice.chosen.Describe() + " (validation Dice " +
+                                               std::to_string(plain.meanDice) + " -> " + std::to_string(chosen.meanDice) +
+                                               ", HD95 " + std::to_string(plain.meanNormalizedHD95) + " -> " +
+                                               std::to_string(chosen.meanNormalizedHD95) + " of the diagonal)");
+  return choice;
+}
+
+void
+StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing)
+{
+  metadata["postprocessing"] = postprocessing.ToJson();
+  SaveSegmenterModel(modelPath.string(), model, metadata);
+}
+
+} // namespace sinus
