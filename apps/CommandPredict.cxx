@@ -97,10 +97,9 @@ PostprocessingOf(const std::string & model, const sinus::Json & metadata, const 
 {
   if (choice != "model" && choice != "off")
     throw UsageError("--postprocessing must be model or off, not " + choice);
-  const sinus::Json * stored = sinus::FindJsonMember(metadata, "postprocessing");
-  if (choice == "off" || !stored)
+  if (choice == "off")
     return sinus::MaskPostprocessing{};
-  return sinus::MaskPostprocessing::FromJson(*stored, model + ": postprocessing");
+  return sinus::MaskPostprocessing::FromModelMetadata(metadata, model).value_or(sinus::MaskPostprocessing{});
 }
 } // namespace
 

@@ -26,7 +26,7 @@ namespace itk
  * probability exceeds Threshold (default 0.5), less every 8-connected object smaller than
  * MinimumObjectFraction of the image's pixels (default 0: none removed). Training chooses both per
  * model on validation images and stores them in the model file; SetPostprocessing takes them from
- * there (sinus::MaskPostprocessing::FromJson of the file's metadata "postprocessing").
+ * there (sinus::MaskPostprocessing::FromModelMetadata).
  *
  * \ingroup SinusSegmentation
  */

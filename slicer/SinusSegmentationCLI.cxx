@@ -273,8 +273,8 @@ SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metad
   auto filter = itk::SegmenterImageFilter<Slice>::New();
   filter->SetInput(slice);
   filter->SetSegmenter(network);
-  if (const sinus::Json * stored = sinus::FindJsonMember(metadata, "postprocessing"))
-    filter->SetPostprocessing(sinus::MaskPostprocessing::FromJson(*stored, modelPath + ": postprocessing"));
+  if (const auto stored = sinus::MaskPostprocessing::FromModelMetadata(metadata, modelPath))
+    filter->SetPostprocessing(*stored);
   filter->SetForegroundValue(1);
   filter->SetRescaleInputTo8BitRange(rescale);
   ReportProgressToSlicer(filter);

@@ -6,6 +6,7 @@
 #include "sinus/Raster.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sinus
@@ -28,6 +29,15 @@ struct MaskPostprocessing
   void Validate(const std::string & where) const;
   Json ToJson() const; ///< {"threshold": t, "minimum_object_fraction": f}
   static MaskPostprocessing FromJson(const Json & json, const std::string & where);
+  /** The postprocessing a model file's metadata stores (its "postprocessing" entry), if any;
+   *  errors name `modelPath`. */
+  static std::optional<MaskPostprocessing> FromModelMetadata(const Json & metadata, const std::string & modelPath);
+  /** Stores this postprocessing in a model file's metadata (what FromModelMetadata reads). */
+  void WriteToModelMetadata(Json & metadata) const;
+  bool operator==(const MaskPostprocessing & other) const
+  {
+    return threshold == other.threshold && minimumObjectFraction == other.minimumObjectFraction;
+  }
   /** "> 0.5" or "> 0.6, objects under 0.2% of the image removed": for logs and reports. */
   std::string Describe() const;
 };

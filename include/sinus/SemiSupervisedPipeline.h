@@ -3,7 +3,6 @@
 #define sinus_SemiSupervisedPipeline_h
 
 #include "sinus/EvaluationSummary.h"
-#include "sinus/MaskPostprocessing.h"
 #include "sinus/PipelineConfig.h"
 #include "sinus/SegmentationSample.h"
 
@@ -85,12 +84,6 @@ struct PipelineRunOptions
 PipelineResult
 RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedConfig & config, const PipelineRunOptions & options,
                           const PipelineCallbacks & callbacks = {});
-
-/** Scores a segmenter's predictions on the test samples (full metrics on the original grid), its
- *  probabilities turned into masks by `postprocessing`. */
-std::vector<EvaluatedCase>
-EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
-                       int64_t batchSize, const torch::Device & device, const MaskPostprocessing & postprocessing = {});
 
 /** Whether a `sinusseg pretrain` model file (or folder) fits the run's teacher or student network. */
 bool

@@ -86,6 +86,21 @@ MaskPostprocessing::FromJson(const Json & json, const std::string & where)
   return p;
 }
 
+std::optional<MaskPostprocessing>
+MaskPostprocessing::FromModelMetadata(const Json & metadata, const std::string & modelPath)
+{
+  const Json * stored = FindJsonMember(metadata, "postprocessing");
+  if (!stored)
+    return std::nullopt;
+  return FromJson(*stored, modelPath + ": postprocessing");
+}
+
+void
+MaskPostprocessing::WriteToModelMetadata(Json & metadata) const
+{
+  metadata["postprocessing"] = ToJson();
+}
+
 std::string
 MaskPostprocessing::Describe() const
 {

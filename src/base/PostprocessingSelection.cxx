@@ -82,7 +82,7 @@ const PostprocessingScore &
 PostprocessingChoice::Chosen() const
 {
   for (const PostprocessingScore & s : scores)
-    if (s.postprocessing.threshold == chosen.threshold && s.postprocessing.minimumObjectFraction == chosen.minimumObjectFraction)
+    if (s.postprocessing == chosen)
       return s;
   throw std::logic_error("postprocessing choice: the chosen candidate has no score");
 }

@@ -46,20 +46,13 @@ PostprocessingForEvaluation(const StageContext & context, const fs::path & path,
     return MaskPostprocessing{};
   // Rewritten only when the choice changed: a model file shared by several runs (ablation rows
   // share the teacher) stays byte for byte the same.
-  const Json * stored = FindJsonMember(metadata, "postprocessing");
-  if (!stored || stored->dump() != choice->chosen.ToJson().dump())
+  const std::optional<MaskPostprocessing> stored = MaskPostprocessing::FromModelMetadata(metadata, path.string());
+  if (!stored || !(*stored == choice->chosen))
     StorePostprocessing(path, model, metadata, choice->chosen);
   report = choice->ToJson();
   return choice->chosen;
 }
 } // namespace
-
-std::vector<EvaluatedCase>
-EvaluateModelOnSamples(SegmenterImpl & model, const std::string & modelName, const std::vector<SegmentationSample> & samples,
-                       int64_t batchSize, const torch::Device & device, const MaskPostprocessing & postprocessing)
-{
-  return ScoreProbabilities(PredictOriginalProbabilities(model, samples, batchSize, device), modelName, samples, postprocessing);
-}
 
 PipelineResult
 RunEvaluationStage(const StageContext & context)

@@ -59,7 +59,7 @@ ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, c
 void
 StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing)
 {
-  metadata["postprocessing"] = postprocessing.ToJson();
+  postprocessing.WriteToModelMetadata(metadata);
   SaveSegmenterModel(modelPath.string(), model, metadata);
 }
 
