@@ -23,6 +23,7 @@ itk_module(SinusSegmentation
     ITKTestKernel
     ITKConnectedComponents
     ITKThresholding
+    ITKMathematicalMorphology
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

@@ -23,8 +23,10 @@ namespace itk
  * (RescaleInputTo8BitRange).
  *
  * Output 0: probability (TProbabilityImage); output 1 (GetMaskOutput()): ForegroundValue where the
- * probability exceeds Threshold (default 0.5), less every 8-connected object smaller than
- * MinimumObjectFraction of the image's pixels (default 0: none removed). Training chooses both per
+ * probability exceeds Threshold (default 0.5), cut along the floors of probability valleys
+ * narrower than ValleyWidthFraction of the shorter side and deeper than ValleyDepth (default 0: no
+ * cut; sinus::ProbabilityValleyFloors), less every 8-connected object smaller than
+ * MinimumObjectFraction of the image's pixels (default 0: none removed). Training chooses them per
  * model on validation images and stores them in the model file; SetPostprocessing takes them from
  * there (sinus::MaskPostprocessing::FromModelMetadata).
  *
@@ -50,13 +52,19 @@ public:
   /** The network (sinus::LoadSegmenterModel); shared, not copied. */
   void SetSegmenter(sinus::Segmenter segmenter);
 
-  /** Threshold and MinimumObjectFraction together, as a model file stores them. */
+  /** Threshold, MinimumObjectFraction, ValleyWidthFraction and ValleyDepth together, as a model
+   *  file stores them. */
   void SetPostprocessing(const sinus::MaskPostprocessing & postprocessing);
+  sinus::MaskPostprocessing GetPostprocessing() const;
 
   itkSetMacro(Threshold, double);
   itkGetConstMacro(Threshold, double);
   itkSetMacro(MinimumObjectFraction, double);
   itkGetConstMacro(MinimumObjectFraction, double);
+  itkSetMacro(ValleyWidthFraction, double);
+  itkGetConstMacro(ValleyWidthFraction, double);
+  itkSetMacro(ValleyDepth, double);
+  itkGetConstMacro(ValleyDepth, double);
 
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
@@ -73,6 +81,8 @@ private:
   sinus::Segmenter m_Segmenter{ nullptr };
   double           m_Threshold{ 0.5 };
   double           m_MinimumObjectFraction{ 0.0 };
+  double           m_ValleyWidthFraction{ 0.0 };
+  double           m_ValleyDepth{ 0.0 };
   bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
 };
 

@@ -26,6 +26,15 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::SetPostprocess
 {
   this->SetThreshold(postprocessing.threshold);
   this->SetMinimumObjectFraction(postprocessing.minimumObjectFraction);
+  this->SetValleyWidthFraction(postprocessing.valleyWidthFraction);
+  this->SetValleyDepth(postprocessing.valleyDepth);
+}
+
+template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
+sinus::MaskPostprocessing
+SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GetPostprocessing() const
+{
+  return sinus::MaskPostprocessing{ m_Threshold, m_MinimumObjectFraction, m_ValleyWidthFraction, m_ValleyDepth };
 }
 
 template <typename TInputImage, typename TProbabilityImage, typename TMaskImage>
@@ -39,7 +48,7 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::VerifyPrecondi
   }
   try
   {
-    sinus::MaskPostprocessing{ m_Threshold, m_MinimumObjectFraction }.Validate("postprocessing");
+    this->GetPostprocessing().Validate("postprocessing");
   }
   catch (const std::exception & e)
   {
@@ -64,8 +73,7 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   m_Segmenter->eval();
   const sinus::Raster<float> probability = sinus::PredictProbability(*m_Segmenter, grey);
   sinus::ReportProgressOrAbort(this, 0.9);
-  const sinus::Raster<uint8_t> mask =
-    sinus::ApplyMaskPostprocessing(probability, sinus::MaskPostprocessing{ m_Threshold, m_MinimumObjectFraction });
+  const sinus::Raster<uint8_t> mask = sinus::ApplyMaskPostprocessing(probability, this->GetPostprocessing());
   sinus::WriteProbabilityAndMask(probability, mask, this->GetOutput(), this->GetMaskOutput(), this->GetForegroundValue());
   this->UpdateProgress(1.0f);
 }
@@ -81,6 +89,8 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std:
      << std::endl;
   os << indent << "Threshold: " << m_Threshold << std::endl;
   os << indent << "MinimumObjectFraction: " << m_MinimumObjectFraction << std::endl;
+  os << indent << "ValleyWidthFraction: " << m_ValleyWidthFraction << std::endl;
+  os << indent << "ValleyDepth: " << m_ValleyDepth << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
 }
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // SegmenterImageFilter's postprocessing: its mask is the core's ApplyMaskPostprocessing of its own
 // probability output, and the core's small-object removal agrees with ITK's connected components
-// (fully connected) relabelled with a minimum object size.
+// (fully connected) relabelled with a minimum object size, and its square closing (for valley cuts)
+// with ITK's grey-level closing by a box.
 #include "itkSegmenterImageFilter.h"
 
 #include "itkBinaryThresholdImageFilter.h"
 #include "itkConnectedComponentImageFilter.h"
+#include "itkFlatStructuringElement.h"
+#include "itkGrayscaleMorphologicalClosingImageFilter.h"
 #include "itkRelabelComponentImageFilter.h"
 #include "itkTestingMacros.h"
 #include "sinus/MaskPostprocessing.h"
+#include "sinus/ProbabilityValleys.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinusFilterSupport.h"
 
@@ -52,6 +56,20 @@ ItkRemoveSmallObjects(const MaskType * mask, int64_t minimumPixels)
     v = v != 0 ? 1 : 0;
   return kept;
 }
+
+/** ITK's grey-level closing of `image` by a `width x width` box. */
+sinus::Raster<float>
+ItkSquareClosing(const itk::Image<float, 2> * image, int64_t width)
+{
+  using KernelType = itk::FlatStructuringElement<2>;
+  KernelType::RadiusType radius;
+  radius.Fill(static_cast<itk::SizeValueType>(width / 2));
+  auto closing = itk::GrayscaleMorphologicalClosingImageFilter<itk::Image<float, 2>, itk::Image<float, 2>, KernelType>::New();
+  closing->SetInput(image);
+  closing->SetKernel(KernelType::Box(radius));
+  closing->Update();
+  return sinus::ImageToRasterAs<float>(closing->GetOutput());
+}
 } // namespace
 
 int
@@ -71,6 +89,8 @@ itkSegmenterImageFilterTest(int, char *[])
   filter->SetSegmenter(network);
   ITK_TEST_SET_GET_VALUE(0.5, filter->GetThreshold());
   ITK_TEST_SET_GET_VALUE(0.0, filter->GetMinimumObjectFraction());
+  ITK_TEST_SET_GET_VALUE(0.0, filter->GetValleyWidthFraction());
+  ITK_TEST_SET_GET_VALUE(0.0, filter->GetValleyDepth());
   ITK_TRY_EXPECT_NO_EXCEPTION(filter->Update());
   const sinus::Raster<float> probability = sinus::ImageToRasterAs<float>(filter->GetOutput());
   float                      lowest = 1, highest = 0;
@@ -81,8 +101,8 @@ itkSegmenterImageFilterTest(int, char *[])
   }
   const double threshold = 0.5 * (lowest + highest);
 
-  // 1. The mask is the core's postprocessing of the probability output.
-  const sinus::MaskPostprocessing postprocessing{ threshold, 0.004 };
+  // 1. The mask is the core's postprocessing of the probability output, valley cut included.
+  const sinus::MaskPostprocessing postprocessing{ threshold, 0.004, 0.1, 0.02 };
   filter->SetPostprocessing(postprocessing);
   filter->SetForegroundValue(255);
   ITK_TRY_EXPECT_NO_EXCEPTION(filter->Update());
@@ -112,11 +132,33 @@ itkSegmenterImageFilterTest(int, char *[])
   }
   ITK_TEST_EXPECT_TRUE(changedSizes >= 3); // the comparison saw objects removed, not only kept
 
-  // 3. Bad settings are refused before anything runs.
+  // 3. The square closing behind valley cuts agrees with ITK's closing by a box away from the
+  //    border (within `width` pixels of it the two treat the outside differently).
+  for (int64_t width : { 3, 7, 11 })
+  {
+    const sinus::Raster<float> ours = sinus::SquareClosing(probability, width);
+    const sinus::Raster<float> itkClosed = ItkSquareClosing(filter->GetOutput(), width);
+    int64_t                    differing = 0, filled = 0;
+    for (int64_t y = width; y < ours.height - width; ++y)
+      for (int64_t x = width; x < ours.width - width; ++x)
+      {
+        differing += ours(y, x) != itkClosed(y, x);
+        filled += ours(y, x) > probability(y, x);
+      }
+    std::cout << "closing " << width << ": " << differing << " interior pixels differ, " << filled << " raised" << std::endl;
+    ITK_TEST_EXPECT_EQUAL(differing, 0);
+    ITK_TEST_EXPECT_TRUE(filled > 0);
+  }
+
+  // 4. Bad settings are refused before anything runs.
   filter->SetThreshold(1.0);
   ITK_TRY_EXPECT_EXCEPTION(filter->Update());
   filter->SetThreshold(0.5);
   filter->SetMinimumObjectFraction(-0.1);
+  ITK_TRY_EXPECT_EXCEPTION(filter->Update());
+  filter->SetMinimumObjectFraction(0.0);
+  filter->SetValleyWidthFraction(0.05);
+  filter->SetValleyDepth(0.0); // a width without a depth
   ITK_TRY_EXPECT_EXCEPTION(filter->Update());
   std::cout << "Test finished." << std::endl;
   return EXIT_SUCCESS;

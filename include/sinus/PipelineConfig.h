@@ -45,11 +45,12 @@ struct SemiSupervisedConfig
   bool                     pseudoLabelMirror = false;
   int64_t                  predictionBatch = 8;
   /** What the evaluation stage may choose, per model, on the validation images and store in the
-   *  model file (ChoosePostprocessing): the smallest kept object by default, the threshold too, or
-   *  nothing (the plain `> 0.5`, as the paper's preset does). In JSON "postprocessing":
-   *  "small_objects" | "small_objects_and_threshold" | "off", written only when not the default so
-   *  that the settings of runs made before the choice existed still match. */
-  PostprocessingSearch     postprocessing = PostprocessingSearch::SmallObjects;
+   *  model file (ChoosePostprocessing): the smallest kept object and a cut along narrow probability
+   *  valleys by default, the smallest object alone, it and the threshold, or nothing (the plain
+   *  `> 0.5`, as the paper's preset does). In JSON "postprocessing": "small_objects_and_valleys" |
+   *  "small_objects" | "small_objects_and_threshold" | "off", written only when not the default
+   *  (only the evaluation reads it: a resumed run may change it). */
+  PostprocessingSearch     postprocessing = PostprocessingSearch::SmallObjectsAndValleys;
 
   /** "vit_b": the paper's setting (MedSAM ViT-B at 1024, AdamW lr 1e-5, batch 8, 10 epochs; the
    *  paper-size SinusCycle-GAN, 100 epochs, batch 10) -- meant for a GPU and --init-checkpoint.

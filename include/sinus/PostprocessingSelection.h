@@ -10,17 +10,21 @@ namespace sinus
 {
 
 /** What the choice may change: nothing (the plain `> 0.5`), the smallest kept object at the
- *  plain threshold, or the threshold as well. Removing small objects only takes away stray
- *  detections; a higher threshold also separates neighbours merged across narrow gaps, at the cost
- *  of some overlap (Documentation/benchmarks.md measures both). */
+ *  plain threshold, that and a cut along narrow probability valleys, or the smallest object and
+ *  the threshold. Removing small objects only takes away stray detections; a valley cut or a
+ *  higher threshold also separates neighbours merged across narrow gaps -- the cut along a
+ *  one-pixel line, the threshold at the cost of some overlap (Documentation/benchmarks.md measures
+ *  all three). */
 enum class PostprocessingSearch
 {
   Off,
   SmallObjects,
+  SmallObjectsAndValleys,
   SmallObjectsAndThreshold
 };
+/** "off" | "small_objects" | "small_objects_and_valleys" | "small_objects_and_threshold" */
 PostprocessingSearch
-ParsePostprocessingSearch(const std::string & text); ///< "off" | "small_objects" | "small_objects_and_threshold"
+ParsePostprocessingSearch(const std::string & text);
 const char *
 ToString(PostprocessingSearch search);
 
@@ -53,10 +57,12 @@ struct PostprocessingChoice
   Json                             ToJson() const; ///< chosen, plain, chosen's score, every score
 };
 
-/** The candidates: the plain threshold 0.5 (with SmallObjects) or 0.4, 0.5, 0.6, 0.7 (with
- *  SmallObjectsAndThreshold), each without removal and removing objects smaller than 1/2, 1 and 2
- *  times the smallest object of the labelled masks
- *  (`smallestLabelledObjectFraction` of the image; 0 gives thresholds only; sizes of the whole
+/** The candidates: the plain threshold 0.5 (with SmallObjects and SmallObjectsAndValleys) or
+ *  0.4, 0.5, 0.6, 0.7 (with SmallObjectsAndThreshold); with SmallObjectsAndValleys each without a
+ *  cut and cutting valleys 1.4% and 2.1% of the shorter side wide (7 and 11 pixels on 512 x 512)
+ *  deeper than 0.05, 0.1 and 0.15; each of these without removal and removing objects smaller than
+ *  1/2, 1 and 2 times the smallest object of the labelled masks
+ *  (`smallestLabelledObjectFraction` of the image; 0 gives no removal; sizes of the whole
  *  image or more are left out, as they would remove everything). The plain `> 0.5`
  *  comes first. The range is nnU-Net's idea -- decide postprocessing on held-out cases -- widened
  *  to thresholds and to the object size the labels themselves never go below. */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/MaskPostprocessing.h"
 
+#include "sinus/ProbabilityValleys.h"
+
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -55,6 +58,15 @@ MaskPostprocessing::MinimumObjectPixels(int64_t pixels) const
   return static_cast<int64_t>(std::ceil(minimumObjectFraction * static_cast<double>(pixels)));
 }
 
+int64_t
+MaskPostprocessing::ValleyWidthPixels(int64_t height, int64_t width) const
+{
+  int64_t pixels = std::llround(valleyWidthFraction * static_cast<double>(std::min(height, width)));
+  if (pixels % 2 == 0)
+    ++pixels;
+  return std::max<int64_t>(3, pixels);
+}
+
 void
 MaskPostprocessing::Validate(const std::string & where) const
 {
@@ -62,6 +74,14 @@ MaskPostprocessing::Validate(const std::string & where) const
     throw std::invalid_argument(where + ": threshold must lie strictly between 0 and 1, not " + std::to_string(threshold));
   if (!(minimumObjectFraction >= 0.0 && minimumObjectFraction < 1.0))
     throw std::invalid_argument(where + ": minimum_object_fraction must lie in [0, 1), not " + std::to_string(minimumObjectFraction));
+  if (!(valleyWidthFraction >= 0.0 && valleyWidthFraction <= 0.5))
+    throw std::invalid_argument(where + ": valley_width_fraction must lie in [0, 0.5], not " + std::to_string(valleyWidthFraction));
+  if (CutsValleys() && !(valleyDepth > 0.0 && valleyDepth < 1.0))
+    throw std::invalid_argument(where + ": valley_depth must lie strictly between 0 and 1 when valleys are cut, not " +
+                                std::to_string(valleyDepth));
+  if (!CutsValleys() && valleyDepth != 0.0)
+    throw std::invalid_argument(where + ": valley_depth " + std::to_string(valleyDepth) +
+                                " without a valley_width_fraction (a depth alone cuts nothing)");
 }
 
 Json
@@ -70,6 +90,11 @@ MaskPostprocessing::ToJson() const
   Json j = Json::object();
   j["threshold"] = threshold;
   j["minimum_object_fraction"] = minimumObjectFraction;
+  if (CutsValleys())
+  {
+    j["valley_width_fraction"] = valleyWidthFraction;
+    j["valley_depth"] = valleyDepth;
+  }
   return j;
 }
 
@@ -78,10 +103,12 @@ MaskPostprocessing::FromJson(const Json & json, const std::string & where)
 {
   if (!json.is_object())
     throw std::invalid_argument(where + ": expected an object with threshold and minimum_object_fraction");
-  RequireKnownKeys(json, { "threshold", "minimum_object_fraction" }, where);
+  RequireKnownKeys(json, { "threshold", "minimum_object_fraction", "valley_width_fraction", "valley_depth" }, where);
   MaskPostprocessing p;
   ReadJsonField(json, "threshold", p.threshold, where);
   ReadJsonField(json, "minimum_object_fraction", p.minimumObjectFraction, where);
+  ReadJsonField(json, "valley_width_fraction", p.valleyWidthFraction, where);
+  ReadJsonField(json, "valley_depth", p.valleyDepth, where);
   p.Validate(where);
   return p;
 }
@@ -106,6 +133,8 @@ MaskPostprocessing::Describe() const
 {
   std::ostringstream text;
   text << "> " << threshold;
+  if (CutsValleys())
+    text << ", cut along valleys under " << 100.0 * valleyWidthFraction << "% of the shorter side deeper than " << valleyDepth;
   if (minimumObjectFraction > 0)
     text << ", objects under " << 100.0 * minimumObjectFraction << "% of the image removed";
   return text.str();
@@ -137,6 +166,14 @@ ApplyMaskPostprocessing(const Raster<float> & probability, const MaskPostprocess
   Raster<uint8_t> mask(probability.height, probability.width, probability.channels);
   for (size_t i = 0; i < mask.data.size(); ++i)
     mask.data[i] = static_cast<double>(probability.data[i]) > postprocessing.threshold ? foreground : 0;
+  if (postprocessing.CutsValleys())
+  {
+    const Raster<uint8_t> floors = ProbabilityValleyFloors(
+      probability, postprocessing.ValleyWidthPixels(probability.height, probability.width), postprocessing.valleyDepth);
+    for (size_t i = 0; i < mask.data.size(); ++i)
+      if (floors.data[i])
+        mask.data[i] = 0;
+  }
   if (postprocessing.minimumObjectFraction > 0)
     mask = RemoveSmallObjects(mask, postprocessing.MinimumObjectPixels(mask.NumberOfPixels()));
   return mask;

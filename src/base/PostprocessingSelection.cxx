@@ -4,6 +4,7 @@
 #include "sinus/SegmentationMetrics.h"
 
 #include <cmath>
+#include <utility>
 #include <stdexcept>
 
 namespace sinus
@@ -48,10 +49,12 @@ CheckValidationImages(const std::vector<ValidationProbability> & images)
 PostprocessingSearch
 ParsePostprocessingSearch(const std::string & text)
 {
-  for (PostprocessingSearch s : { PostprocessingSearch::Off, PostprocessingSearch::SmallObjects, PostprocessingSearch::SmallObjectsAndThreshold })
+  for (PostprocessingSearch s : { PostprocessingSearch::Off, PostprocessingSearch::SmallObjects, PostprocessingSearch::SmallObjectsAndValleys,
+                                   PostprocessingSearch::SmallObjectsAndThreshold })
     if (text == ToString(s))
       return s;
-  throw std::invalid_argument("unknown postprocessing '" + text + "' (known: off, small_objects, small_objects_and_threshold)");
+  throw std::invalid_argument("unknown postprocessing '" + text +
+                              "' (known: off, small_objects, small_objects_and_valleys, small_objects_and_threshold)");
 }
 
 const char *
@@ -63,6 +66,8 @@ ToString(PostprocessingSearch search)
       return "off";
     case PostprocessingSearch::SmallObjects:
       return "small_objects";
+    case PostprocessingSearch::SmallObjectsAndValleys:
+      return "small_objects_and_valleys";
     case PostprocessingSearch::SmallObjectsAndThreshold:
       break;
   }
@@ -110,17 +115,25 @@ PostprocessingCandidates(double smallestLabelledObjectFraction, PostprocessingSe
   std::vector<MaskPostprocessing> candidates{ MaskPostprocessing{} };
   if (search == PostprocessingSearch::Off)
     return candidates;
-  const std::vector<double> thresholds =
-    search == PostprocessingSearch::SmallObjects ? std::vector<double>{ 0.5 } : std::vector<double>{ 0.4, 0.5, 0.6, 0.7 };
+  const std::vector<double> thresholds = search == PostprocessingSearch::SmallObjectsAndThreshold
+                                           ? std::vector<double>{ 0.4, 0.5, 0.6, 0.7 }
+                                           : std::vector<double>{ 0.5 };
+  // (width fraction, depth); (0, 0) is no cut.
+  std::vector<std::pair<double, double>> valleys{ { 0.0, 0.0 } };
+  if (search == PostprocessingSearch::SmallObjectsAndValleys)
+    for (double width : { 0.014, 0.021 })
+      for (double depth : { 0.05, 0.1, 0.15 })
+        valleys.emplace_back(width, depth);
   for (double threshold : thresholds)
-    for (double multiple : { 0.0, 0.5, 1.0, 2.0 })
-    {
-      const MaskPostprocessing c{ threshold, multiple * smallestLabelledObjectFraction };
-      // A size of the whole image or more would remove everything: not a candidate.
-      if (c.Plain() || (multiple > 0 && smallestLabelledObjectFraction == 0) || c.minimumObjectFraction >= 1.0)
-        continue;
-      candidates.push_back(c);
-    }
+    for (const auto & [valleyWidth, valleyDepth] : valleys)
+      for (double multiple : { 0.0, 0.5, 1.0, 2.0 })
+      {
+        const MaskPostprocessing c{ threshold, multiple * smallestLabelledObjectFraction, valleyWidth, valleyDepth };
+        // A size of the whole image or more would remove everything: not a candidate.
+        if (c.Plain() || (multiple > 0 && smallestLabelledObjectFraction == 0) || c.minimumObjectFraction >= 1.0)
+          continue;
+        candidates.push_back(c);
+      }
   return candidates;
 }
 

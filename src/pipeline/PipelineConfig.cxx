@@ -206,7 +206,7 @@ SemiSupervisedConfig::ToJson() const
   j["student_from_teacher"] = studentFromTeacher;
   j["pseudo_label_mirror"] = pseudoLabelMirror;
   j["prediction_batch"] = predictionBatch;
-  if (postprocessing != PostprocessingSearch::SmallObjects)
+  if (postprocessing != SemiSupervisedConfig{}.postprocessing)
     j["postprocessing"] = ToString(postprocessing);
   return j;
 }

@@ -111,7 +111,7 @@ TEST(PostprocessingSelection, CandidatesStartPlainAndScaleWithTheSmallestLabelle
   EXPECT_EQ(PostprocessingCandidates(0.0, PostprocessingSearch::SmallObjectsAndThreshold).size(), 4u); // thresholds only
   EXPECT_EQ(PostprocessingCandidates(0.6, PostprocessingSearch::SmallObjectsAndThreshold).size(), 12u); // 2 x 0.6 would remove everything
   EXPECT_THROW(PostprocessingCandidates(1.5, PostprocessingSearch::SmallObjects), std::invalid_argument);
-  // The default search keeps the plain threshold: > 0.5 with no, 1/2, 1 and 2 times the object.
+  // Object sizes alone keep the plain threshold: > 0.5 with no, 1/2, 1 and 2 times the object.
   const std::vector<MaskPostprocessing> sizes = PostprocessingCandidates(0.01, PostprocessingSearch::SmallObjects);
   ASSERT_EQ(sizes.size(), 4u);
   for (const MaskPostprocessing & p : sizes)

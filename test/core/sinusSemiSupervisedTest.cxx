@@ -370,7 +370,7 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   const Json evaluation = ParseJson(sinus::ReadTextFile(fs::path(dir) / "evaluation.json"));
   const Json & choice = evaluation.at("postprocessing").at("student");
   EXPECT_EQ(choice.at("chosen").dump(), stored.ToJson().dump());
-  EXPECT_EQ(choice.at("validation_candidates").size(), 4u); // > 0.5 without and with 3 object sizes
+  EXPECT_EQ(choice.at("validation_candidates").size(), 28u); // > 0.5: 4 object sizes x 7 valley cuts
   EXPECT_GE(choice.at("validation_chosen").at("mean_dice").get<double>(),
             choice.at("validation_plain").at("mean_dice").get<double>() - 0.002);
   EXPECT_TRUE(evaluation.at("postprocessing").contains("teacher"));
@@ -444,10 +444,10 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
   EXPECT_EQ(back.ToJson().dump(), c.ToJson().dump());
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"teacher": {"epochz": 3}})")), std::exception);
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "sometimes"})")), std::invalid_argument);
-  // Postprocessing is chosen unless switched off; only "off" is written, so older settings match.
-  EXPECT_EQ(c.postprocessing, PostprocessingSearch::SmallObjects);
+  // Postprocessing is chosen unless switched off; only a search other than the default is written.
+  EXPECT_EQ(c.postprocessing, PostprocessingSearch::SmallObjectsAndValleys);
   EXPECT_FALSE(c.ToJson().contains("postprocessing"));
-  for (const char * text : { "off", "small_objects_and_threshold" })
+  for (const char * text : { "off", "small_objects", "small_objects_and_threshold" })
   {
     const SemiSupervisedConfig other = SemiSupervisedConfig::FromJson(ParseJson(std::string(R"({"postprocessing": ")") + text + "\"}"));
     EXPECT_EQ(other.ToJson().at("postprocessing").get<std::string>(), text);

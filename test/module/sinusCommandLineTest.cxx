@@ -330,10 +330,10 @@ TEST(CommandLine, TrainRunsEveryStageResumesAndTheStudentPredicts)
                                        (root / "student_mask.png").string() + "'");
   EXPECT_EQ(predicted.status, 0) << predicted.output;
   EXPECT_TRUE(fs::exists(root / "student_mask.png"));
-  // The evaluation chose the student's postprocessing among object sizes (the labelled masks'
-  // smallest object is known although their full-size masks are not kept).
+  // The evaluation chose the student's postprocessing among 4 object sizes x 7 valley cuts (the
+  // labelled masks' smallest object is known although their full-size masks are not kept).
   const sinus::Json evaluation = sinus::ParseJson(sinus::ReadTextFile(fs::path(out) / "evaluation.json"));
-  EXPECT_EQ(evaluation.at("postprocessing").at("student").at("validation_candidates").size(), 4u) << evaluation.at("postprocessing").dump();
+  EXPECT_EQ(evaluation.at("postprocessing").at("student").at("validation_candidates").size(), 28u) << evaluation.at("postprocessing").dump();
   EXPECT_NE(trained.output.find("student: postprocessing chosen on"), std::string::npos) << trained.output;
   const Result plain = RunSinusSeg("predict --model '" + out + "/student.sinusseg' --postprocessing off --input '" +
                                    (root / "set" / "images" / "phantom_00000.png").string() + "' --output '" +
