@@ -12,6 +12,8 @@
 #   SHARED=../shared  SINUSSEG=build/bin/sinusseg  SEED=425  PRESET=radiograph
 #   LABELLED=30 UNLABELLED=295 VALIDATION=25 TEST=75      the split (sinusseg split, seeded)
 #   ROWS=unet,deeplabv3plus,transunet,unetr,nnunet,medsam,ours   rows of Table 1
+#   METHOD_ARCH=nnunet       the method's teacher and student (Table 1's `ours` row and Table 2);
+#                            nnunet: its teacher is the nnU-Net row; unet: the preset's U-Net
 #   VARIANTS=labelled_only,weighted_kd,full               rows of Table 2 (none: skip)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS, REFINER_EPOCHS        default: the preset's
 #   DC1000_IMAGES=25 THREADS=0
@@ -31,6 +33,11 @@ done
 mkdir -p "$out"
 
 training=(--preset "${PRESET:-radiograph}" --threads "$threads")
+# The method's networks: nnU-Net teaches and learns by default, because on these radiographs it is
+# the best network trained on the labels alone (Documentation/benchmarks.md); the paper's MedSAM
+# teacher stays with PRESET=vit_b METHOD_ARCH=medsam.
+method_arch=${METHOD_ARCH:-nnunet}
+method=(--teacher-arch "$method_arch" --student-arch "$method_arch")
 [[ -n "${TEACHER_EPOCHS:-}" ]] && training+=(--teacher-epochs "$TEACHER_EPOCHS")
 [[ -n "${STUDENT_EPOCHS:-}" ]] && training+=(--student-epochs "$STUDENT_EPOCHS")
 [[ -n "${REFINER_EPOCHS:-}" ]] && training+=(--refiner-epochs "$REFINER_EPOCHS")
@@ -43,14 +50,14 @@ echo "== split"
 echo "== Table 1 (sinusseg benchmark table1)"
 start=$SECONDS
 "$sinusseg" benchmark table1 --datalist "$out/datalist.json" --out "$out/table1" \
-  --rows "${ROWS:-unet,deeplabv3plus,transunet,unetr,nnunet,medsam,ours}" "${training[@]}" | tee "$out/table1.log"
+  --rows "${ROWS:-unet,deeplabv3plus,transunet,unetr,nnunet,medsam,ours}" "${training[@]}" "${method[@]}" | tee "$out/table1.log"
 echo "Table 1 wall time (this sitting): $((SECONDS - start)) s" | tee -a "$out/table1.log"
 
 if [[ "${VARIANTS:-labelled_only,weighted_kd,full}" != none ]]; then
   echo "== Table 2 (sinusseg ablation)"
   start=$SECONDS
   "$sinusseg" ablation --datalist "$out/datalist.json" --out "$out/table2" --variants "${VARIANTS:-labelled_only,weighted_kd,full}" \
-    --alphas none "${training[@]}" | tee "$out/table2.log"
+    --alphas none "${training[@]}" "${method[@]}" | tee "$out/table2.log"
   echo "Table 2 wall time (this sitting): $((SECONDS - start)) s" | tee -a "$out/table2.log"
 fi
 
