@@ -29,7 +29,7 @@ RunTrain(const std::vector<std::string> & args)
     ("resume", "continue the run in --out: completed stages are skipped, an interrupted one continues from its last epoch")
     ("teacher-from", po::value(&teacherFrom), "take the teacher and its pseudo-labels from the finished run in this folder (its teacher settings must be this run's): try student settings without training the teacher again")
     ("variant", po::value(&variant), "an ablation row of the paper's Table 2 (see `sinusseg ablation --help`)")
-    ("refinement", po::value(&refinement), "pseudo-label refinement: off, no_cbam, cbam")
+    ("refinement", po::value(&refinement), "pseudo-label refinement: off, no_cbam, cbam (SinusCycle-GAN without or with CBAM), postprocessing (the teacher's masks through the postprocessing chosen for it on the validation images)")
     ("distillation", po::value(&distillation), "student's KD: off, unweighted, weighted")
     ("alpha", po::value(&alpha), "weight of L_sup in the student's objective (1 - alpha weighs L_unsup)");
   settings.AddOptions(desc);

@@ -17,12 +17,13 @@ namespace sinus
 /** Which pseudo-labels the student learns from. */
 enum class RefinementMode
 {
-  Off,         ///< the teacher's binarised predictions as they are
-  WithoutCbam, ///< SinusCycle-GAN with plain correction networks
-  WithCbam     ///< SinusCycle-GAN as in the paper
+  Off,            ///< the teacher's binarised predictions as they are
+  WithoutCbam,    ///< SinusCycle-GAN with plain correction networks
+  WithCbam,       ///< SinusCycle-GAN as in the paper
+  Postprocessing  ///< the teacher's predictions through the postprocessing chosen for it on the validation images
 };
 RefinementMode
-ParseRefinementMode(const std::string & text); ///< "off" | "no_cbam" | "cbam"
+ParseRefinementMode(const std::string & text); ///< "off" | "no_cbam" | "cbam" | "postprocessing"
 const char *
 ToString(RefinementMode mode);
 

@@ -33,25 +33,6 @@ ScoreProbabilities(const std::vector<Raster<float>> & probabilities, const std::
   return cases;
 }
 
-/** The postprocessing the model is evaluated with: chosen now and stored in its model file when
- *  the configuration asks for it, the plain `> 0.5` otherwise. `report` receives the choice. */
-MaskPostprocessing
-PostprocessingForEvaluation(const StageContext & context, const fs::path & path, SegmenterImpl & model, const Json & metadata,
-                            const std::string & name, Json & report)
-{
-  if (context.config.postprocessing == PostprocessingSearch::Off)
-    return MaskPostprocessing{};
-  const std::optional<PostprocessingChoice> choice = ChooseStagePostprocessing(context, model, name);
-  if (!choice)
-    return MaskPostprocessing{};
-  // Rewritten only when the choice changed: a model file shared by several runs (ablation rows
-  // share the teacher) stays byte for byte the same.
-  const std::optional<MaskPostprocessing> stored = MaskPostprocessing::FromModelMetadata(metadata, path.string());
-  if (!stored || !(*stored == choice->chosen))
-    StorePostprocessing(path, model, metadata, choice->chosen);
-  report = choice->ToJson();
-  return choice->chosen;
-}
 } // namespace
 
 PipelineResult
@@ -76,7 +57,7 @@ RunEvaluationStage(const StageContext & context)
     Json      metadata;
     Segmenter model = LoadStageSegmenter(context, path, PipelineStage::Evaluation, &metadata);
     Json      report = Json::object();
-    const MaskPostprocessing postprocessing = PostprocessingForEvaluation(context, path, *model, metadata, name, report);
+    const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Evaluation, path, *model, metadata, name, &report);
     const std::vector<Raster<float>> probabilities =
       PredictOriginalProbabilities(*model, context.data.test, context.config.predictionBatch, context.device);
     auto cases = ScoreProbabilities(probabilities, name, context.data.test, postprocessing);

@@ -60,10 +60,16 @@ Segmenter
 LoadStageSegmenter(const StageContext & context, const std::filesystem::path & path, PipelineStage stage, Json * metadata = nullptr);
 
 /** The model's postprocessing chosen on the labelled validation images (ChoosePostprocessing, the
- *  candidates sized by the smallest labelled object); none without labelled validation images. */
+ *  candidates sized by the smallest labelled object), reported as messages of `stage`; none
+ *  without labelled validation images. */
 std::optional<PostprocessingChoice>
-ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, const std::string & modelName);
-
+ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName);
+/** The postprocessing a model's masks get: chosen now (ChooseStagePostprocessing) and stored in its
+ *  model file at `modelPath` when the configuration searches one, the plain `> 0.5` otherwise or
+ *  without validation images. `report`, when given, receives the choice's scores. */
+MaskPostprocessing
+ChooseAndStorePostprocessing(const StageContext & context, PipelineStage stage, const std::filesystem::path & modelPath, SegmenterImpl & model,
+                             const Json & metadata, const std::string & modelName, Json * report = nullptr);
 /** Rewrites a model file with `postprocessing` in its metadata (atomically; weights unchanged). */
 void
 StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The evaluation stage's first step: each model's postprocessing, chosen on the validation images
-// and written into its model file, so that `sinusseg predict` gives what the evaluation measured.
+// Each model's postprocessing, chosen on the validation images and written into its model file, so
+// that `sinusseg predict` gives what the evaluation measured: the evaluation stage's first step, and
+// the refinement stage's for the teacher when the pseudo-labels are its postprocessed masks.
 #include "PipelineStages.h"
 
 #include "sinus/PostprocessingSelection.h"
@@ -30,7 +31,7 @@ SmallestLabelledObjectFraction(const std::vector<SegmentationSample> & labelled)
 } // namespace
 
 std::optional<PostprocessingChoice>
-ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, const std::string & modelName)
+ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName)
 {
   std::vector<SegmentationSample> validation;
   for (const SegmentationSample & s : context.data.validation)
@@ -38,7 +39,7 @@ ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, c
       validation.push_back(s);
   if (validation.empty())
   {
-    context.Message(PipelineStage::Evaluation, modelName + ": no labelled validation images: postprocessing stays > 0.5");
+    context.Message(stage, modelName + ": no labelled validation images: postprocessing stays > 0.5");
     return std::nullopt;
   }
   const std::vector<Raster<float>>   probabilities = PredictOriginalProbabilities(model, validation, context.config.predictionBatch, context.device);
@@ -48,12 +49,31 @@ ChooseStagePostprocessing(const StageContext & context, SegmenterImpl & model, c
   const double smallest = SmallestLabelledObjectFraction(context.data.labelled);
   PostprocessingChoice choice = ChoosePostprocessing(images, PostprocessingCandidates(smallest, context.config.postprocessing), kPostprocessingDiceTolerance);
   const PostprocessingScore &plain = choice.Plain(), &chosen = choice.Chosen();
-  context.Message(PipelineStage::Evaluation, modelName + ": postprocessing chosen on " + std::to_string(images.size()) +
+  context.Message(stage, modelName + ": postprocessing chosen on " + std::to_string(images.size()) +
                                                " validation images: " + choice.chosen.Describe() + " (validation Dice " +
                                                std::to_string(plain.meanDice) + " -> " + std::to_string(chosen.meanDice) +
                                                ", HD95 " + std::to_string(plain.meanNormalizedHD95) + " -> " +
                                                std::to_string(chosen.meanNormalizedHD95) + " of the diagonal)");
   return choice;
+}
+
+MaskPostprocessing
+ChooseAndStorePostprocessing(const StageContext & context, PipelineStage stage, const std::filesystem::path & modelPath, SegmenterImpl & model,
+                             const Json & metadata, const std::string & modelName, Json * report)
+{
+  if (context.config.postprocessing == PostprocessingSearch::Off)
+    return MaskPostprocessing{};
+  const std::optional<PostprocessingChoice> choice = ChooseStagePostprocessing(context, stage, model, modelName);
+  if (!choice)
+    return MaskPostprocessing{};
+  // Rewritten only when the choice changed: a model file shared by several runs (ablation rows
+  // share the teacher) stays byte for byte the same.
+  const std::optional<MaskPostprocessing> stored = MaskPostprocessing::FromModelMetadata(metadata, modelPath.string());
+  if (!stored || !(*stored == choice->chosen))
+    StorePostprocessing(modelPath, model, metadata, choice->chosen);
+  if (report)
+    *report = choice->ToJson();
+  return choice->chosen;
 }
 
 void

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Refinement of the unlabelled images' pseudo-labels with SinusCycle-GAN (or none, by setting).
+// Refinement of the unlabelled images' pseudo-labels with SinusCycle-GAN, or with the teacher's own
+// postprocessing, or none (by setting).
 #include "PipelineStages.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/ModelFile.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace sinus
 {
@@ -79,6 +82,44 @@ TrainStageRefiner(const StageContext & context, const RefinerConfig & refinerCon
   refiner->eval();
   return refiner;
 }
+
+void
+ReportChangedPixels(const StageContext & context, const torch::Tensor & refined, const torch::Tensor & teacherMasks)
+{
+  const double changed = (refined != teacherMasks).to(torch::kFloat64).mean().item<double>();
+  char         text[160];
+  std::snprintf(text, sizeof(text), "refined %lld pseudo-labels; %.2f %% of their pixels changed", static_cast<long long>(refined.size(0)),
+                100.0 * changed);
+  context.Message(PipelineStage::Refinement, text);
+}
+
+/** The teacher's masks of `logits` (N, 1, H, W) through the postprocessing chosen for the teacher on
+ *  the validation images, which is stored in its model file: the evaluation finds the same. */
+torch::Tensor
+PostprocessedTeacherMasks(const StageContext & context, const torch::Tensor & logits)
+{
+  const fs::path           path = context.folder.File("teacher.sinusseg");
+  Json                     metadata;
+  Segmenter                teacher = LoadStageSegmenter(context, path, PipelineStage::Refinement, &metadata);
+  const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Refinement, path, *teacher, metadata, "teacher");
+  const torch::Tensor      probabilities = torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32)).contiguous();
+  const int64_t            count = probabilities.size(0), height = probabilities.size(-2), width = probabilities.size(-1);
+  torch::Tensor            masks = torch::zeros_like(probabilities);
+  for (int64_t i = 0; i < count; ++i)
+  {
+    if (context.AbortRequested())
+      throw SegmenterTrainingAborted("pseudo-label postprocessing aborted");
+    Raster<float> probability(height, width);
+    std::memcpy(probability.data.data(), probabilities.data_ptr<float>() + i * height * width, probability.data.size() * sizeof(float));
+    const Raster<uint8_t> mask = ApplyMaskPostprocessing(probability, postprocessing);
+    float *               out = masks.data_ptr<float>() + i * height * width;
+    for (size_t p = 0; p < mask.data.size(); ++p)
+      out[p] = mask.data[p] ? 1.0f : 0.0f;
+    context.Progress(PipelineStage::Refinement, i + 1, count);
+  }
+  context.Message(PipelineStage::Refinement, "pseudo-labels: the teacher's masks with " + postprocessing.Describe());
+  return masks;
+}
 } // namespace
 
 void
@@ -96,6 +137,13 @@ RunRefinementStage(const StageContext & context)
     SaveStageTensors(context.folder.File("refined_pseudo_labels.pt"), { { "pseudo_labels", pseudo } }, names);
     return;
   }
+  if (context.config.refinement == RefinementMode::Postprocessing)
+  {
+    const torch::Tensor postprocessed = PostprocessedTeacherMasks(context, unlabelledLogits);
+    ReportChangedPixels(context, postprocessed, pseudo);
+    SaveStageTensors(context.folder.File("refined_pseudo_labels.pt"), { { "pseudo_labels", postprocessed } }, names);
+    return;
+  }
   RefinerConfig refinerConfig = context.config.refiner;
   refinerConfig.correctionCbam = context.config.refinement == RefinementMode::WithCbam;
   context.Message(PipelineStage::Refinement, std::string("training SinusCycle-GAN ") + (refinerConfig.correctionCbam ? "with" : "without") +
@@ -109,13 +157,9 @@ RunRefinementStage(const StageContext & context)
   torch::NoGradGuard  noGrad;
   const torch::Tensor refinedLogits = refiner->RefineLogits(MaskToGeneratorRange(input.unpairedTeacher));
   const int64_t       grid = unlabelledLogits.size(-1);
-  pseudo = (ResizeMasksToWorkingGrid(torch::sigmoid(refinedLogits), grid, grid) > 0.5).to(torch::kCPU, torch::kFloat32);
-  const double changed = (pseudo != BinaryMasks(unlabelledLogits)).to(torch::kFloat64).mean().item<double>();
-  char         text[160];
-  std::snprintf(text, sizeof(text), "refined %lld pseudo-labels; %.2f %% of their pixels changed", static_cast<long long>(pseudo.size(0)),
-                100.0 * changed);
-  context.Message(PipelineStage::Refinement, text);
-  SaveStageTensors(context.folder.File("refined_pseudo_labels.pt"), { { "pseudo_labels", pseudo } }, names);
+  const torch::Tensor refined = (ResizeMasksToWorkingGrid(torch::sigmoid(refinedLogits), grid, grid) > 0.5).to(torch::kCPU, torch::kFloat32);
+  ReportChangedPixels(context, refined, pseudo);
+  SaveStageTensors(context.folder.File("refined_pseudo_labels.pt"), { { "pseudo_labels", refined } }, names);
 }
 
 } // namespace sinus

@@ -34,6 +34,9 @@ TableOneBaselineRow(const SemiSupervisedConfig & base, const std::string & name,
   row.run.folder = name;
   row.run.config = WithArchitectures(base, choice, fingerprint);
   row.run.teacherOnly = true;
+  // A supervised baseline has no pseudo-labels to refine; "off" whatever the method's setting, so
+  // that rows trained under another method setting resume.
+  row.run.config.refinement = RefinementMode::Off;
   row.reported = row.run.config.teacherModel;
   return row;
 }

@@ -141,7 +141,8 @@ TEST(Architectures, PolyScheduleDecaysToNearZero)
 
 TEST(Architectures, TableOnePlanSharesTheMethodsTeacher)
 {
-  const SemiSupervisedConfig base = SemiSupervisedConfig::Preset("radiograph");
+  SemiSupervisedConfig base = SemiSupervisedConfig::Preset("radiograph");
+  base.refinement = RefinementMode::Postprocessing;
   const DatasetFingerprint   fingerprint{ 30, 512, 512 };
   const TableOnePlan         plan = PlanTableOne(base, { "ours", "nnunet", "unet" }, "cpu", &fingerprint);
   ASSERT_EQ(plan.rows.size(), 3u);
@@ -151,6 +152,9 @@ TEST(Architectures, TableOnePlanSharesTheMethodsTeacher)
   EXPECT_EQ(plan.rows[1].run.config.teacher.learningRateSchedule, "poly");
   EXPECT_EQ(plan.rows[1].run.config.teacher.epochs, base.teacher.epochs); // the same budget for every row
   EXPECT_TRUE(plan.rows[1].run.teacherOnly);
+  // The method's refinement is the method's; a supervised baseline refines nothing.
+  EXPECT_EQ(plan.rows[1].run.config.refinement, RefinementMode::Off);
+  EXPECT_EQ(plan.rows[2].run.config.refinement, RefinementMode::Postprocessing);
   EXPECT_TRUE(plan.rows[2].method);
   EXPECT_EQ(plan.rows[2].run.teacherFrom, "unet"); // the method's own supervised baseline
   EXPECT_THROW(PlanTableOne(base, { "resnet" }, "cpu", &fingerprint), std::invalid_argument);

@@ -2,6 +2,7 @@
 // The semi-supervised trainer's core: augmentation, batched MedSAM forward, teacher/student
 // training with checkpoints, the stage pipeline and the ablation switches.
 #include "sinus/FileUtilities.h"
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/ModelFile.h"
 #include "sinus/SegmentationAugmentation.h"
 #include "sinus/SegmenterTraining.h"
@@ -435,6 +436,42 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   otherTeacher.teacher.learningRate = 1e-3;
   reuse.outputDirectory = ScratchDirectory("pipeline_reuse_bad") + "/run";
   EXPECT_THROW(RunSemiSupervisedPipeline(data, otherTeacher, reuse), std::runtime_error);
+
+  // Refinement by the teacher's own postprocessing: chosen on the validation images, stored in the
+  // teacher's model file, and each unlabelled image's pseudo-label is its teacher mask through it.
+  PipelineRunOptions postprocessed = reuse;
+  postprocessed.outputDirectory = ScratchDirectory("pipeline_postprocessed") + "/run";
+  postprocessed.stages = { PipelineStage::Refinement };
+  SemiSupervisedConfig byPostprocessing = config;
+  byPostprocessing.refinement = RefinementMode::Postprocessing;
+  messages.clear();
+  RunSemiSupervisedPipeline(data, byPostprocessing, postprocessed, callbacks);
+  bool chosen = false;
+  for (const auto & m : messages)
+    chosen = chosen || m.find("refinement: teacher: postprocessing chosen on 1 validation images") != std::string::npos;
+  EXPECT_TRUE(chosen);
+  const fs::path folder = postprocessed.outputDirectory;
+  Json           teacherMetadata;
+  LoadSegmenterModel((folder / "teacher.sinusseg").string(), &teacherMetadata);
+  const std::optional<MaskPostprocessing> teacherPostprocessing = MaskPostprocessing::FromModelMetadata(teacherMetadata, "teacher.sinusseg");
+  ASSERT_TRUE(teacherPostprocessing.has_value());
+  torch::serialize::InputArchive logitsArchive, labelsArchive;
+  logitsArchive.load_from((folder / "pseudo_labels.pt").string());
+  labelsArchive.load_from((folder / "refined_pseudo_labels.pt").string());
+  torch::Tensor logits, labels;
+  logitsArchive.read("unlabelled_logits", logits);
+  labelsArchive.read("pseudo_labels", labels);
+  ASSERT_EQ(labels.sizes(), logits.sizes());
+  for (int64_t i = 0; i < logits.size(0); ++i)
+  {
+    const torch::Tensor probability = torch::sigmoid(logits[i][0]).contiguous();
+    Raster<float>       raster(probability.size(0), probability.size(1));
+    std::copy(probability.data_ptr<float>(), probability.data_ptr<float>() + probability.numel(), raster.data.begin());
+    const Raster<uint8_t> expected = ApplyMaskPostprocessing(raster, *teacherPostprocessing);
+    const torch::Tensor   label = labels[i][0].contiguous();
+    for (size_t p = 0; p < expected.data.size(); ++p)
+      ASSERT_EQ(label.data_ptr<float>()[p], expected.data[p] ? 1.0f : 0.0f) << "image " << i << " pixel " << p;
+  }
 }
 
 TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
@@ -444,6 +481,12 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
   EXPECT_EQ(back.ToJson().dump(), c.ToJson().dump());
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"teacher": {"epochz": 3}})")), std::exception);
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "sometimes"})")), std::invalid_argument);
+  for (const char * mode : { "off", "no_cbam", "cbam", "postprocessing" })
+    EXPECT_STREQ(ToString(ParseRefinementMode(mode)), mode);
+  // The teacher's postprocessing as refinement needs a search to choose it with.
+  EXPECT_NO_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "postprocessing"})")));
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"refinement": "postprocessing", "postprocessing": "off"})")),
+               std::invalid_argument);
   // Postprocessing is chosen unless switched off; only a search other than the default is written.
   EXPECT_EQ(c.postprocessing, PostprocessingSearch::SmallObjectsAndValleys);
   EXPECT_FALSE(c.ToJson().contains("postprocessing"));
