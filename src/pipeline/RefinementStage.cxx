@@ -6,9 +6,10 @@
 #include "sinus/FileUtilities.h"
 #include "sinus/MaskPostprocessing.h"
 #include "sinus/ModelFile.h"
+#include "sinus/TensorDictionary.h"
 
 #include <cstdio>
-#include <cstring>
+#include <vector>
 
 namespace sinus
 {
@@ -102,23 +103,20 @@ PostprocessedTeacherMasks(const StageContext & context, const torch::Tensor & lo
   Json                     metadata;
   Segmenter                teacher = LoadStageSegmenter(context, path, PipelineStage::Refinement, &metadata);
   const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Refinement, path, *teacher, metadata, "teacher");
-  const torch::Tensor      probabilities = torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32)).contiguous();
-  const int64_t            count = probabilities.size(0), height = probabilities.size(-2), width = probabilities.size(-1);
-  torch::Tensor            masks = torch::zeros_like(probabilities);
+  const torch::Tensor      probabilities = torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32));
+  const int64_t            count = probabilities.size(0);
+  std::vector<torch::Tensor> masks;
   for (int64_t i = 0; i < count; ++i)
   {
     if (context.AbortRequested())
       throw SegmenterTrainingAborted("pseudo-label postprocessing aborted");
-    Raster<float> probability(height, width);
-    std::memcpy(probability.data.data(), probabilities.data_ptr<float>() + i * height * width, probability.data.size() * sizeof(float));
-    const Raster<uint8_t> mask = ApplyMaskPostprocessing(probability, postprocessing);
-    float *               out = masks.data_ptr<float>() + i * height * width;
-    for (size_t p = 0; p < mask.data.size(); ++p)
-      out[p] = mask.data[p] ? 1.0f : 0.0f;
+    const Raster<uint8_t> mask = ApplyMaskPostprocessing(TensorToRaster<float>(probabilities[i][0]), postprocessing);
+    // gt() makes a tensor of its own: nothing aliases the raster after this iteration.
+    masks.push_back(torch::from_blob(const_cast<uint8_t *>(mask.data.data()), { 1, mask.height, mask.width }, torch::kUInt8).gt(0).to(torch::kFloat32));
     context.Progress(PipelineStage::Refinement, i + 1, count);
   }
   context.Message(PipelineStage::Refinement, "pseudo-labels: the teacher's masks with " + postprocessing.Describe());
-  return masks;
+  return torch::stack(masks);
 }
 } // namespace
 

@@ -9,6 +9,7 @@
 #include "sinus/AblationPlan.h"
 #include "sinus/SamModel.h"
 #include "sinus/SemiSupervisedPipeline.h"
+#include "sinus/TensorDictionary.h"
 #include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -464,10 +465,7 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   ASSERT_EQ(labels.sizes(), logits.sizes());
   for (int64_t i = 0; i < logits.size(0); ++i)
   {
-    const torch::Tensor probability = torch::sigmoid(logits[i][0]).contiguous();
-    Raster<float>       raster(probability.size(0), probability.size(1));
-    std::copy(probability.data_ptr<float>(), probability.data_ptr<float>() + probability.numel(), raster.data.begin());
-    const Raster<uint8_t> expected = ApplyMaskPostprocessing(raster, *teacherPostprocessing);
+    const Raster<uint8_t> expected = ApplyMaskPostprocessing(TensorToRaster<float>(torch::sigmoid(logits[i][0])), *teacherPostprocessing);
     const torch::Tensor   label = labels[i][0].contiguous();
     for (size_t p = 0; p < expected.data.size(); ++p)
       ASSERT_EQ(label.data_ptr<float>()[p], expected.data[p] ? 1.0f : 0.0f) << "image " << i << " pixel " << p;
