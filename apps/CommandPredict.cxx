@@ -13,6 +13,7 @@
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
+#include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 
 #include <filesystem>
@@ -80,13 +81,14 @@ PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType *
 
 /** Any other trained segmenter (a U-Net student, ...) with its automatic prompt. */
 void
-PredictWithSegmenter(const sinus::Segmenter & network, const sinus::MaskPostprocessing & postprocessing,
+PredictWithSegmenter(const sinus::Segmenter & network, const sinus::MaskPostprocessing & postprocessing, bool mirror,
                      const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
 {
   auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
   filter->SetInput(radiograph);
   filter->SetSegmenter(network);
   filter->SetPostprocessing(postprocessing);
+  filter->SetTestTimeMirror(mirror);
   filter->SetRescaleInputTo8BitRange(rescale);
   RunAndWrite(filter.GetPointer(), job, plan);
 }
@@ -101,13 +103,24 @@ PostprocessingOf(const std::string & model, const sinus::Json & metadata, const 
     return sinus::MaskPostprocessing{};
   return sinus::MaskPostprocessing::FromModelMetadata(metadata, model).value_or(sinus::MaskPostprocessing{});
 }
+
+/** Whether the probabilities are mirror-averaged: as the model file says (its training decided),
+ *  or never with --test-time-mirror off. */
+bool
+TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const std::string & choice)
+{
+  if (choice != "model" && choice != "off")
+    throw UsageError("--test-time-mirror must be model or off, not " + choice);
+  return choice == "model" && sinus::ReadTestTimeMirror(metadata, model);
+}
 } // namespace
 
 int
 RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              model, checkpoint, config, input, output, probability, rescale = "auto", postprocessingChoice = "model";
+  std::string              model, checkpoint, config, input, output, probability, rescale = "auto", postprocessingChoice = "model",
+                           mirrorChoice = "model";
   std::vector<std::string> boxes, points;
   int                      threads = 0;
   po::options_description  desc("Options");
@@ -124,6 +137,9 @@ RunPredict(const std::vector<std::string> & args)
     ("postprocessing", po::value(&postprocessingChoice)->default_value(postprocessingChoice),
      "mask from the probability: model (the threshold and smallest kept object training chose on validation images and stored in "
      "the model file; > 0.5 for files without one) or off (> 0.5); not for prompted MedSAM")
+    ("test-time-mirror", po::value(&mirrorChoice)->default_value(mirrorChoice),
+     "average the logits on the image and on its mirror image: model (when the model file says so; its postprocessing was chosen "
+     "that way) or off (twice as fast); not for prompted MedSAM")
     ("threads", po::value(&threads)->default_value(0), "LibTorch threads (0 = all cores)");
   po::variables_map values;
   if (!ParseCommandLine("predict", "(--model FILE | --checkpoint PTH [--model-config JSON]) --input IMG --output MASK [options]",
@@ -152,9 +168,11 @@ RunPredict(const std::vector<std::string> & args)
                                                      checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
                                                  : sinus::LoadSegmenterModel(model, &metadata);
   const sinus::MaskPostprocessing postprocessing = PostprocessingOf(model, metadata, postprocessingChoice);
+  const bool                      mirror = TestTimeMirrorOf(model, metadata, mirrorChoice);
   const bool prompted = !prompts.empty() || !pointPrompts.points.empty();
-  // A trained SAM with its automatic prompt is any segmenter: the model file's postprocessing applies.
-  const auto sam = postprocessing.Plain() || prompted ? std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()) : nullptr;
+  // A trained SAM with its automatic prompt is any segmenter: the model file's postprocessing and
+  // mirroring apply.
+  const auto sam = (postprocessing.Plain() && !mirror) || prompted ? std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()) : nullptr;
   if (!sam && prompted)
     throw UsageError(model + " holds a '" + network->Architecture() + "' network, which takes no prompts; drop --box/--point");
   const bool rescaleFlag = rescale == "on";
@@ -168,7 +186,7 @@ RunPredict(const std::vector<std::string> & args)
     if (sam)
       note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
     else
-      PredictWithSegmenter(network, postprocessing, radiograph, rescaleInput, job, plan);
+      PredictWithSegmenter(network, postprocessing, mirror, radiograph, rescaleInput, job, plan);
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
     std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
               << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;

@@ -8,6 +8,7 @@
 #include "itkImageFileWriter.h"
 #include "itkSegmenterImageFilter.h"
 #include "sinus/SegmenterRegistry.h"
+#include "sinus/TestTimeMirror.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -26,14 +27,17 @@ main(int argc, char * argv[])
     sinus::Json      metadata;
     sinus::Segmenter network = sinus::LoadSegmenterModel(argv[1], &metadata);
     // Training stores its choice (threshold, valley cut, smallest kept object) in the model file;
-    // a file without one gets the plain > 0.5.
+    // a file without one gets the plain > 0.5. The choice was made on mirror-averaged
+    // probabilities when the file says so.
     const sinus::MaskPostprocessing postprocessing =
       sinus::MaskPostprocessing::FromModelMetadata(metadata, argv[1]).value_or(sinus::MaskPostprocessing{});
+    const bool mirror = sinus::ReadTestTimeMirror(metadata, argv[1]);
 
     auto filter = itk::SegmenterImageFilter<RadiographType>::New();
     filter->SetInput(itk::ReadImage<RadiographType>(argv[2]));
     filter->SetSegmenter(network);
     filter->SetPostprocessing(postprocessing);
+    filter->SetTestTimeMirror(mirror);
     filter->SetForegroundValue(255);
 
     auto maskWriter = itk::ImageFileWriter<itk::Image<unsigned char, 2>>::New();
@@ -43,7 +47,7 @@ main(int argc, char * argv[])
     if (argc == 5)
       itk::WriteImage(filter->GetOutput(), argv[4]);
     std::cout << argv[3] << ": " << network->Architecture() << " at " << network->InputSize() << ", postprocessing "
-              << postprocessing.Describe() << std::endl;
+              << postprocessing.Describe() << (mirror ? ", mirror-averaged" : "") << std::endl;
   }
   catch (const std::exception & e)
   {

@@ -30,6 +30,11 @@ namespace itk
  * model on validation images and stores them in the model file; SetPostprocessing takes them from
  * there (sinus::MaskPostprocessing::FromModelMetadata).
  *
+ * With TestTimeMirror on (default off) the probability is made from the mean of the network's
+ * logits on the radiograph and on its left-right mirror image (mirrored back): twice the time, for
+ * models whose training chose it and stored it in the model file (sinus::ReadTestTimeMirror) -- their
+ * postprocessing was chosen on such probabilities.
+ *
  * \ingroup SinusSegmentation
  */
 template <typename TInputImage, typename TProbabilityImage = Image<float, 2>, typename TMaskImage = Image<unsigned char, 2>>
@@ -66,6 +71,10 @@ public:
   itkSetMacro(ValleyDepth, double);
   itkGetConstMacro(ValleyDepth, double);
 
+  itkSetMacro(TestTimeMirror, bool);
+  itkGetConstMacro(TestTimeMirror, bool);
+  itkBooleanMacro(TestTimeMirror);
+
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
   itkBooleanMacro(RescaleInputTo8BitRange);
@@ -83,6 +92,7 @@ private:
   double           m_MinimumObjectFraction{ 0.0 };
   double           m_ValleyWidthFraction{ 0.0 };
   double           m_ValleyDepth{ 0.0 };
+  bool             m_TestTimeMirror{ false };
   bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
 };
 

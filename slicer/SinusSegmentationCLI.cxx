@@ -15,6 +15,7 @@
 #include "sinus/SegmentationMetrics.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
+#include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 
 #include <algorithm>
@@ -265,7 +266,7 @@ SegmentWithMedSAM(const Arguments & args, const sinus::Segmenter & network, cons
 }
 
 /** Any other trained segmenter (the radiograph preset's U-Net, nnU-Net, ...), with the
- *  postprocessing its training chose and stored in the model file. */
+ *  postprocessing and test-time mirroring its training chose and stored in the model file. */
 LabelSlice::Pointer
 SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metadata, const std::string & modelPath, const Slice * slice,
                      bool rescale)
@@ -275,6 +276,7 @@ SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metad
   filter->SetSegmenter(network);
   if (const auto stored = sinus::MaskPostprocessing::FromModelMetadata(metadata, modelPath))
     filter->SetPostprocessing(*stored);
+  filter->SetTestTimeMirror(sinus::ReadTestTimeMirror(metadata, modelPath));
   filter->SetForegroundValue(1);
   filter->SetRescaleInputTo8BitRange(rescale);
   ReportProgressToSlicer(filter);

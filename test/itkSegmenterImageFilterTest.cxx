@@ -2,13 +2,15 @@
 // SegmenterImageFilter's postprocessing: its mask is the core's ApplyMaskPostprocessing of its own
 // probability output, and the core's small-object removal agrees with ITK's connected components
 // (fully connected) relabelled with a minimum object size, and its square closing (for valley cuts)
-// with ITK's grey-level closing by a box.
+// with ITK's grey-level closing by a box. With test-time mirroring the probability of the mirrored
+// radiograph is the mirrored probability (the network alone is far from symmetric).
 #include "itkSegmenterImageFilter.h"
 
 #include "itkBinaryThresholdImageFilter.h"
 #include "itkConnectedComponentImageFilter.h"
 #include "itkFlatStructuringElement.h"
 #include "itkGrayscaleMorphologicalClosingImageFilter.h"
+#include "itkFlipImageFilter.h"
 #include "itkRelabelComponentImageFilter.h"
 #include "itkTestingMacros.h"
 #include "sinus/MaskPostprocessing.h"
@@ -55,6 +57,40 @@ ItkRemoveSmallObjects(const MaskType * mask, int64_t minimumPixels)
   for (auto & v : kept.data)
     v = v != 0 ? 1 : 0;
   return kept;
+}
+
+/** The image mirrored left-right (about its centre) by ITK. */
+template <typename TImage>
+typename TImage::Pointer
+MirrorLeftRight(const TImage * image)
+{
+  auto flip = itk::FlipImageFilter<TImage>::New();
+  flip->SetInput(image);
+  typename itk::FlipImageFilter<TImage>::FlipAxesArrayType axes;
+  axes[0] = true;
+  axes[1] = false;
+  flip->SetFlipAxes(axes);
+  flip->FlipAboutOriginOff();
+  flip->Update();
+  return flip->GetOutput();
+}
+
+/** The largest difference between the probability of `radiograph` mirrored and the probability of
+ *  the mirrored radiograph. */
+template <typename TFilter>
+double
+MirrorAsymmetry(TFilter * filter, const RadiographType * radiograph)
+{
+  filter->SetInput(radiograph);
+  filter->Update();
+  const sinus::Raster<float> mirroredOutput = sinus::ImageToRasterAs<float>(MirrorLeftRight(filter->GetOutput()).GetPointer());
+  filter->SetInput(MirrorLeftRight(radiograph));
+  filter->Update();
+  const sinus::Raster<float> ofMirrored = sinus::ImageToRasterAs<float>(filter->GetOutput());
+  double                     largest = 0;
+  for (size_t i = 0; i < ofMirrored.data.size(); ++i)
+    largest = std::max(largest, std::abs(static_cast<double>(ofMirrored.data[i]) - mirroredOutput.data[i]));
+  return largest;
 }
 
 /** ITK's grey-level closing of `image` by a `width x width` box. */
@@ -150,7 +186,20 @@ itkSegmenterImageFilterTest(int, char *[])
     ITK_TEST_EXPECT_TRUE(filled > 0);
   }
 
-  // 4. Bad settings are refused before anything runs.
+  // 4. Test-time mirroring: off by default; on, the output commutes with mirroring the radiograph.
+  filter->SetPostprocessing(sinus::MaskPostprocessing{});
+  ITK_TEST_SET_GET_BOOLEAN(filter, TestTimeMirror, false);
+  const double plainAsymmetry = MirrorAsymmetry(filter.GetPointer(), radiograph.GetPointer());
+  filter->TestTimeMirrorOn();
+  const double mirroredAsymmetry = MirrorAsymmetry(filter.GetPointer(), radiograph.GetPointer());
+  std::cout << "largest probability difference under mirroring: " << plainAsymmetry << " plain, " << mirroredAsymmetry
+            << " mirror-averaged" << std::endl;
+  ITK_TEST_EXPECT_TRUE(plainAsymmetry > 1e-3);
+  ITK_TEST_EXPECT_TRUE(mirroredAsymmetry < 1e-5);
+  filter->TestTimeMirrorOff();
+  filter->SetInput(radiograph);
+
+  // 5. Bad settings are refused before anything runs.
   filter->SetThreshold(1.0);
   ITK_TRY_EXPECT_EXCEPTION(filter->Update());
   filter->SetThreshold(0.5);

@@ -45,6 +45,11 @@ struct SemiSupervisedConfig
   /** Pseudo-labels as the mean of the teacher's logits on the image and on its mirror image. */
   bool                     pseudoLabelMirror = false;
   int64_t                  predictionBatch = 8;
+  /** The evaluation's probabilities (and those its postprocessing is chosen on) as the mean of each
+   *  model's logits on the radiograph and on its mirror image; stored in the model files, so that
+   *  prediction does the same (TestTimeMirror.h). In JSON "test_time_mirror", written only when
+   *  true; only the evaluation reads it, so a resumed run may change it. */
+  bool                     testTimeMirror = false;
   /** What the evaluation stage may choose, per model, on the validation images and store in the
    *  model file (ChoosePostprocessing): the smallest kept object and a cut along narrow probability
    *  valleys by default, the smallest object alone, it and the threshold, or nothing (the plain
@@ -60,11 +65,11 @@ struct SemiSupervisedConfig
    *  "radiograph": what wins on real radiographs on a CPU (Documentation/benchmarks.md): U-Net
    *  teacher and student at 256 with full-resolution logits, L_unsup as Dice + BCE over the whole
    *  image, the student fine-tuned from the teacher, a poly learning-rate schedule, stronger
-   *  augmentation, mirror-averaged pseudo-labels, no refinement. */
+   *  augmentation, mirror-averaged pseudo-labels, no refinement, test-time mirroring. */
   static SemiSupervisedConfig Preset(const std::string & name);
   /** Overrides from a JSON file: {"preset", "input_size", "student_preset", "teacher_model",
    *  "student_model", "teacher", "student", "refiner", "refiner_training", "refinement",
-   *  "use_unlabelled", "prediction_batch", "postprocessing"}; unknown keys are errors. A student of another
+   *  "use_unlabelled", "prediction_batch", "postprocessing", "test_time_mirror"}; unknown keys are errors. A student of another
    *  architecture than the teacher's trains all of its parameter groups unless "student" names
    *  some. */
   static SemiSupervisedConfig FromJson(const Json & json);

@@ -24,6 +24,11 @@ public:
 torch::Tensor
 SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8);
 
+/** The network's logits for a prepared input batch (SegmenterInput); with `mirrorAveraged`, the
+ *  mean with its logits on the left-right mirrored batch, mirrored back (TestTimeMirror.h). */
+torch::Tensor
+NetworkLogits(SegmenterImpl & segmenter, const torch::Tensor & input, bool mirrorAveraged);
+
 /** Logits of every sample, N x 1 x L x L on the CPU, without augmentation or gradients, with the
  *  network's automatic prompt (the whole image for SAM). */
 torch::Tensor
@@ -46,17 +51,18 @@ LogitsToOriginalMask(const torch::Tensor & logits, int64_t height, int64_t width
 Raster<float>
 LogitsToOriginalProbability(const torch::Tensor & logits, int64_t height, int64_t width);
 
-/** Every sample's probability map on its original grid (PredictSampleLogits, then
- *  LogitsToOriginalProbability). */
+/** Every sample's probability map on its original grid (PredictSampleLogits, or
+ *  PredictMirrorAveragedLogits with `mirrorAveraged`, then LogitsToOriginalProbability). */
 std::vector<Raster<float>>
 PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
-                             const torch::Device & device);
+                             const torch::Device & device, bool mirrorAveraged);
 
 /** One radiograph (grey values in [0, 255]) through any segmenter with its automatic prompt, as
- *  training evaluates it: MedSAM's preprocessing at the network's input size, logits, sigmoid,
- *  bilinear (align_corners=False) back to the radiograph's grid. */
+ *  training evaluates it: MedSAM's preprocessing at the network's input size, logits (mirror-averaged
+ *  with `mirrorAveraged`, as the model file says: ReadTestTimeMirror), sigmoid, bilinear
+ *  (align_corners=False) back to the radiograph's grid. */
 Raster<float>
-PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey);
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged);
 
 /** Mean Dice on the original grids of samples with a fullLabel (-1 when none has one). */
 double

@@ -15,6 +15,15 @@ SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8)
   return ResampleSquare(NormalizeSampleImages(imagesUInt8), segmenter.InputSize());
 }
 
+torch::Tensor
+NetworkLogits(SegmenterImpl & segmenter, const torch::Tensor & input, bool mirrorAveraged)
+{
+  const torch::Tensor logits = segmenter.Logits(input);
+  if (!mirrorAveraged)
+    return logits;
+  return 0.5 * (logits + segmenter.Logits(input.flip({ -1 })).flip({ -1 }));
+}
+
 namespace
 {
 torch::Tensor
@@ -31,10 +40,7 @@ PredictBatches(SegmenterImpl & segmenter, const std::vector<SegmentationSample> 
     for (size_t i = first; i < std::min(samples.size(), first + static_cast<size_t>(batchSize)); ++i)
       images.push_back(samples[i].image);
     const torch::Tensor input = SegmenterInput(segmenter, torch::stack(images).to(device));
-    torch::Tensor       logits = segmenter.Logits(input);
-    if (mirror)
-      logits = 0.5 * (logits + segmenter.Logits(input.flip({ -1 })).flip({ -1 }));
-    parts.push_back(logits.to(torch::kCPU));
+    parts.push_back(NetworkLogits(segmenter, input, mirror).to(torch::kCPU));
   }
   if (parts.empty())
     return torch::empty({ 0, 1, segmenter.LogitSize(), segmenter.LogitSize() });
@@ -89,9 +95,9 @@ LogitsToOriginalProbability(const torch::Tensor & logits, int64_t height, int64_
 
 std::vector<Raster<float>>
 PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
-                             const torch::Device & device)
+                             const torch::Device & device, bool mirrorAveraged)
 {
-  const torch::Tensor        logits = PredictSampleLogits(segmenter, samples, batchSize, device);
+  const torch::Tensor        logits = PredictBatches(segmenter, samples, batchSize, device, {}, mirrorAveraged);
   std::vector<Raster<float>> probabilities;
   for (size_t i = 0; i < samples.size(); ++i)
     probabilities.push_back(LogitsToOriginalProbability(logits[static_cast<int64_t>(i)], samples[i].height, samples[i].width));
@@ -99,14 +105,14 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
 }
 
 Raster<float>
-PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey)
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged)
 {
   const int64_t            size = segmenter.InputSize();
   const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);
   const torch::Tensor      image =
     torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
   torch::NoGradGuard  noGrad;
-  return LogitsToOriginalProbability(segmenter.Logits(SegmenterInput(segmenter, image)), grey.height, grey.width);
+  return LogitsToOriginalProbability(NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged), grey.height, grey.width);
 }
 
 double

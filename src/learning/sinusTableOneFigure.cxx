@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusTableOneFigure.h"
 
+#include "sinus/MaskPostprocessing.h"
 #include "sinus/SegmentationMetrics.h"
 #include "sinus/SegmenterInference.h"
 #include "sinus/SegmenterRegistry.h"
+#include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 #include "sinusReportGraphics.h"
 
@@ -16,15 +18,18 @@ namespace
 const uint8_t kWhite[3] = { 255, 255, 255 };
 const uint8_t kBlack[3] = { 0, 0, 0 };
 
-/** The predictions of one model file on the cases, on their original grids. */
+/** The masks of one model file on the cases, on their original grids, as its evaluation measured
+ *  them: with the test-time mirroring and postprocessing stored in the file. */
 std::vector<Raster<uint8_t>>
 PredictCases(const std::string & modelPath, const std::vector<SegmentationSample> & cases)
 {
-  Segmenter                    model = LoadSegmenterModel(modelPath);
-  const torch::Tensor          logits = PredictSampleLogits(*model, cases, 4, torch::kCPU);
-  std::vector<Raster<uint8_t>> masks;
-  for (size_t i = 0; i < cases.size(); ++i)
-    masks.push_back(LogitsToOriginalMask(logits[static_cast<int64_t>(i)], cases[i].height, cases[i].width));
+  Json                             metadata;
+  Segmenter                        model = LoadSegmenterModel(modelPath, &metadata);
+  const MaskPostprocessing         postprocessing = MaskPostprocessing::FromModelMetadata(metadata, modelPath).value_or(MaskPostprocessing{});
+  const std::vector<Raster<float>> probabilities = PredictOriginalProbabilities(*model, cases, 4, torch::kCPU, ReadTestTimeMirror(metadata, modelPath));
+  std::vector<Raster<uint8_t>>     masks;
+  for (const Raster<float> & probability : probabilities)
+    masks.push_back(ApplyMaskPostprocessing(probability, postprocessing));
   return masks;
 }
 

@@ -57,9 +57,11 @@ RunEvaluationStage(const StageContext & context)
     Json      metadata;
     Segmenter model = LoadStageSegmenter(context, path, PipelineStage::Evaluation, &metadata);
     Json      report = Json::object();
-    const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Evaluation, path, *model, metadata, name, &report);
+    const bool               mirror = context.config.testTimeMirror;
+    const MaskPostprocessing postprocessing =
+      ChooseAndStorePostprocessing(context, PipelineStage::Evaluation, path, *model, metadata, name, mirror, &report);
     const std::vector<Raster<float>> probabilities =
-      PredictOriginalProbabilities(*model, context.data.test, context.config.predictionBatch, context.device);
+      PredictOriginalProbabilities(*model, context.data.test, context.config.predictionBatch, context.device, mirror);
     auto cases = ScoreProbabilities(probabilities, name, context.data.test, postprocessing);
     if (!postprocessing.Plain())
     {
@@ -77,6 +79,7 @@ RunEvaluationStage(const StageContext & context)
   }
   Json evaluation = EvaluationToJson(result.cases, result.summaries);
   evaluation["postprocessing"] = postprocessingReport;
+  evaluation["test_time_mirror"] = context.config.testTimeMirror;
   WriteFileAtomically(context.folder.File("evaluation.csv"), FormatEvaluationTableCsv(result.cases));
   WriteFileAtomically(context.folder.File("evaluation.json"), evaluation.dump(2) + "\n");
   for (const auto & s : result.summaries)

@@ -59,20 +59,21 @@ LoadStageTensor(const std::filesystem::path & path, const std::string & key, Pip
 Segmenter
 LoadStageSegmenter(const StageContext & context, const std::filesystem::path & path, PipelineStage stage, Json * metadata = nullptr);
 
-/** The model's postprocessing chosen on the labelled validation images (ChoosePostprocessing, the
- *  candidates sized by the smallest labelled object), reported as messages of `stage`; none
- *  without labelled validation images. */
+/** The model's postprocessing chosen on the labelled validation images' probabilities
+ *  (mirror-averaged with `mirrorAveraged`; ChoosePostprocessing, the candidates sized by the
+ *  smallest labelled object), reported as messages of `stage`; none without labelled validation
+ *  images. */
 std::optional<PostprocessingChoice>
-ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName);
-/** The postprocessing a model's masks get: chosen now (ChooseStagePostprocessing) and stored in its
- *  model file at `modelPath` when the configuration searches one, the plain `> 0.5` otherwise or
- *  without validation images. `report`, when given, receives the choice's scores. */
+ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName,
+                          bool mirrorAveraged);
+/** The postprocessing a model's masks get: chosen now (ChooseStagePostprocessing) when the
+ *  configuration searches one, the plain `> 0.5` otherwise or without validation images. It and
+ *  `mirrorAveraged` (the probabilities it was chosen on: TestTimeMirror.h) are stored in the model
+ *  file at `modelPath`, which is rewritten only when they change. `report`, when given, receives
+ *  the choice's scores. */
 MaskPostprocessing
 ChooseAndStorePostprocessing(const StageContext & context, PipelineStage stage, const std::filesystem::path & modelPath, SegmenterImpl & model,
-                             const Json & metadata, const std::string & modelName, Json * report = nullptr);
-/** Rewrites a model file with `postprocessing` in its metadata (atomically; weights unchanged). */
-void
-StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing);
+                             const Json & metadata, const std::string & modelName, bool mirrorAveraged, Json * report = nullptr);
 
 /** Trains the teacher (targets null) or the student into `modelPath`, with checkpoint and CSV log
  *  in the run folder, starting from the model file `startFrom` when one is given. */

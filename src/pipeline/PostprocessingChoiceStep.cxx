@@ -5,6 +5,7 @@
 #include "PipelineStages.h"
 
 #include "sinus/PostprocessingSelection.h"
+#include "sinus/TestTimeMirror.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,7 +32,8 @@ SmallestLabelledObjectFraction(const std::vector<SegmentationSample> & labelled)
 } // namespace
 
 std::optional<PostprocessingChoice>
-ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName)
+ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, SegmenterImpl & model, const std::string & modelName,
+                          bool mirrorAveraged)
 {
   std::vector<SegmentationSample> validation;
   for (const SegmentationSample & s : context.data.validation)
@@ -42,15 +44,15 @@ ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, Seg
     context.Message(stage, modelName + ": no labelled validation images: postprocessing stays > 0.5");
     return std::nullopt;
   }
-  const std::vector<Raster<float>>   probabilities = PredictOriginalProbabilities(model, validation, context.config.predictionBatch, context.device);
+  const std::vector<Raster<float>>   probabilities = PredictOriginalProbabilities(model, validation, context.config.predictionBatch, context.device, mirrorAveraged);
   std::vector<ValidationProbability> images;
   for (size_t i = 0; i < validation.size(); ++i)
     images.push_back(ValidationProbability{ probabilities[i], validation[i].fullLabel, validation[i].spacing });
   const double smallest = SmallestLabelledObjectFraction(context.data.labelled);
   PostprocessingChoice choice = ChoosePostprocessing(images, PostprocessingCandidates(smallest, context.config.postprocessing), kPostprocessingDiceTolerance);
   const PostprocessingScore &plain = choice.Plain(), &chosen = choice.Chosen();
-  context.Message(stage, modelName + ": postprocessing chosen on " + std::to_string(images.size()) +
-                                               " validation images: " + choice.chosen.Describe() + " (validation Dice " +
+  context.Message(stage, modelName + ": postprocessing chosen on " + std::to_string(images.size()) + " validation images" +
+                                               (mirrorAveraged ? " (mirror-averaged)" : "") + ": " + choice.chosen.Describe() + " (validation Dice " +
                                                std::to_string(plain.meanDice) + " -> " + std::to_string(chosen.meanDice) +
                                                ", HD95 " + std::to_string(plain.meanNormalizedHD95) + " -> " +
                                                std::to_string(chosen.meanNormalizedHD95) + " of the diagonal)");
@@ -59,28 +61,22 @@ ChooseStagePostprocessing(const StageContext & context, PipelineStage stage, Seg
 
 MaskPostprocessing
 ChooseAndStorePostprocessing(const StageContext & context, PipelineStage stage, const std::filesystem::path & modelPath, SegmenterImpl & model,
-                             const Json & metadata, const std::string & modelName, Json * report)
+                             const Json & metadata, const std::string & modelName, bool mirrorAveraged, Json * report)
 {
-  if (context.config.postprocessing == PostprocessingSearch::Off)
-    return MaskPostprocessing{};
-  const std::optional<PostprocessingChoice> choice = ChooseStagePostprocessing(context, stage, model, modelName);
-  if (!choice)
-    return MaskPostprocessing{};
-  // Rewritten only when the choice changed: a model file shared by several runs (ablation rows
+  std::optional<PostprocessingChoice> choice;
+  if (context.config.postprocessing != PostprocessingSearch::Off)
+    choice = ChooseStagePostprocessing(context, stage, model, modelName, mirrorAveraged);
+  Json stored = metadata;
+  if (choice)
+    choice->chosen.WriteToModelMetadata(stored);
+  WriteTestTimeMirror(stored, mirrorAveraged);
+  // Rewritten only when something changed: a model file shared by several runs (ablation rows
   // share the teacher) stays byte for byte the same.
-  const std::optional<MaskPostprocessing> stored = MaskPostprocessing::FromModelMetadata(metadata, modelPath.string());
-  if (!stored || !(*stored == choice->chosen))
-    StorePostprocessing(modelPath, model, metadata, choice->chosen);
-  if (report)
+  if (stored != metadata)
+    SaveSegmenterModel(modelPath.string(), model, stored);
+  if (report && choice)
     *report = choice->ToJson();
-  return choice->chosen;
-}
-
-void
-StorePostprocessing(const std::filesystem::path & modelPath, SegmenterImpl & model, Json metadata, const MaskPostprocessing & postprocessing)
-{
-  postprocessing.WriteToModelMetadata(metadata);
-  SaveSegmenterModel(modelPath.string(), model, metadata);
+  return choice ? choice->chosen : MaskPostprocessing{};
 }
 
 } // namespace sinus

@@ -102,7 +102,10 @@ PostprocessedTeacherMasks(const StageContext & context, const torch::Tensor & lo
   const fs::path           path = context.folder.File("teacher.sinusseg");
   Json                     metadata;
   Segmenter                teacher = LoadStageSegmenter(context, path, PipelineStage::Refinement, &metadata);
-  const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Refinement, path, *teacher, metadata, "teacher");
+  // Chosen on the validation probabilities made as the pseudo-labels' logits were (mirror-averaged
+  // or not); the evaluation chooses again with its own setting.
+  const MaskPostprocessing postprocessing = ChooseAndStorePostprocessing(context, PipelineStage::Refinement, path, *teacher, metadata, "teacher",
+                                                                         context.config.pseudoLabelMirror);
   const torch::Tensor      probabilities = torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32));
   const int64_t            count = probabilities.size(0);
   std::vector<torch::Tensor> masks;

@@ -11,13 +11,14 @@ namespace fs = std::filesystem;
 
 namespace
 {
-/** The settings without those only the evaluation stage reads (the postprocessing search), which
- *  may change between sittings of a run. */
+/** The settings without those only the evaluation stage reads (the postprocessing search,
+ *  test-time mirroring), which may change between sittings of a run. */
 Json
 WithoutEvaluationSettings(Json config)
 {
   if (config.is_object())
-    config.erase("postprocessing");
+    for (const char * key : { "postprocessing", "test_time_mirror" })
+      config.erase(key);
   return config;
 }
 } // namespace
@@ -48,7 +49,7 @@ RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineR
     // Only what the evaluation reads changed: the evaluation runs again on every resume.
     WriteFileAtomically(configPath, config.dump(2) + "\n");
     if (m_Message)
-      m_Message(PipelineStage::Evaluation, "postprocessing setting changed to this run's: trained stages are kept");
+      m_Message(PipelineStage::Evaluation, "evaluation settings (postprocessing, test-time mirroring) changed to this run's: trained stages are kept");
   }
   if (!options.resume && options.stages.empty())
     throw std::runtime_error(root.string() + " already holds a run; add --resume to continue it, --stage NAME to redo one stage, "

@@ -143,6 +143,7 @@ TEST(Architectures, TableOnePlanSharesTheMethodsTeacher)
 {
   SemiSupervisedConfig base = SemiSupervisedConfig::Preset("radiograph");
   base.refinement = RefinementMode::Postprocessing;
+  base.testTimeMirror = !base.testTimeMirror;
   const DatasetFingerprint   fingerprint{ 30, 512, 512 };
   const TableOnePlan         plan = PlanTableOne(base, { "ours", "nnunet", "unet" }, "cpu", &fingerprint);
   ASSERT_EQ(plan.rows.size(), 3u);
@@ -157,6 +158,9 @@ TEST(Architectures, TableOnePlanSharesTheMethodsTeacher)
   EXPECT_EQ(plan.rows[2].run.config.refinement, RefinementMode::Postprocessing);
   EXPECT_TRUE(plan.rows[2].method);
   EXPECT_EQ(plan.rows[2].run.teacherFrom, "unet"); // the method's own supervised baseline
+  // Every row is evaluated the same way: test-time mirroring as the base configuration says.
+  for (const auto & row : plan.rows)
+    EXPECT_EQ(row.run.config.testTimeMirror, base.testTimeMirror) << row.name;
   EXPECT_THROW(PlanTableOne(base, { "resnet" }, "cpu", &fingerprint), std::invalid_argument);
   EXPECT_THROW(PlanTableOne(base, { "nnunet" }, "cpu", nullptr), std::invalid_argument);
 }

@@ -10,6 +10,7 @@
 #include "sinus/SamModel.h"
 #include "sinus/SemiSupervisedPipeline.h"
 #include "sinus/TensorDictionary.h"
+#include "sinus/TestTimeMirror.h"
 #include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -404,6 +405,33 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
   EXPECT_EQ(reevaluated.at("postprocessing").at("student").at("validation_candidates").size(), 16u);
   EXPECT_EQ(ParseJson(sinus::ReadTextFile(fs::path(dir) / "config.json")).at("postprocessing").get<std::string>(),
             "small_objects_and_threshold");
+  // ... and test-time mirroring: both models' postprocessing is chosen again on mirror-averaged
+  // probabilities, and their model files say so (prediction then mirrors too); switched off again,
+  // the entry goes.
+  SemiSupervisedConfig mirrored = config;
+  mirrored.testTimeMirror = true;
+  messages.clear();
+  RunSemiSupervisedPipeline(data, mirrored, resume, callbacks);
+  bool mirroredChoice = false;
+  for (const auto & m : messages)
+  {
+    EXPECT_EQ(m.find("epoch"), std::string::npos) << "a trained stage ran again: " << m;
+    mirroredChoice = mirroredChoice || m.find("student: postprocessing chosen on 1 validation images (mirror-averaged)") != std::string::npos;
+  }
+  EXPECT_TRUE(mirroredChoice);
+  EXPECT_TRUE(ParseJson(sinus::ReadTextFile(fs::path(dir) / "evaluation.json")).at("test_time_mirror").get<bool>());
+  EXPECT_TRUE(ParseJson(sinus::ReadTextFile(fs::path(dir) / "config.json")).at("test_time_mirror").get<bool>());
+  for (const char * model : { "teacher.sinusseg", "student.sinusseg" })
+  {
+    Json mirroredMetadata;
+    LoadSegmenterModel((fs::path(dir) / model).string(), &mirroredMetadata);
+    EXPECT_TRUE(ReadTestTimeMirror(mirroredMetadata, model)) << model;
+  }
+  RunSemiSupervisedPipeline(data, config, resume);
+  Json unmirroredMetadata;
+  LoadSegmenterModel(dir + "/student.sinusseg", &unmirroredMetadata);
+  EXPECT_FALSE(unmirroredMetadata.contains("test_time_mirror")) << unmirroredMetadata.dump();
+  EXPECT_FALSE(ParseJson(sinus::ReadTextFile(fs::path(dir) / "evaluation.json")).at("test_time_mirror").get<bool>());
 
   // The student stage alone in a new folder needs the teacher's outputs.
   PipelineRunOptions alone;
@@ -495,6 +523,13 @@ TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
     EXPECT_EQ(SemiSupervisedConfig::FromJson(other.ToJson()).postprocessing, other.postprocessing);
   }
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"postprocessing": "always"})")), std::invalid_argument);
+  // Test-time mirroring is off unless asked for, and written only when on.
+  EXPECT_FALSE(c.testTimeMirror);
+  EXPECT_FALSE(c.ToJson().contains("test_time_mirror"));
+  const SemiSupervisedConfig mirrored = SemiSupervisedConfig::FromJson(ParseJson(R"({"test_time_mirror": true})"));
+  EXPECT_TRUE(mirrored.testTimeMirror);
+  EXPECT_TRUE(SemiSupervisedConfig::FromJson(mirrored.ToJson()).testTimeMirror);
+  EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"test_time_mirror": "yes"})")), std::exception);
   const SemiSupervisedConfig paper = SemiSupervisedConfig::Preset("vit_b");
   EXPECT_EQ(paper.teacher.learningRate, 1e-5);
   EXPECT_EQ(paper.teacher.batchSize, 8);

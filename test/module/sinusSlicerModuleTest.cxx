@@ -188,6 +188,28 @@ TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
   EXPECT_EQ(differences, 0);
   EXPECT_GT(removed, 0) << "the stored postprocessing changed nothing: the comparison proves nothing";
 
+  // A model file that says its probabilities are mirror-averaged gets them so.
+  const std::vector<unsigned char> unmirroredLabel(label, label + 160 * 96); // the reader's buffer is reused
+  metadata["test_time_mirror"] = true;
+  sinus::SaveSegmenterModel((root / "unet_mirrored.sinusseg").string(), *network, metadata);
+  const CliResult mirroredRun = RunCli("--threads 1 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "mirrored.nrrd").string() +
+                                       "' '" + (root / "unet_mirrored.sinusseg").string() + "'");
+  ASSERT_EQ(mirroredRun.status, 0) << mirroredRun.output;
+  reader->SetFileName((root / "mirrored.nrrd").string());
+  reader->Update();
+  filter->TestTimeMirrorOn();
+  filter->Update();
+  const unsigned char * mirroredLabel = reader->GetOutput()->GetBufferPointer();
+  const unsigned char * mirroredMask = filter->GetMaskOutput()->GetBufferPointer();
+  int mirroredDifferences = 0, changedByMirroring = 0;
+  for (size_t i = 0; i < 160 * 96; ++i)
+  {
+    mirroredDifferences += mirroredMask[i] != mirroredLabel[i];
+    changedByMirroring += mirroredLabel[i] != unmirroredLabel[i];
+  }
+  EXPECT_EQ(mirroredDifferences, 0);
+  EXPECT_GT(changedByMirroring, 0) << "mirroring changed nothing: the comparison proves nothing";
+
   // A region is a box prompt: MedSAM only.
   const CliResult boxed = RunCli("--region 40,-42.25,0,20,12.5,1 '" + (root / "radiograph.nrrd").string() + "' '" +
                                  (root / "boxed.nrrd").string() + "' '" + (root / "unet.sinusseg").string() + "'");
