@@ -113,6 +113,15 @@ TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const 
     throw UsageError("--test-time-mirror must be model or off, not " + choice);
   return choice == "model" && sinus::ReadTestTimeMirror(metadata, model);
 }
+
+/** Peak resident memory of the whole run (the model, the largest image and its outputs). */
+void
+PrintPeakMemory()
+{
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::cout << "peak memory " << static_cast<double>(usage.ru_maxrss) / 1024.0 << " MB" << std::endl;
+}
 } // namespace
 
 int
@@ -192,10 +201,7 @@ RunPredict(const std::vector<std::string> & args)
               << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
   }
   plan.Commit();
-  // Peak resident memory of the whole run (the model, the largest image and its outputs).
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  std::cout << "peak memory " << static_cast<double>(usage.ru_maxrss) / 1024.0 << " MB" << std::endl;
+  PrintPeakMemory();
   return 0;
 }
 
