@@ -92,7 +92,8 @@ RunBenchmark(const std::vector<std::string> & args)
     ("table", po::value(&table)->required(), "which table: table1 (the paper's comparison of segmenters)")
     ("datalist", po::value(&datalist)->required(), "MONAI-style datalist JSON with labelled, unlabelled, validation and test images")
     ("out", po::value(&out)->required(), "output folder: a folder per row, table1.md/.csv/.json, figure5.png; rerunning continues")
-    ("rows", po::value(&rowList)->default_value(rowList), "rows to train: unet, deeplabv3plus, transunet, unetr, nnunet, medsam, ours");
+    ("rows", po::value(&rowList)->default_value(rowList), "rows to train: unet, deeplabv3plus, transunet, unetr, nnunet, medsam, ours; also the semi-supervised methods "
+     "self_training, mean_teacher, cps, unimatch (same teacher, student network and budget as ours)");
   settings.AddOptions(desc);
   po::positional_options_description positional;
   positional.add("table", 1);

@@ -38,11 +38,16 @@ public:
   torch::Tensor              Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
   std::vector<torch::Tensor> AuxiliaryLogits() const override { return m_Auxiliary; }
   torch::Tensor              EncoderFeatures(const torch::Tensor & images) override;
+  bool                       PerturbsFeatures() const override { return true; }
+  std::pair<torch::Tensor, torch::Tensor> LogitsWithPerturbedFeatures(const torch::Tensor & images, double dropout) override;
 
   NnUNetConfig          config;
   torch::nn::ModuleList encoder, upsamplers, decoder, heads;
 
 private:
+  std::vector<torch::Tensor> Encode(const torch::Tensor & images);             ///< every stage's features, finest first
+  torch::Tensor              Decode(const std::vector<torch::Tensor> & skips); ///< logits; the deep-supervision outputs kept
+
   std::vector<torch::Tensor> m_Auxiliary;
 };
 TORCH_MODULE(NnUNetSegmenter);

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sinus
@@ -61,6 +62,15 @@ public:
   virtual bool          EncodesPatchSubsets() const { return false; }
   virtual torch::Tensor EncodeVisiblePatches(const torch::Tensor & images, const torch::Tensor & visible);
 
+  /** UniMatch's feature perturbation (UniMatchObjective.h): from one pass of the encoder, the
+   *  logits of the images (as Logits gives them, deep supervision included) and those of the
+   *  decoder fed with every encoder feature map after channel dropout at rate `dropout`
+   *  (Dropout2d, applied in training and evaluation mode alike). Only encoder-decoder networks
+   *  whose decoder reads the encoder's feature maps have it: PerturbsFeatures() says which; the
+   *  others throw std::logic_error. */
+  virtual bool PerturbsFeatures() const { return false; }
+  virtual std::pair<torch::Tensor, torch::Tensor> LogitsWithPerturbedFeatures(const torch::Tensor & images, double dropout);
+
   int64_t                  LogitSize() const { return InputSize() / OutputStride(); }
   std::vector<std::string> ParameterGroups() const;
 };
@@ -79,6 +89,10 @@ AsSegmenter(const THolder & network)
  *  the network's groups. */
 std::vector<torch::Tensor>
 SelectTrainableGroups(SegmenterImpl & segmenter, const std::vector<std::string> & groups);
+
+/** Channel dropout (Dropout2d) of every feature map, always active: UniMatch's feature perturbation. */
+std::vector<torch::Tensor>
+DropFeatureChannels(const std::vector<torch::Tensor> & features, double dropout);
 
 /** Bilinear (align_corners=False) resampling of B x C x h x w maps to B x C x size x size; the
  *  input itself when it already has that size. Used to bring images to a network's input and a

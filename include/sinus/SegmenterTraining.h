@@ -66,6 +66,11 @@ struct SegmenterTrainingOptions
    *  only ever pushes pixels towards foreground, and students grow blobs (recall 0.92, precision
    *  0.61 on UFBA-425); see Documentation/benchmarks.md. */
   std::string      unsupervisedLoss = "foreground_bce";
+  /** How the student uses the unlabelled images: "paper" (the pseudo-labels and the teacher's
+   *  logits above: L_unsup and L_wkd), or an online method that ignores them and learns from its own
+   *  predictions during training -- "mean_teacher", "cps" or "unimatch"
+   *  (OnlineSemiSupervision.h, Documentation/SemiSupervisedBaselines.md). */
+  std::string      semiSupervised = "paper";
 
   /** The learning rate of `epoch` (1-based) under the schedule. */
   double LearningRateAt(int64_t epoch) const;

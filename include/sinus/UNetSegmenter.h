@@ -52,11 +52,17 @@ public:
   int64_t       InputSideMultiple() const override { return int64_t{ 1 } << config.depth; }
   torch::Tensor Logits(const torch::Tensor & images, const SegmenterPrompts & prompts = {}) override;
   torch::Tensor EncoderFeatures(const torch::Tensor & images) override;
+  bool          PerturbsFeatures() const override { return true; }
+  std::pair<torch::Tensor, torch::Tensor> LogitsWithPerturbedFeatures(const torch::Tensor & images, double dropout) override;
 
   UNetConfig            config;
   torch::nn::ModuleList encoder, decoder;
   torch::nn::ModuleList upsamplers; ///< transposed convolutions; registered (a group) only with "transposed"
   torch::nn::Conv2d     head{ nullptr };
+
+private:
+  std::vector<torch::Tensor> Encode(const torch::Tensor & images);     ///< every level's features, finest first
+  torch::Tensor              Decode(const std::vector<torch::Tensor> & skips); ///< logits from Encode's features
 };
 TORCH_MODULE(UNetSegmenter);
 

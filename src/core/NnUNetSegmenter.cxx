@@ -74,16 +74,38 @@ NnUNetSegmenterImpl::NnUNetSegmenterImpl(const NnUNetConfig & c)
   }
 }
 
-torch::Tensor
-NnUNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+std::vector<torch::Tensor>
+NnUNetSegmenterImpl::Encode(const torch::Tensor & images)
 {
-  std::vector<torch::Tensor> skips;
+  std::vector<torch::Tensor> features;
   torch::Tensor              x = images;
   for (const auto & stage : *encoder)
   {
     x = stage->as<nn::Sequential>()->forward(x);
-    skips.push_back(x);
+    features.push_back(x);
   }
+  return features;
+}
+
+torch::Tensor
+NnUNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+{
+  return Decode(Encode(images));
+}
+
+std::pair<torch::Tensor, torch::Tensor>
+NnUNetSegmenterImpl::LogitsWithPerturbedFeatures(const torch::Tensor & images, double dropout)
+{
+  const std::vector<torch::Tensor> features = Encode(images);
+  // The perturbed pass first, so that the deep-supervision outputs kept are the clean pass's.
+  torch::Tensor perturbed = Decode(DropFeatureChannels(features, dropout));
+  return { Decode(features), perturbed };
+}
+
+torch::Tensor
+NnUNetSegmenterImpl::Decode(const std::vector<torch::Tensor> & skips)
+{
+  torch::Tensor x = skips.back();
   m_Auxiliary.clear();
   const size_t decoderStages = decoder->size();
   for (size_t k = 0; k < decoderStages; ++k)

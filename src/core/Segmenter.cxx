@@ -28,6 +28,23 @@ SegmenterImpl::EncodeVisiblePatches(const torch::Tensor &, const torch::Tensor &
                          "pretrain it with the masked-image objective instead");
 }
 
+std::pair<torch::Tensor, torch::Tensor>
+SegmenterImpl::LogitsWithPerturbedFeatures(const torch::Tensor &, double)
+{
+  throw std::logic_error("the " + Architecture() + " network has no encoder feature maps to perturb (UniMatch's feature "
+                         "perturbation needs unet or nnunet)");
+}
+
+std::vector<torch::Tensor>
+DropFeatureChannels(const std::vector<torch::Tensor> & features, double dropout)
+{
+  namespace F = torch::nn::functional;
+  std::vector<torch::Tensor> dropped;
+  for (const torch::Tensor & f : features)
+    dropped.push_back(F::dropout2d(f, F::Dropout2dFuncOptions().p(dropout).training(true)));
+  return dropped;
+}
+
 std::vector<torch::Tensor>
 SelectTrainableGroups(SegmenterImpl & segmenter, const std::vector<std::string> & groups)
 {

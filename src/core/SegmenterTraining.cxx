@@ -5,6 +5,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/Losses.h"
+#include "sinus/OnlineSemiSupervision.h"
 #include "sinus/PortableRandom.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TrainingCheckpoint.h"
@@ -76,8 +77,9 @@ public:
     , m_Callbacks(callbacks)
     , m_Stage(files.stage.empty() ? std::string("segmenter") : files.stage)
     , m_Grid(segmenter.LogitSize())
-    , m_Student(data.targets != nullptr)
-    , m_UseUnlabelled(m_Student && !data.unlabelled.empty())
+    , m_Student(data.targets != nullptr && options.semiSupervised == "paper")
+    , m_Online(options.semiSupervised != "paper")
+    , m_UseUnlabelled((m_Student || m_Online) && !data.unlabelled.empty())
   {}
 
   std::vector<SegmenterEpochRecord> Run(bool resume, const Json & modelMetadata);
@@ -90,10 +92,14 @@ private:
   void                 SaveCheckpoint(torch::optim::AdamW & optimizer) const;
   void                 LoadCheckpoint(torch::optim::AdamW & optimizer);
   SegmenterEpochRecord RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer);
-  torch::Tensor        DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const;
+  torch::Tensor        DeeplySupervisedLoss(SegmenterImpl & network, const torch::Tensor & logits, const torch::Tensor & targetMaps,
+                                            int64_t labelled) const;
   TrainingBatch        GatherBatch(const std::vector<int64_t> & indexL, const std::vector<int64_t> & indexU) const;
   void                 TrainBatch(const TrainingBatch & batch, PortableRandom & random, torch::optim::AdamW & optimizer,
                                   SegmenterEpochRecord & record, SegmenterBatchReport & report);
+  void                 TrainOnlineBatch(const torch::Tensor & input, const torch::Tensor & targetMaps, const TrainingBatch & batch,
+                                        PortableRandom & random, torch::optim::AdamW & optimizer, SegmenterEpochRecord & record,
+                                        SegmenterBatchReport & report);
   torch::Tensor        StudentLoss(const TrainingBatch & batch, const torch::Tensor & logits, const torch::Tensor & targetMaps,
                                    const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, SegmenterEpochRecord & record,
                                    SegmenterBatchReport & report);
@@ -110,7 +116,8 @@ private:
   const SegmenterTrainingCallbacks & m_Callbacks;
   const std::string                  m_Stage;
   const int64_t                      m_Grid;
-  const bool                         m_Student, m_UseUnlabelled;
+  const bool                         m_Student, m_Online, m_UseUnlabelled;
+  std::unique_ptr<OnlineSemiSupervisedMethod> m_Method; ///< the online method of m_Online
   int64_t                            m_Batches = 0, m_EpochSamples = 0, m_WeightCount = 0;
   std::vector<SegmenterEpochRecord>  m_Log;
   double                             m_BestScore = -2;
@@ -189,6 +196,12 @@ SegmenterTrainer::SaveCheckpoint(torch::optim::AdamW & optimizer) const
         log.push_back(r.ToJson());
       archive.write("log", c10::IValue(log.dump()));
       archive.write("best_dice", c10::IValue(m_BestScore));
+      if (m_Method)
+      {
+        torch::serialize::OutputArchive method;
+        m_Method->Save(method);
+        archive.write("online_method", method);
+      }
     });
   }
   catch (const TrainingCheckpointError & e)
@@ -210,6 +223,12 @@ SegmenterTrainer::LoadCheckpoint(torch::optim::AdamW & optimizer)
     archive.read("log", log);
     archive.read("best_dice", bestScore);
     m_BestScore = bestScore.toDouble();
+    if (m_Method)
+    {
+      torch::serialize::InputArchive method;
+      archive.read("online_method", method);
+      m_Method->Load(method);
+    }
     m_Log.clear();
     const Json records = ParseJson(log.toStringRef()); // named: the loop must not outlive it
     for (const Json & r : records)
@@ -246,6 +265,17 @@ SegmenterTrainer::GatherBatch(const std::vector<int64_t> & indexL, const std::ve
   b.labelled = static_cast<int64_t>(indexL.size());
   b.images = torch::stack(images);
   b.maps = torch::stack(maps);
+  if (m_Online && !indexU.empty())
+  {
+    // An online method makes its own targets for the unlabelled images: their images alone.
+    std::vector<torch::Tensor> unlabelledImages;
+    for (int64_t i : indexU)
+      unlabelledImages.push_back(m_Data.unlabelled[static_cast<size_t>(i)].image);
+    b.unlabelled = static_cast<int64_t>(indexU.size());
+    b.images = torch::cat({ b.images, torch::stack(unlabelledImages) });
+    // Empty maps keep one map per image, as the augmentation warps them row by row.
+    b.maps = torch::cat({ b.maps, torch::zeros({ b.unlabelled, 1, m_Grid, m_Grid }, b.maps.options()) });
+  }
   if (!m_Student)
     return b;
   b.teacherLogits = ResampleSquare(Rows(m_Data.targets->labelledTeacherLogits, indexL), m_Grid);
@@ -315,7 +345,8 @@ SegmenterTrainer::StudentLoss(const TrainingBatch & batch, const torch::Tensor &
 }
 
 torch::Tensor
-SegmenterTrainer::DeeplySupervisedLoss(const torch::Tensor & logits, const torch::Tensor & targetMaps, int64_t labelled) const
+SegmenterTrainer::DeeplySupervisedLoss(SegmenterImpl & network, const torch::Tensor & logits, const torch::Tensor & targetMaps,
+                                       int64_t labelled) const
 {
   const torch::Tensor labels = targetMaps.slice(0, 0, labelled);
   const torch::Tensor weights =
@@ -324,7 +355,7 @@ SegmenterTrainer::DeeplySupervisedLoss(const torch::Tensor & logits, const torch
   // nnU-Net's deep supervision: the coarser outputs against the labels brought to their grid,
   // weighted 1/2^k and normalised with the main output's weight 1.
   double weight = 1, total = 1;
-  for (const torch::Tensor & coarse : m_Segmenter.AuxiliaryLogits())
+  for (const torch::Tensor & coarse : network.AuxiliaryLogits())
   {
     weight /= 2;
     total += weight;
@@ -344,9 +375,14 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, PortableRandom & rando
     AddRandomPatches(augmentation, m_Segmenter.InputSize(), m_Options.patchSize, random);
   const torch::Tensor     input = AugmentImages(SegmenterInput(m_Segmenter, batch.images.to(m_Device)), augmentation);
   const torch::Tensor     targetMaps = WarpTargets(batch.maps.to(m_Device), augmentation, /*repeatBorder=*/false);
+  if (m_Method)
+  {
+    TrainOnlineBatch(input, targetMaps, batch, random, optimizer, record, report);
+    return;
+  }
   optimizer.zero_grad();
   const torch::Tensor logits = m_Segmenter.Logits(input);
-  const torch::Tensor supervised = DeeplySupervisedLoss(logits, targetMaps, batch.labelled);
+  const torch::Tensor supervised = DeeplySupervisedLoss(m_Segmenter, logits, targetMaps, batch.labelled);
   report.supervised = supervised.item<double>();
   torch::Tensor total = supervised;
   if (m_Student)
@@ -361,6 +397,45 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, PortableRandom & rando
   optimizer.step();
   record.supervised += report.supervised / static_cast<double>(m_Batches);
   record.total += totalValue / static_cast<double>(m_Batches);
+  report.total = totalValue;
+}
+
+void
+SegmenterTrainer::TrainOnlineBatch(const torch::Tensor & input, const torch::Tensor & targetMaps, const TrainingBatch & batch,
+                                   PortableRandom & random, torch::optim::AdamW & optimizer, SegmenterEpochRecord & record,
+                                   SegmenterBatchReport & report)
+{
+  OnlineStep step;
+  step.input = input;
+  step.labels = targetMaps.slice(0, 0, batch.labelled);
+  step.labelled = batch.labelled;
+  step.unlabelled = batch.unlabelled;
+  step.step = (report.epoch - 1) * m_Batches + (report.batch - 1);
+  step.totalSteps = m_Options.epochs * m_Batches;
+  step.seed = random.Next();
+  const SupervisedTerm supervised = [&](SegmenterImpl & network, const torch::Tensor & logits) {
+    return DeeplySupervisedLoss(network, logits, step.labels, step.labelled);
+  };
+  optimizer.zero_grad();
+  const OnlineStepLosses losses = m_Method->Loss(m_Segmenter, step, supervised);
+  const double           totalValue = losses.total.item<double>();
+  if (!std::isfinite(losses.supervised))
+    NonFinite("supervised", losses.supervised, report.epoch, report.batch);
+  if (!std::isfinite(losses.unsupervised))
+    NonFinite("unsupervised", losses.unsupervised, report.epoch, report.batch);
+  if (!std::isfinite(totalValue))
+    NonFinite("total", totalValue, report.epoch, report.batch);
+  losses.total.backward();
+  optimizer.step();
+  m_Method->AfterStep(m_Segmenter, step.step);
+  const double batches = static_cast<double>(m_Batches);
+  record.supervised += losses.supervised / batches;
+  record.unsupervised += losses.unsupervised / batches;
+  record.meanWeight += losses.weight / batches;
+  record.total += totalValue / batches;
+  report.supervised = losses.supervised;
+  report.unsupervised = losses.unsupervised;
+  report.meanWeight = losses.weight;
   report.total = totalValue;
 }
 
@@ -442,8 +517,22 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
   m_Options.Validate();
   CheckData();
   m_Segmenter.to(m_Device);
-  torch::optim::AdamW optimizer(SelectTrainableGroups(m_Segmenter, m_Options.trainableParts),
-                                torch::optim::AdamWOptions(m_Options.learningRate).weight_decay(m_Options.weightDecay));
+  std::vector<torch::Tensor> trained = SelectTrainableGroups(m_Segmenter, m_Options.trainableParts);
+  if (m_Online)
+  {
+    try
+    {
+      m_Method = MakeOnlineSemiSupervisedMethod(m_Options.semiSupervised, m_Segmenter, m_Options.seed, m_Device);
+    }
+    catch (const std::invalid_argument & e)
+    {
+      throw SegmenterTrainingError(m_Stage + ": " + e.what());
+    }
+    for (const torch::Tensor & p : m_Method->ExtraParameters())
+      trained.push_back(p);
+  }
+  // AdamW is element-wise: one optimiser over both of CPS's networks is two optimisers with the same settings.
+  torch::optim::AdamW optimizer(trained, torch::optim::AdamWOptions(m_Options.learningRate).weight_decay(m_Options.weightDecay));
   if (resume && !m_Files.checkpointPath.empty() && std::filesystem::exists(m_Files.checkpointPath))
     LoadCheckpoint(optimizer);
   const int64_t nl = static_cast<int64_t>(m_Data.labelled.size());

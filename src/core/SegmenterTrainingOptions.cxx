@@ -43,7 +43,7 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   const std::string where = "segmenter training";
   RequireKnownKeys(json,
                    { "epochs", "batch_size", "steps_per_epoch", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
-                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss", "patch_size", "separation_weight", "separation_gap" },
+                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss", "patch_size", "separation_weight", "separation_gap", "semi_supervised" },
                    where);
   SegmenterTrainingOptions o = defaults;
   ReadJsonField(json, "epochs", o.epochs, where);
@@ -62,6 +62,7 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   ReadJsonField(json, "patch_size", o.patchSize, where);
   ReadJsonField(json, "separation_weight", o.separationWeight, where);
   ReadJsonField(json, "separation_gap", o.separationGap, where);
+  ReadJsonField(json, "semi_supervised", o.semiSupervised, where);
   if (const Json * parts = FindJsonMember(json, "trainable"))
   {
     if (!parts->is_array())
@@ -109,6 +110,8 @@ SegmenterTrainingOptions::ToJson() const
     j["separation_weight"] = separationWeight;
     j["separation_gap"] = separationGap;
   }
+  if (semiSupervised != "paper")
+    j["semi_supervised"] = semiSupervised;
   return j;
 }
 
@@ -131,6 +134,8 @@ SegmenterTrainingOptions::Validate() const
           "learning_rate_schedule must be constant or poly, not '" + learningRateSchedule + "'");
   require(unsupervisedLoss == "foreground_bce" || unsupervisedLoss == "dice_bce",
           "unsupervised_loss must be foreground_bce or dice_bce, not '" + unsupervisedLoss + "'");
+  require(semiSupervised == "paper" || semiSupervised == "mean_teacher" || semiSupervised == "cps" || semiSupervised == "unimatch",
+          "semi_supervised must be paper, mean_teacher, cps or unimatch, not '" + semiSupervised + "'");
   augmentation.Validate();
 }
 

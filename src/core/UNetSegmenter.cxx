@@ -95,19 +95,39 @@ UNetSegmenterImpl::UNetSegmenterImpl(const UNetConfig & c)
   head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1)));
 }
 
-torch::Tensor
-UNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+std::vector<torch::Tensor>
+UNetSegmenterImpl::Encode(const torch::Tensor & images)
 {
   namespace F = torch::nn::functional;
-  std::vector<torch::Tensor> skips;
+  std::vector<torch::Tensor> features;
   torch::Tensor              x = images;
   for (size_t level = 0; level < encoder->size(); ++level)
   {
     if (level > 0)
       x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2));
     x = encoder[level]->as<DoubleConvolution>()->forward(x);
-    skips.push_back(x);
+    features.push_back(x);
   }
+  return features;
+}
+
+torch::Tensor
+UNetSegmenterImpl::Logits(const torch::Tensor & images, const SegmenterPrompts &)
+{
+  return Decode(Encode(images));
+}
+
+std::pair<torch::Tensor, torch::Tensor>
+UNetSegmenterImpl::LogitsWithPerturbedFeatures(const torch::Tensor & images, double dropout)
+{
+  const std::vector<torch::Tensor> features = Encode(images);
+  return { Decode(features), Decode(DropFeatureChannels(features, dropout)) };
+}
+
+torch::Tensor
+UNetSegmenterImpl::Decode(const std::vector<torch::Tensor> & skips)
+{
+  torch::Tensor x = skips.back();
   for (size_t k = 0; k < decoder->size(); ++k)
   {
     const torch::Tensor & skip = skips[skips.size() - 2 - k];

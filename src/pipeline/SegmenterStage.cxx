@@ -135,11 +135,15 @@ RunStudentStage(const StageContext & context)
   targets.labelledTeacherLogits = LoadStageTensor(pseudo, "labelled_logits", PipelineStage::Student, names);
   targets.unlabelledTeacherLogits = LoadStageTensor(pseudo, "unlabelled_logits", PipelineStage::Student, names);
   targets.pseudoLabels = LoadStageTensor(context.folder.File("refined_pseudo_labels.pt"), "pseudo_labels", PipelineStage::Student, names);
-  const std::string unlabelled =
-    context.UseUnlabelled() ? " + " + std::to_string(context.data.unlabelled.size()) + " pseudo-labelled" : std::string();
+  const std::string & method = context.config.student.semiSupervised;
+  const bool          online = method != "paper";
+  const std::string   unlabelled = context.UseUnlabelled() ? " + " + std::to_string(context.data.unlabelled.size()) +
+                                                               (online ? " unlabelled" : " pseudo-labelled")
+                                                         : std::string();
   context.Message(PipelineStage::Student, "training a " + context.config.studentModel.architecture + " student on " +
-                                            std::to_string(context.data.labelled.size()) + " labelled" + unlabelled +
-                                            " images, distillation " + ToString(context.config.student.distillation));
+                                            std::to_string(context.data.labelled.size()) + " labelled" + unlabelled + " images, " +
+                                            (online ? method + " (its own targets; the teacher's pseudo-labels unused)"
+                                                    : std::string("distillation ") + ToString(context.config.student.distillation)));
   // Fine-tuning the teacher needs the same network; another student starts from scratch.
   const bool fromTeacher = context.config.studentFromTeacher &&
                            context.config.studentModel.ToJson() == context.config.teacherModel.ToJson();

@@ -40,6 +40,56 @@ TableOneBaselineRow(const SemiSupervisedConfig & base, const std::string & name,
   row.reported = row.run.config.teacherModel;
   return row;
 }
+
+/** The semi-supervised methods users compare with, beside the paper's ("ours"): the same teacher,
+ *  student network and student budget, only the use of the unlabelled images differs. */
+const std::vector<std::pair<std::string, std::string>> &
+SemiSupervisedRows()
+{
+  static const std::vector<std::pair<std::string, std::string>> rows{
+    { "self_training", "Self-training" }, { "mean_teacher", "Mean Teacher" }, { "cps", "CPS" }, { "unimatch", "UniMatch" }
+  };
+  return rows;
+}
+
+SemiSupervisedConfig
+SemiSupervisedRowConfig(const SemiSupervisedConfig & base, const std::string & name)
+{
+  SemiSupervisedConfig config = base;
+  if (name == "self_training")
+  {
+    // Teacher -> pseudo-labels -> student: no refinement, no distillation.
+    config.student.distillation = DistillationMode::Off;
+    config.refinement = RefinementMode::Off;
+  }
+  else
+    config.student.semiSupervised = name;
+  return config;
+}
+
+/** The run folder whose teacher (and pseudo-labels) a method row reuses: the supervised row of
+ *  the same teacher, else an earlier method row. */
+std::string
+SharedTeacherFolder(const TableOnePlan & plan, const SemiSupervisedConfig & base)
+{
+  for (const auto & row : plan.rows)
+    if (row.run.config.teacherModel.ToJson() == base.teacherModel.ToJson() && row.run.config.teacher.ToJson() == base.teacher.ToJson() &&
+        (!row.method || row.run.teacherFrom.empty()))
+      return row.run.folder;
+  return {};
+}
+
+TableOneRow
+MethodRow(const TableOnePlan & plan, const SemiSupervisedConfig & base, const std::string & name, const std::string & label)
+{
+  TableOneRow row;
+  row.name = name;
+  row.label = label + " (" + base.teacherModel.architecture + " teacher, " + base.studentModel.architecture + " student)";
+  row.run = AblationRun{ name, name == "ours" ? base : SemiSupervisedRowConfig(base, name), false, SharedTeacherFolder(plan, base), "" };
+  row.reported = base.studentModel;
+  row.method = true;
+  return row;
+}
 } // namespace
 
 TableOnePlan
@@ -48,30 +98,24 @@ PlanTableOne(const SemiSupervisedConfig & base, const std::vector<std::string> &
 {
   std::vector<std::string> order = TableOneArchitectures();
   order.push_back("ours");
+  for (const auto & [name, label] : SemiSupervisedRows())
+    order.push_back(name);
   for (const auto & name : rows)
     if (std::find(order.begin(), order.end(), name) == order.end())
-      throw std::invalid_argument("unknown Table 1 row '" + name + "' (known: unet, deeplabv3plus, transunet, unetr, nnunet, medsam, ours)");
+      throw std::invalid_argument("unknown Table 1 row '" + name +
+                                  "' (known: unet, deeplabv3plus, transunet, unetr, nnunet, medsam, ours, self_training, mean_teacher, cps, unimatch)");
   TableOnePlan plan;
   for (const auto & name : order)
   {
     if (std::find(rows.begin(), rows.end(), name) == rows.end())
       continue;
-    if (name != "ours")
-    {
+    const auto semi = std::find_if(SemiSupervisedRows().begin(), SemiSupervisedRows().end(), [&](const auto & r) { return r.first == name; });
+    if (name == "ours")
+      plan.rows.push_back(MethodRow(plan, base, name, "Ours"));
+    else if (semi != SemiSupervisedRows().end())
+      plan.rows.push_back(MethodRow(plan, base, name, semi->second));
+    else
       plan.rows.push_back(TableOneBaselineRow(base, name, preset, fingerprint));
-      continue;
-    }
-    TableOneRow method;
-    method.name = "ours";
-    method.label = "Ours (" + base.teacherModel.architecture + " teacher, " + base.studentModel.architecture + " student)";
-    method.run = AblationRun{ "ours", base, false, "", "" };
-    method.reported = base.studentModel;
-    method.method = true;
-    // The method's teacher is its own supervised baseline when that row is in the table.
-    for (const auto & row : plan.rows)
-      if (row.run.config.teacherModel.ToJson() == base.teacherModel.ToJson() && row.run.config.teacher.ToJson() == base.teacher.ToJson())
-        method.run.teacherFrom = row.run.folder;
-    plan.rows.push_back(method);
   }
   return plan;
 }

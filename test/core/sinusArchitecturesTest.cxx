@@ -165,6 +165,48 @@ TEST(Architectures, TableOnePlanSharesTheMethodsTeacher)
   EXPECT_THROW(PlanTableOne(base, { "nnunet" }, "cpu", nullptr), std::invalid_argument);
 }
 
+TEST(Architectures, TableOnePlanAddsTheSemiSupervisedMethodsWithTheMethodsTeacher)
+{
+  const SemiSupervisedConfig base = SemiSupervisedConfig::Preset("radiograph");
+  const DatasetFingerprint   fingerprint{ 30, 512, 512 };
+  const TableOnePlan plan = PlanTableOne(base, { "unimatch", "cps", "mean_teacher", "self_training", "ours", "unet" }, "cpu", &fingerprint);
+  ASSERT_EQ(plan.rows.size(), 6u);
+  const std::vector<std::string> order{ "unet", "ours", "self_training", "mean_teacher", "cps", "unimatch" };
+  for (size_t i = 0; i < order.size(); ++i)
+    EXPECT_EQ(plan.rows[i].name, order[i]);
+  for (size_t i = 1; i < plan.rows.size(); ++i)
+  {
+    const TableOneRow & row = plan.rows[i];
+    EXPECT_TRUE(row.method) << row.name;
+    EXPECT_EQ(row.run.teacherFrom, "unet") << row.name; // one teacher for every method row
+    // Same student network and budget as the paper's method.
+    EXPECT_EQ(row.run.config.student.epochs, base.student.epochs) << row.name;
+    EXPECT_EQ(row.run.config.studentModel.ToJson(), base.studentModel.ToJson()) << row.name;
+    EXPECT_EQ(row.reported.ToJson(), base.studentModel.ToJson()) << row.name;
+  }
+  EXPECT_EQ(plan.rows[1].run.config.student.semiSupervised, "paper");
+  EXPECT_EQ(plan.rows[2].run.config.student.semiSupervised, "paper");
+  EXPECT_EQ(plan.rows[2].run.config.student.distillation, DistillationMode::Off);
+  EXPECT_EQ(plan.rows[2].run.config.refinement, RefinementMode::Off);
+  EXPECT_EQ(plan.rows[3].run.config.student.semiSupervised, "mean_teacher");
+  EXPECT_EQ(plan.rows[4].run.config.student.semiSupervised, "cps");
+  EXPECT_EQ(plan.rows[5].run.config.student.semiSupervised, "unimatch");
+  EXPECT_EQ(plan.rows[5].label, "UniMatch (unet teacher, unet student)");
+  // Without the supervised row, the methods share the paper's method's teacher; alone, a method trains its own.
+  const TableOnePlan methods = PlanTableOne(base, { "ours", "cps" }, "cpu", &fingerprint);
+  EXPECT_EQ(methods.rows[0].run.teacherFrom, "");
+  EXPECT_EQ(methods.rows[1].run.teacherFrom, "ours");
+  EXPECT_EQ(PlanTableOne(base, { "cps" }, "cpu", &fingerprint).rows[0].run.teacherFrom, "");
+  // The setting itself: written only when not the paper's, and checked.
+  Json student = base.student.ToJson();
+  EXPECT_FALSE(student.contains("semi_supervised"));
+  student["semi_supervised"] = "cps";
+  EXPECT_EQ(SegmenterTrainingOptions::FromJson(student, base.student).semiSupervised, "cps");
+  EXPECT_EQ(SegmenterTrainingOptions::FromJson(student, base.student).ToJson().at("semi_supervised"), "cps");
+  student["semi_supervised"] = "fixmatch";
+  EXPECT_THROW(SegmenterTrainingOptions::FromJson(student, base.student), std::invalid_argument);
+}
+
 TEST(Architectures, UnknownNamesAndBadConfigurationsAreClearErrors)
 {
   EXPECT_THROW(SegmenterSpec::ForArchitecture("resnet"), std::invalid_argument);

@@ -8,6 +8,7 @@
 #include "sinus/SegmenterTraining.h"
 #include "sinus/AblationPlan.h"
 #include "sinus/SamModel.h"
+#include "sinus/SegmenterRegistry.h"
 #include "sinus/SemiSupervisedPipeline.h"
 #include "sinus/TensorDictionary.h"
 #include "sinus/TestTimeMirror.h"
@@ -339,6 +340,74 @@ TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
   incomplete.pseudoLabels = torch::Tensor();
   EXPECT_THROW(TrainSegmenter(*student, { data.labelled, data.unlabelled, none, &incomplete }, options, { "student", "", "" }, false, torch::kCPU),
                SegmenterTrainingError);
+}
+
+TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
+{
+  // Mean Teacher, CPS and UniMatch keep state besides the network (the EMA teacher, the second
+  // network) and draw randomness (noise, dropout, strong views): a run stopped after its first
+  // epoch and resumed ends with the weights of a straight run. They start, as in the pipeline,
+  // from a network trained on the labels (so that UniMatch has confident pixels to learn).
+  const SemiSupervisedData data = TinyData();
+  const std::string        dir = ScratchDirectory("online_methods");
+  {
+    SegmenterTrainingOptions supervised = TinyConfig().teacher;
+    supervised.trainableParts.clear(); // the tiny configuration names SAM's groups
+    supervised.epochs = 6;
+    supervised.learningRate = 3e-3;
+    torch::manual_seed(4);
+    Segmenter teacher = BuildSegmenter(SegmenterSpec::ForArchitecture("unet", "cpu", 64));
+    TrainSegmenter(*teacher, { data.labelled, none, none }, supervised, { "teacher", dir + "/teacher.sinusseg", "" }, false, torch::kCPU);
+  }
+  for (const std::string method : { "mean_teacher", "cps", "unimatch" })
+  {
+    SegmenterTrainingOptions options = TinyConfig().student;
+    options.trainableParts.clear();
+    options.semiSupervised = method;
+    options.epochs = 2;
+    const SegmenterTrainingData training{ data.labelled, data.unlabelled, data.validation, nullptr };
+    Segmenter  straight = LoadSegmenterModel(dir + "/teacher.sinusseg");
+    const auto log = TrainSegmenter(*straight, training, options, { "student", dir + "/" + method + "_a.sinusseg", dir + "/" + method + "_a.checkpoint" },
+                                    false, torch::kCPU);
+    ASSERT_EQ(log.size(), 2u) << method;
+    for (const auto & r : log)
+    {
+      EXPECT_TRUE(std::isfinite(r.total) && std::isfinite(r.supervised)) << method;
+      EXPECT_GT(r.unsupervised, 0.0) << method; // the unlabelled images are used
+      EXPECT_GT(r.meanWeight, 0.0) << method;
+      EXPECT_LE(r.meanWeight, method == "unimatch" ? 1.0 : 0.1) << method; // confident fraction, or the ramped weight
+      EXPECT_EQ(r.distillationRaw, 0.0) << method;
+    }
+    // Stopped after the first epoch (as a killed run), then resumed from another initialisation.
+    bool                       firstEpochDone = false;
+    SegmenterTrainingCallbacks stopAfterOne;
+    stopAfterOne.onEpoch = [&](const std::vector<SegmenterEpochRecord> &) { firstEpochDone = true; };
+    stopAfterOne.shouldAbort = [&] { return firstEpochDone; };
+    Segmenter first = LoadSegmenterModel(dir + "/teacher.sinusseg");
+    EXPECT_THROW(TrainSegmenter(*first, training, options, { "student", dir + "/" + method + "_b.sinusseg", dir + "/" + method + "_b.checkpoint" },
+                                false, torch::kCPU, stopAfterOne),
+                 SegmenterTrainingAborted);
+    torch::manual_seed(77);
+    Segmenter resumed = BuildSegmenter(SegmenterSpec::ForArchitecture("unet", "cpu", 64));
+    TrainSegmenter(*resumed, training, options, { "student", dir + "/" + method + "_b.sinusseg", dir + "/" + method + "_b.checkpoint" },
+                   true, torch::kCPU);
+    EXPECT_TRUE(SameWeights(*straight, *resumed)) << method;
+  }
+  // UniMatch's feature perturbation needs an encoder-decoder network.
+  SegmenterTrainingOptions unimatch = TinyConfig().student;
+  unimatch.trainableParts.clear();
+  unimatch.semiSupervised = "unimatch";
+  torch::manual_seed(5);
+  Segmenter transunet = BuildSegmenter(SegmenterSpec::ForArchitecture("transunet", "cpu", 64));
+  try
+  {
+    TrainSegmenter(*transunet, { data.labelled, data.unlabelled, none, nullptr }, unimatch, { "student", "", "" }, false, torch::kCPU);
+    FAIL() << "UniMatch must refuse a network without feature maps to perturb";
+  }
+  catch (const SegmenterTrainingError & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("transunet network has no encoder feature maps"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
