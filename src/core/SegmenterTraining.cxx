@@ -265,20 +265,8 @@ SegmenterTrainer::GatherBatch(const std::vector<int64_t> & indexL, const std::ve
   b.labelled = static_cast<int64_t>(indexL.size());
   b.images = torch::stack(images);
   b.maps = torch::stack(maps);
-  if (m_Online && !indexU.empty())
-  {
-    // An online method makes its own targets for the unlabelled images: their images alone.
-    std::vector<torch::Tensor> unlabelledImages;
-    for (int64_t i : indexU)
-      unlabelledImages.push_back(m_Data.unlabelled[static_cast<size_t>(i)].image);
-    b.unlabelled = static_cast<int64_t>(indexU.size());
-    b.images = torch::cat({ b.images, torch::stack(unlabelledImages) });
-    // Empty maps keep one map per image, as the augmentation warps them row by row.
-    b.maps = torch::cat({ b.maps, torch::zeros({ b.unlabelled, 1, m_Grid, m_Grid }, b.maps.options()) });
-  }
-  if (!m_Student)
-    return b;
-  b.teacherLogits = ResampleSquare(Rows(m_Data.targets->labelledTeacherLogits, indexL), m_Grid);
+  if (m_Student)
+    b.teacherLogits = ResampleSquare(Rows(m_Data.targets->labelledTeacherLogits, indexL), m_Grid);
   if (indexU.empty())
     return b;
   std::vector<torch::Tensor> unlabelledImages;
@@ -286,6 +274,13 @@ SegmenterTrainer::GatherBatch(const std::vector<int64_t> & indexL, const std::ve
     unlabelledImages.push_back(m_Data.unlabelled[static_cast<size_t>(i)].image);
   b.unlabelled = static_cast<int64_t>(indexU.size());
   b.images = torch::cat({ b.images, torch::stack(unlabelledImages) });
+  if (!m_Student)
+  {
+    // An online method makes its own targets for the unlabelled images; empty maps keep one map
+    // per image, as the augmentation warps them row by row.
+    b.maps = torch::cat({ b.maps, torch::zeros({ b.unlabelled, 1, m_Grid, m_Grid }, b.maps.options()) });
+    return b;
+  }
   b.maps = torch::cat({ b.maps, ResamplePseudoLabels(Rows(m_Data.targets->pseudoLabels, indexU), m_Grid) });
   b.teacherLogits = torch::cat({ b.teacherLogits, ResampleSquare(Rows(m_Data.targets->unlabelledTeacherLogits, indexU), m_Grid) });
   return b;

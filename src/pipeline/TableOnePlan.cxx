@@ -102,8 +102,12 @@ PlanTableOne(const SemiSupervisedConfig & base, const std::vector<std::string> &
     order.push_back(name);
   for (const auto & name : rows)
     if (std::find(order.begin(), order.end(), name) == order.end())
-      throw std::invalid_argument("unknown Table 1 row '" + name +
-                                  "' (known: unet, deeplabv3plus, transunet, unetr, nnunet, medsam, ours, self_training, mean_teacher, cps, unimatch)");
+    {
+      std::string known;
+      for (const auto & k : order)
+        known += (known.empty() ? "" : ", ") + k;
+      throw std::invalid_argument("unknown Table 1 row '" + name + "' (known: " + known + ")");
+    }
   TableOnePlan plan;
   for (const auto & name : order)
   {
