@@ -25,6 +25,8 @@ packages=(
   libopenblas0-pthread   # LibTorch's BLAS: ~16x faster matrix products than reference BLAS
   xvfb xauth             # offscreen X for VTK rendering tests
   libxml2-utils          # xmllint: Slicer CLI XML schema validation
+  libgloo-dev            # headers of LibTorch's c10d Gloo process group (data-parallel jobs)
+  python3-torch          # torchrun, the launcher of data-parallel jobs and their tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+#include <limits>
 #include <vector>
 
 namespace sinus
@@ -74,9 +76,11 @@ KnowledgeDistillationPerImage(const torch::Tensor & teacherLogits, const torch::
 
 /** The HD95-based weights w_i = exp(-HD95_i / tau) / max_j exp(-HD95_j / tau), computed in the
  *  overflow-free form exp(-(HD95_i - min_j HD95_j) / tau). Every HD95 must be finite (see
- *  DistillationHD95). */
+ *  DistillationHD95). `batchBest`, when given, is min_j over a batch these images are part of
+ *  (data parallelism); it may not exceed their own minimum. */
 std::vector<double>
-HD95DistillationWeights(const std::vector<double> & hd95, double tau);
+HD95DistillationWeights(const std::vector<double> & hd95, double tau,
+                        double batchBest = std::numeric_limits<double>::quiet_NaN());
 
 /** HD95 (directed, pixels) between the teacher's and the student's binarised predictions (logit
  *  > 0) of one image, with the empty cases defined so that no NaN/Inf reaches the loss: both empty
@@ -92,11 +96,16 @@ struct WeightedDistillation
   std::vector<double> weights; ///< w_i
 };
 
+/** Maps the smallest HD95 among this process's images to the smallest of the whole batch: the
+ *  images of a data-parallel batch are spread over several processes, and the weights are
+ *  normalised by the best of all of them. */
+using BatchBestHD95 = std::function<double(double)>;
+
 /** L_wkd: the per-image KD weighted by the HD95 agreement of teacher and student, averaged over the
- *  batch (paper, weighted knowledge distillation). */
+ *  batch (paper, weighted knowledge distillation). Without `batchBest` the batch is these images. */
 WeightedDistillation
 WeightedKnowledgeDistillationLoss(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature,
-                                  double tau);
+                                  double tau, const BatchBestHD95 & batchBest = {});
 
 /** L_unsup (the paper's eq. 13): BCE between the student's logits and the refined pseudo-label,
  *  summed over the pseudo-foreground pixels (pseudo-label > 0.5) and divided by their number;

@@ -46,6 +46,10 @@ struct BatchAugmentation
   double              noiseStd = 0;
   uint64_t            noiseSeed = 0;
   bool                intensity = false; ///< contrast, brightness, gamma and noise drawn
+  /** Set by SelectAugmentationRows: these images are rows `noiseRows` of a drawn batch of
+   *  `noiseBatch` images, and take those rows of its noise. noiseBatch 0: the whole drawn batch. */
+  std::vector<int64_t> noiseRows;
+  int64_t              noiseBatch = 0;
 };
 
 /** Draws the transforms of a batch of `batch` images from `random` (deterministic given its state). */
@@ -59,6 +63,13 @@ DrawBatchAugmentation(int64_t batch, const AugmentationOptions & options, Portab
  *  Throws std::invalid_argument unless 0 < patchSide < inputSide. */
 void
 AddRandomPatches(BatchAugmentation & augmentation, int64_t inputSide, int64_t patchSide, PortableRandom & random);
+
+/** The transforms of some rows of a drawn batch, in the given order. A rank of a data-parallel job
+ *  draws the whole global batch, as one process would, and applies the rows of its own images, so
+ *  that the job sees the same transforms, noise included, as one process with the whole batch.
+ *  Throws std::invalid_argument for a row outside the batch. */
+BatchAugmentation
+SelectAugmentationRows(const BatchAugmentation & augmentation, const std::vector<int64_t> & rows);
 
 /** The augmented images (B x C x H x W, values in [0, 1]): geometric warp (bilinear, border
  *  values repeated) to H x W times the output fraction, then the intensity changes and the noise;

@@ -82,7 +82,7 @@ KnowledgeDistillationPerImage(const torch::Tensor & teacherLogits, const torch::
 }
 
 std::vector<double>
-HD95DistillationWeights(const std::vector<double> & hd95, double tau)
+HD95DistillationWeights(const std::vector<double> & hd95, double tau, double batchBest)
 {
   if (!(tau > 0))
     throw std::invalid_argument("HD95 weights: tau must be positive");
@@ -91,7 +91,11 @@ HD95DistillationWeights(const std::vector<double> & hd95, double tau)
   for (double h : hd95)
     if (!std::isfinite(h))
       throw std::invalid_argument("HD95 weights: every HD95 must be finite");
-  const double        best = *std::min_element(hd95.begin(), hd95.end());
+  const double own = *std::min_element(hd95.begin(), hd95.end());
+  if (batchBest > own)
+    throw std::invalid_argument("HD95 weights: the batch's best HD95 " + std::to_string(batchBest) + " exceeds these images' best " +
+                                std::to_string(own));
+  const double        best = std::isnan(batchBest) ? own : batchBest;
   std::vector<double> w;
   for (double h : hd95)
     w.push_back(std::exp(-(h - best) / tau));
@@ -117,7 +121,7 @@ DistillationHD95(const torch::Tensor & teacherLogits, const torch::Tensor & stud
 
 WeightedDistillation
 WeightedKnowledgeDistillationLoss(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature,
-                                  double tau)
+                                  double tau, const BatchBestHD95 & batchBest)
 {
   WeightedDistillation result;
   const torch::Tensor  perImage = KnowledgeDistillationPerImage(teacherLogits, studentLogits, temperature);
@@ -126,7 +130,11 @@ WeightedKnowledgeDistillationLoss(const torch::Tensor & teacherLogits, const tor
     result.hd95.push_back(DistillationHD95(teacherLogits[i], studentLogits[i]));
     result.rawKD.push_back(perImage[i].item<double>());
   }
-  result.weights = HD95DistillationWeights(result.hd95, tau);
+  double best = std::numeric_limits<double>::quiet_NaN();
+  if (batchBest)
+    best = batchBest(result.hd95.empty() ? std::numeric_limits<double>::infinity()
+                                         : *std::min_element(result.hd95.begin(), result.hd95.end()));
+  result.weights = HD95DistillationWeights(result.hd95, tau, best);
   const torch::Tensor weights = torch::tensor(result.weights, torch::kFloat64).to(perImage.options());
   result.loss = (weights * perImage).mean();
   return result;

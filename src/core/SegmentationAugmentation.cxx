@@ -124,6 +124,36 @@ AddRandomPatches(BatchAugmentation & a, int64_t inputSide, int64_t patchSide, Po
   a.outputFraction *= fraction;
 }
 
+BatchAugmentation
+SelectAugmentationRows(const BatchAugmentation & a, const std::vector<int64_t> & rows)
+{
+  for (int64_t row : rows)
+    if (row < 0 || row >= a.batch)
+      throw std::invalid_argument("augmentation row " + std::to_string(row) + " outside the drawn batch of " + std::to_string(a.batch));
+  BatchAugmentation selected = a;
+  selected.batch = static_cast<int64_t>(rows.size());
+  if (a.theta.defined())
+    selected.theta = a.theta.index_select(0, torch::tensor(rows, torch::kInt64));
+  const auto pick = [&](const std::vector<double> & all) {
+    std::vector<double> some;
+    for (int64_t row : rows)
+      some.push_back(all.at(static_cast<size_t>(row)));
+    return some;
+  };
+  if (a.intensity)
+  {
+    selected.contrast = pick(a.contrast);
+    selected.brightness = pick(a.brightness);
+    selected.gamma = pick(a.gamma);
+  }
+  const bool nested = a.noiseBatch > 0;
+  selected.noiseBatch = nested ? a.noiseBatch : a.batch;
+  selected.noiseRows.clear();
+  for (int64_t row : rows)
+    selected.noiseRows.push_back(nested ? a.noiseRows[static_cast<size_t>(row)] : row);
+  return selected;
+}
+
 namespace
 {
 torch::Tensor
@@ -167,7 +197,12 @@ AugmentImages(const torch::Tensor & images, const BatchAugmentation & a)
   // The noise comes from its own generator seeded per batch, so it is the same on every run and
   // independent of LibTorch's global random state.
   at::Generator generator = at::detail::createCPUGenerator(a.noiseSeed);
-  const torch::Tensor noise = torch::randn(out.sizes(), generator, torch::TensorOptions().dtype(torch::kFloat32));
+  std::vector<int64_t> drawn = out.sizes().vec();
+  if (a.noiseBatch > 0)
+    drawn[0] = a.noiseBatch;
+  torch::Tensor noise = torch::randn(drawn, generator, torch::TensorOptions().dtype(torch::kFloat32));
+  if (a.noiseBatch > 0)
+    noise = noise.index_select(0, torch::tensor(a.noiseRows, torch::kInt64));
   out = out + noise.to(out.device(), out.scalar_type()) * a.noiseStd;
   return out.clamp(0.0, 1.0);
 }

@@ -3,16 +3,22 @@
 // in Losses.cxx; this file schedules batches, checkpoints and validation).
 #include "sinus/SegmenterTraining.h"
 
+#include "sinus/DataParallelGroup.h"
 #include "sinus/FileUtilities.h"
+#include "sinus/GradientAveraging.h"
 #include "sinus/Losses.h"
 #include "sinus/OnlineSemiSupervision.h"
 #include "sinus/PortableRandom.h"
+#include "sinus/RankShare.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TrainingCheckpoint.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -63,6 +69,34 @@ struct TrainingBatch
   int64_t       labelled = 0, unlabelled = 0;
 };
 
+/** This process's part of a global batch: a data-parallel job's ranks split each global batch
+ *  into neighbouring blocks (RankShare), and every rank draws the whole batch's augmentation. */
+struct BatchShare
+{
+  int64_t              globalImages = 0; ///< labelled images of the global batch (as many unlabelled ones when used)
+  IndexRange           positions;        ///< this rank's block of them
+  bool                 withUnlabelled = false;
+  /** This rank's fraction of the global batch: the weight of its gradient and its losses. */
+  double
+  Fraction() const
+  {
+    return static_cast<double>(positions.Size()) / static_cast<double>(globalImages);
+  }
+  /** The rows of the global batch's augmentation that this rank's images take: its labelled
+   *  images, then its unlabelled ones (the global batch's layout is the same, one block each). */
+  std::vector<int64_t>
+  AugmentationRows() const
+  {
+    std::vector<int64_t> rows;
+    for (int64_t k = positions.begin; k < positions.end; ++k)
+      rows.push_back(k);
+    if (withUnlabelled)
+      for (int64_t k = positions.begin; k < positions.end; ++k)
+        rows.push_back(globalImages + k);
+    return rows;
+  }
+};
+
 /** The training loop of one stage, in small steps. */
 class SegmenterTrainer
 {
@@ -75,6 +109,7 @@ public:
     , m_Files(files)
     , m_Device(device)
     , m_Callbacks(callbacks)
+    , m_Group(ProcessGroup())
     , m_Stage(files.stage.empty() ? std::string("segmenter") : files.stage)
     , m_Grid(segmenter.LogitSize())
     , m_Student(data.targets != nullptr && options.semiSupervised == "paper")
@@ -95,16 +130,33 @@ private:
   torch::Tensor        DeeplySupervisedLoss(SegmenterImpl & network, const torch::Tensor & logits, const torch::Tensor & targetMaps,
                                             int64_t labelled) const;
   TrainingBatch        GatherBatch(const std::vector<int64_t> & indexL, const std::vector<int64_t> & indexU) const;
-  void                 TrainBatch(const TrainingBatch & batch, PortableRandom & random, torch::optim::AdamW & optimizer,
-                                  SegmenterEpochRecord & record, SegmenterBatchReport & report);
+  BatchAugmentation    DrawAugmentation(const BatchShare & share, PortableRandom & random) const;
+  void                 TrainBatch(const TrainingBatch & batch, const BatchShare & share, PortableRandom & random,
+                                  torch::optim::AdamW & optimizer, SegmenterEpochRecord & record, SegmenterBatchReport & report);
   void                 TrainOnlineBatch(const torch::Tensor & input, const torch::Tensor & targetMaps, const TrainingBatch & batch,
-                                        PortableRandom & random, torch::optim::AdamW & optimizer, SegmenterEpochRecord & record,
+                                        const BatchShare & share, PortableRandom & random, SegmenterEpochRecord & record,
                                         SegmenterBatchReport & report);
+  void                 JoinBatchWithoutImages(const BatchShare & share, PortableRandom & random, torch::optim::AdamW & optimizer,
+                                              int64_t step);
+  void                 RequireSameStartOnEveryRank() const;
+  /** The optimiser step (0-based, over the whole run) of a batch. */
+  int64_t
+  StepIndex(const SegmenterBatchReport & report) const
+  {
+    return (report.epoch - 1) * m_Batches + (report.batch - 1);
+  }
+  void                 Step(const BatchShare & share, torch::optim::AdamW & optimizer, int64_t step);
+  void                 RequireFinite(const std::vector<std::pair<const char *, double>> & losses, const SegmenterBatchReport & report);
+  bool                 AnyRankAborts() const;
+  double               BatchBestHD95(double localBest) const;
+  void                 SumOverRanks(SegmenterEpochRecord & record);
+  double               ValidationDice();
   torch::Tensor        StudentLoss(const TrainingBatch & batch, const torch::Tensor & logits, const torch::Tensor & targetMaps,
-                                   const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, SegmenterEpochRecord & record,
-                                   SegmenterBatchReport & report);
-  torch::Tensor        Distillation(const torch::Tensor & teacher, const torch::Tensor & student, SegmenterEpochRecord & record,
-                                    SegmenterBatchReport & report);
+                                   const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, const BatchShare & share,
+                                   SegmenterEpochRecord & record, SegmenterBatchReport & report,
+                                   std::vector<std::pair<const char *, double>> & losses);
+  torch::Tensor        Distillation(const torch::Tensor & teacher, const torch::Tensor & student, const BatchShare & share,
+                                    SegmenterEpochRecord & record, SegmenterBatchReport & report);
   void                 FinishEpoch(SegmenterEpochRecord & record, const Json & modelMetadata);
   [[noreturn]] void    NonFinite(const char * what, double value, int64_t epoch, int64_t batch) const;
 
@@ -114,11 +166,14 @@ private:
   const SegmenterStageFiles &        m_Files;
   const torch::Device                m_Device;
   const SegmenterTrainingCallbacks & m_Callbacks;
+  const DataParallelGroup &          m_Group;
   const std::string                  m_Stage;
   const int64_t                      m_Grid;
   const bool                         m_Student, m_Online, m_UseUnlabelled;
   std::unique_ptr<OnlineSemiSupervisedMethod> m_Method; ///< the online method of m_Online
+  std::vector<torch::Tensor>         m_Trained;           ///< what the optimiser updates
   int64_t                            m_Batches = 0, m_EpochSamples = 0, m_WeightCount = 0;
+  int64_t                            m_GlobalBatch = 0;   ///< images per optimiser step over all ranks
   std::vector<SegmenterEpochRecord>  m_Log;
   double                             m_BestScore = -2;
 };
@@ -287,12 +342,13 @@ SegmenterTrainer::GatherBatch(const std::vector<int64_t> & indexL, const std::ve
 }
 
 torch::Tensor
-SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tensor & student, SegmenterEpochRecord & record,
-                               SegmenterBatchReport & report)
+SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tensor & student, const BatchShare & share,
+                               SegmenterEpochRecord & record, SegmenterBatchReport & report)
 {
   if (m_Options.distillation == DistillationMode::Weighted)
   {
-    const WeightedDistillation w = WeightedKnowledgeDistillationLoss(teacher, student, m_Options.temperature, m_Options.tau);
+    const WeightedDistillation w = WeightedKnowledgeDistillationLoss(teacher, student, m_Options.temperature, m_Options.tau,
+                                                                     [&](double best) { return BatchBestHD95(best); });
     for (size_t i = 0; i < w.weights.size(); ++i)
     {
       record.meanWeight += w.weights[i];
@@ -304,6 +360,7 @@ SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tenso
     }
     return w.loss;
   }
+  (void)share;
   const torch::Tensor perImage = KnowledgeDistillationPerImage(teacher, student, m_Options.temperature);
   record.distillationRaw += perImage.sum().item<double>();
   record.meanWeight += static_cast<double>(perImage.size(0));
@@ -313,28 +370,40 @@ SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tenso
   return perImage.mean();
 }
 
+double
+SegmenterTrainer::BatchBestHD95(double localBest) const
+{
+  // The smallest HD95 of the global batch normalises the paper's weights; a rank without images
+  // offers +inf.
+  if (!m_Group.Distributed())
+    return localBest;
+  std::vector<torch::Tensor> negated{ torch::tensor({ -localBest }, torch::kFloat64) };
+  m_Group.MaximumInPlace(negated, m_Stage + " training: the batch's best teacher-student HD95");
+  return -negated.front().item<double>();
+}
+
 torch::Tensor
 SegmenterTrainer::StudentLoss(const TrainingBatch & batch, const torch::Tensor & logits, const torch::Tensor & targetMaps,
-                              const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, SegmenterEpochRecord & record,
-                              SegmenterBatchReport & report)
+                              const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, const BatchShare & share,
+                              SegmenterEpochRecord & record, SegmenterBatchReport & report,
+                              std::vector<std::pair<const char *, double>> & losses)
 {
   const int64_t bl = batch.labelled, bu = batch.unlabelled;
   const int64_t distilled = (m_Options.distilUnlabelled && bu > 0) ? bl + bu : bl;
   torch::Tensor distillation = torch::zeros({}, logits.options());
   if (m_Options.distillation != DistillationMode::Off)
-    distillation = Distillation(warpedTeacher.slice(0, 0, distilled), logits.slice(0, 0, distilled), record, report);
+    distillation = Distillation(warpedTeacher.slice(0, 0, distilled), logits.slice(0, 0, distilled), share, record, report);
   torch::Tensor unsupervised = torch::zeros({}, logits.options());
   if (bu > 0)
     unsupervised = m_Options.unsupervisedLoss == "dice_bce"
                      ? SupervisedLoss(logits.slice(0, bl, bl + bu), targetMaps.slice(0, bl, bl + bu))
                      : UnsupervisedLoss(logits.slice(0, bl, bl + bu), targetMaps.slice(0, bl, bl + bu));
   const double distillationValue = distillation.item<double>(), unsupervisedValue = unsupervised.item<double>();
-  if (!std::isfinite(distillationValue))
-    NonFinite("distillation", distillationValue, report.epoch, report.batch);
-  if (!std::isfinite(unsupervisedValue))
-    NonFinite("unsupervised", unsupervisedValue, report.epoch, report.batch);
-  record.distillationWeighted += distillationValue / static_cast<double>(m_Batches);
-  record.unsupervised += unsupervisedValue / static_cast<double>(m_Batches);
+  losses.emplace_back("distillation", distillationValue);
+  losses.emplace_back("unsupervised", unsupervisedValue);
+  const double fraction = share.Fraction();
+  record.distillationWeighted += fraction * distillationValue / static_cast<double>(m_Batches);
+  record.unsupervised += fraction * unsupervisedValue / static_cast<double>(m_Batches);
   report.unsupervised = unsupervisedValue;
   return StudentObjective(supervised, distillation, unsupervised, m_Options.alpha, m_Options.beta);
 }
@@ -359,45 +428,56 @@ SegmenterTrainer::DeeplySupervisedLoss(SegmenterImpl & network, const torch::Ten
   return loss / total;
 }
 
+BatchAugmentation
+SegmenterTrainer::DrawAugmentation(const BatchShare & share, PortableRandom & random) const
+{
+  // Every rank draws the global batch's transforms, as one process would, and keeps its rows.
+  const int64_t     drawn = share.withUnlabelled ? 2 * share.globalImages : share.globalImages;
+  BatchAugmentation augmentation = DrawBatchAugmentation(drawn, m_Options.augmentation, random);
+  if (m_Options.patchSize > 0)
+    AddRandomPatches(augmentation, m_Segmenter.InputSize(), m_Options.patchSize, random);
+  if (!m_Group.Distributed())
+    return augmentation;
+  return SelectAugmentationRows(augmentation, share.AugmentationRows());
+}
+
 void
-SegmenterTrainer::TrainBatch(const TrainingBatch & batch, PortableRandom & random, torch::optim::AdamW & optimizer,
-                             SegmenterEpochRecord & record, SegmenterBatchReport & report)
+SegmenterTrainer::TrainBatch(const TrainingBatch & batch, const BatchShare & share, PortableRandom & random,
+                             torch::optim::AdamW & optimizer, SegmenterEpochRecord & record, SegmenterBatchReport & report)
 {
   // One forward pass over labelled and unlabelled images together; every per-pixel target is
   // warped with its image's transform.
-  BatchAugmentation augmentation = DrawBatchAugmentation(batch.images.size(0), m_Options.augmentation, random);
-  if (m_Options.patchSize > 0)
-    AddRandomPatches(augmentation, m_Segmenter.InputSize(), m_Options.patchSize, random);
+  const BatchAugmentation augmentation = DrawAugmentation(share, random);
   const torch::Tensor     input = AugmentImages(SegmenterInput(m_Segmenter, batch.images.to(m_Device)), augmentation);
   const torch::Tensor     targetMaps = WarpTargets(batch.maps.to(m_Device), augmentation, /*repeatBorder=*/false);
+  optimizer.zero_grad();
   if (m_Method)
   {
-    TrainOnlineBatch(input, targetMaps, batch, random, optimizer, record, report);
+    TrainOnlineBatch(input, targetMaps, batch, share, random, record, report);
+    Step(share, optimizer, StepIndex(report));
     return;
   }
-  optimizer.zero_grad();
   const torch::Tensor logits = m_Segmenter.Logits(input);
   const torch::Tensor supervised = DeeplySupervisedLoss(m_Segmenter, logits, targetMaps, batch.labelled);
   report.supervised = supervised.item<double>();
-  torch::Tensor total = supervised;
+  std::vector<std::pair<const char *, double>> losses{ { "supervised", report.supervised } };
+  torch::Tensor                               total = supervised;
   if (m_Student)
     total = StudentLoss(batch, logits, targetMaps, WarpTargets(batch.teacherLogits.to(m_Device), augmentation, /*repeatBorder=*/true),
-                        supervised, record, report);
-  const double totalValue = total.item<double>();
-  if (!std::isfinite(report.supervised))
-    NonFinite("supervised", report.supervised, report.epoch, report.batch);
-  if (!std::isfinite(totalValue))
-    NonFinite("total", totalValue, report.epoch, report.batch);
+                        supervised, share, record, report, losses);
+  report.total = total.item<double>();
+  losses.emplace_back("total", report.total);
+  RequireFinite(losses, report);
   total.backward();
-  optimizer.step();
-  record.supervised += report.supervised / static_cast<double>(m_Batches);
-  record.total += totalValue / static_cast<double>(m_Batches);
-  report.total = totalValue;
+  Step(share, optimizer, StepIndex(report));
+  const double fraction = share.Fraction();
+  record.supervised += fraction * report.supervised / static_cast<double>(m_Batches);
+  record.total += fraction * report.total / static_cast<double>(m_Batches);
 }
 
 void
 SegmenterTrainer::TrainOnlineBatch(const torch::Tensor & input, const torch::Tensor & targetMaps, const TrainingBatch & batch,
-                                   PortableRandom & random, torch::optim::AdamW & optimizer, SegmenterEpochRecord & record,
+                                   const BatchShare & share, PortableRandom & random, SegmenterEpochRecord & record,
                                    SegmenterBatchReport & report)
 {
   OnlineStep step;
@@ -405,33 +485,99 @@ SegmenterTrainer::TrainOnlineBatch(const torch::Tensor & input, const torch::Ten
   step.labels = targetMaps.slice(0, 0, batch.labelled);
   step.labelled = batch.labelled;
   step.unlabelled = batch.unlabelled;
-  step.step = (report.epoch - 1) * m_Batches + (report.batch - 1);
+  step.step = StepIndex(report);
   step.totalSteps = m_Options.epochs * m_Batches;
-  step.seed = random.Next();
+  // One seed per step for the method's own draws, the same on every rank; each rank's images take
+  // their own draws from it.
+  step.seed = random.Next() + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(share.positions.begin);
   const SupervisedTerm supervised = [&](SegmenterImpl & network, const torch::Tensor & logits) {
     return DeeplySupervisedLoss(network, logits, step.labels, step.labelled);
   };
-  optimizer.zero_grad();
   const OnlineStepLosses losses = m_Method->Loss(m_Segmenter, step, supervised);
-  const double           totalValue = losses.total.item<double>();
-  if (!std::isfinite(losses.supervised))
-    NonFinite("supervised", losses.supervised, report.epoch, report.batch);
-  if (!std::isfinite(losses.unsupervised))
-    NonFinite("unsupervised", losses.unsupervised, report.epoch, report.batch);
-  if (!std::isfinite(totalValue))
-    NonFinite("total", totalValue, report.epoch, report.batch);
-  losses.total.backward();
-  optimizer.step();
-  m_Method->AfterStep(m_Segmenter, step.step);
-  const double batches = static_cast<double>(m_Batches);
-  record.supervised += losses.supervised / batches;
-  record.unsupervised += losses.unsupervised / batches;
-  record.meanWeight += losses.weight / batches;
-  record.total += totalValue / batches;
   report.supervised = losses.supervised;
   report.unsupervised = losses.unsupervised;
   report.meanWeight = losses.weight;
-  report.total = totalValue;
+  report.total = losses.total.item<double>();
+  RequireFinite({ { "supervised", report.supervised }, { "unsupervised", report.unsupervised }, { "total", report.total } }, report);
+  losses.total.backward();
+  const double fraction = share.Fraction() / static_cast<double>(m_Batches);
+  record.supervised += fraction * losses.supervised;
+  record.unsupervised += fraction * losses.unsupervised;
+  record.meanWeight += fraction * losses.weight;
+  record.total += fraction * report.total;
+}
+
+void
+SegmenterTrainer::JoinBatchWithoutImages(const BatchShare & share, PortableRandom & random, torch::optim::AdamW & optimizer,
+                                         int64_t step)
+{
+  // A short last batch may leave this rank without images. It still takes the batch's random
+  // draws and joins every collective the other ranks make for it, in the same order.
+  DrawAugmentation(share, random);
+  optimizer.zero_grad();
+  if (m_Method)
+    random.Next();
+  if (m_Student && m_Options.distillation == DistillationMode::Weighted)
+    BatchBestHD95(std::numeric_limits<double>::infinity());
+  SegmenterBatchReport none;
+  RequireFinite({}, none);
+  Step(share, optimizer, step);
+}
+
+void
+SegmenterTrainer::Step(const BatchShare & share, torch::optim::AdamW & optimizer, int64_t step)
+{
+  AverageGradients(m_Group, m_Trained, share.Fraction());
+  optimizer.step();
+  if (m_Method)
+    m_Method->AfterStep(m_Segmenter, step);
+}
+
+void
+SegmenterTrainer::RequireFinite(const std::vector<std::pair<const char *, double>> & losses, const SegmenterBatchReport & report)
+{
+  // Every rank learns of a non-finite loss anywhere, so that all stop together rather than the
+  // others waiting for a gradient that never comes.
+  const auto bad = std::find_if(losses.begin(), losses.end(), [](const auto & loss) { return !std::isfinite(loss.second); });
+  std::vector<torch::Tensor> anywhere{ torch::tensor({ bad != losses.end() ? 1.0 : 0.0 }, torch::kFloat64) };
+  m_Group.MaximumInPlace(anywhere, m_Stage + " training: checking the losses");
+  if (bad != losses.end())
+    NonFinite(bad->first, bad->second, report.epoch, report.batch);
+  if (anywhere.front().item<double>() > 0)
+    throw SegmenterTrainingError(m_Stage + " training: another rank's loss is not finite at epoch " + std::to_string(report.epoch) +
+                                 ", batch " + std::to_string(report.batch) +
+                                 (m_Files.checkpointPath.empty() ? std::string()
+                                                                 : "; the last good checkpoint is kept in " + m_Files.checkpointPath));
+}
+
+bool
+SegmenterTrainer::AnyRankAborts() const
+{
+  const bool                 here = m_Callbacks.shouldAbort && m_Callbacks.shouldAbort();
+  std::vector<torch::Tensor> anywhere{ torch::tensor({ here ? 1.0 : 0.0 }, torch::kFloat64) };
+  m_Group.MaximumInPlace(anywhere, m_Stage + " training: checking for a stop request");
+  return anywhere.front().item<double>() > 0;
+}
+
+void
+SegmenterTrainer::SumOverRanks(SegmenterEpochRecord & record)
+{
+  // The losses were added with each rank's fraction of every batch, the per-image sums as they
+  // are: the sums over ranks are the whole job's figures.
+  std::vector<torch::Tensor> values{ torch::tensor({ record.supervised, record.unsupervised, record.distillationWeighted, record.total,
+                                                     record.meanWeight, record.meanHD95, record.distillationRaw,
+                                                     static_cast<double>(m_WeightCount) },
+                                                   torch::kFloat64) };
+  m_Group.SumInPlace(values, m_Stage + " training: the epoch's losses");
+  const auto v = values.front().accessor<double, 1>();
+  record.supervised = v[0];
+  record.unsupervised = v[1];
+  record.distillationWeighted = v[2];
+  record.total = v[3];
+  record.meanWeight = v[4];
+  record.meanHD95 = v[5];
+  record.distillationRaw = v[6];
+  m_WeightCount = static_cast<int64_t>(v[7]);
 }
 
 SegmenterEpochRecord
@@ -454,24 +600,34 @@ SegmenterTrainer::RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer)
   m_WeightCount = 0;
   for (int64_t batch = 0; batch < m_Batches; ++batch)
   {
-    if (m_Callbacks.shouldAbort && m_Callbacks.shouldAbort())
+    if (AnyRankAborts())
       throw SegmenterTrainingAborted(m_Stage + " training aborted in epoch " + std::to_string(epoch));
+    BatchShare    share;
+    const int64_t first = batch * m_GlobalBatch;
+    share.globalImages = std::min(m_GlobalBatch, m_EpochSamples - first);
+    share.positions = RankShare(share.globalImages, m_Group.Rank(), m_Group.WorldSize());
+    share.withUnlabelled = nu > 0;
+    SegmenterBatchReport report;
+    report.epoch = epoch;
+    report.batch = batch + 1;
+    report.batches = m_Batches;
+    if (share.positions.Size() == 0)
+    {
+      JoinBatchWithoutImages(share, random, optimizer, StepIndex(report));
+      continue;
+    }
     std::vector<int64_t> indexL, indexU;
-    const int64_t        first = batch * m_Options.batchSize;
-    for (int64_t k = 0; k < std::min(m_Options.batchSize, m_EpochSamples - first); ++k)
+    for (int64_t k = share.positions.begin; k < share.positions.end; ++k)
     {
       indexL.push_back(orderL[static_cast<size_t>((first + k) % nl)]);
       if (nu > 0)
         indexU.push_back(orderU[static_cast<size_t>((first + k) % nu)]);
     }
-    SegmenterBatchReport report;
-    report.epoch = epoch;
-    report.batch = batch + 1;
-    report.batches = m_Batches;
-    TrainBatch(GatherBatch(indexL, indexU), random, optimizer, record, report);
-    if (m_Callbacks.onBatch)
+    TrainBatch(GatherBatch(indexL, indexU), share, random, optimizer, record, report);
+    if (m_Callbacks.onBatch && m_Group.Leader())
       m_Callbacks.onBatch(report);
   }
+  SumOverRanks(record);
   if (m_WeightCount > 0)
   {
     record.meanWeight /= static_cast<double>(m_WeightCount);
@@ -481,20 +637,32 @@ SegmenterTrainer::RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer)
   return record;
 }
 
+double
+SegmenterTrainer::ValidationDice()
+{
+  // Each rank predicts its block of the validation images; the mean is over all of them.
+  const IndexRange mine = RankShare(static_cast<int64_t>(m_Data.validation.size()), m_Group.Rank(), m_Group.WorldSize());
+  const std::vector<SegmentationSample> part(m_Data.validation.begin() + mine.begin, m_Data.validation.begin() + mine.end);
+  double diceSum = 0;
+  if (!part.empty())
+    diceSum = MeanDiceOnOriginalGrid(PredictSampleLogits(m_Segmenter, part, m_Options.batchSize, m_Device, m_Callbacks.shouldAbort), part) *
+              static_cast<double>(part.size());
+  return m_Group.Sum(diceSum, m_Stage + " training: the validation Dice") / static_cast<double>(m_Data.validation.size());
+}
+
 void
 SegmenterTrainer::FinishEpoch(SegmenterEpochRecord & record, const Json & modelMetadata)
 {
   m_Segmenter.eval();
   if (!m_Data.validation.empty())
-    record.validationDice = MeanDiceOnOriginalGrid(
-      PredictSampleLogits(m_Segmenter, m_Data.validation, m_Options.batchSize, m_Device, m_Callbacks.shouldAbort), m_Data.validation);
+    record.validationDice = ValidationDice();
   // The best epoch by validation Dice (the latest one without validation data) is the model file.
   const double score = m_Data.validation.empty() ? static_cast<double>(record.epoch) : record.validationDice;
   record.best = score > m_BestScore;
   if (!record.best)
     return;
   m_BestScore = score;
-  if (m_Files.modelPath.empty())
+  if (m_Files.modelPath.empty() || !m_Group.Leader())
     return;
   Json metadata = modelMetadata.is_object() ? modelMetadata : Json::object();
   metadata["stage"] = m_Stage;
@@ -512,7 +680,9 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
   m_Options.Validate();
   CheckData();
   m_Segmenter.to(m_Device);
-  std::vector<torch::Tensor> trained = SelectTrainableGroups(m_Segmenter, m_Options.trainableParts);
+  // Every rank starts from rank 0's weights (the online methods copy them into their own networks).
+  BroadcastModuleState(m_Group, m_Segmenter);
+  m_Trained = SelectTrainableGroups(m_Segmenter, m_Options.trainableParts);
   if (m_Online)
   {
     try
@@ -524,18 +694,22 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
       throw SegmenterTrainingError(m_Stage + ": " + e.what());
     }
     for (const torch::Tensor & p : m_Method->ExtraParameters())
-      trained.push_back(p);
+      m_Trained.push_back(p);
   }
   // AdamW is element-wise: one optimiser over both of CPS's networks is two optimisers with the same settings.
-  torch::optim::AdamW optimizer(trained, torch::optim::AdamWOptions(m_Options.learningRate).weight_decay(m_Options.weightDecay));
+  torch::optim::AdamW optimizer(m_Trained, torch::optim::AdamWOptions(m_Options.learningRate).weight_decay(m_Options.weightDecay));
   if (resume && !m_Files.checkpointPath.empty() && std::filesystem::exists(m_Files.checkpointPath))
     LoadCheckpoint(optimizer);
+  RequireSameStartOnEveryRank();
   const int64_t nl = static_cast<int64_t>(m_Data.labelled.size());
   const int64_t nu = m_UseUnlabelled ? static_cast<int64_t>(m_Data.unlabelled.size()) : 0;
+  // batch_size is per process, as in PyTorch's DistributedDataParallel: one optimiser step takes
+  // batch_size images from every rank.
+  m_GlobalBatch = m_Options.batchSize * m_Group.WorldSize();
   // An epoch visits the longer list once, unless a fixed number of steps is asked for (ablations
   // give every student the same optimisation budget, with or without unlabelled images).
-  m_EpochSamples = m_Options.stepsPerEpoch > 0 ? m_Options.stepsPerEpoch * m_Options.batchSize : std::max(nl, nu);
-  m_Batches = (m_EpochSamples + m_Options.batchSize - 1) / m_Options.batchSize;
+  m_EpochSamples = m_Options.stepsPerEpoch > 0 ? m_Options.stepsPerEpoch * m_GlobalBatch : std::max(nl, nu);
+  m_Batches = (m_EpochSamples + m_GlobalBatch - 1) / m_GlobalBatch;
   for (int64_t epoch = static_cast<int64_t>(m_Log.size()) + 1; epoch <= m_Options.epochs; ++epoch)
   {
     const auto           start = std::chrono::steady_clock::now();
@@ -543,6 +717,8 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
     FinishEpoch(record, modelMetadata);
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     m_Log.push_back(record);
+    if (!m_Group.Leader())
+      continue;
     if (!m_Files.checkpointPath.empty())
       SaveCheckpoint(optimizer);
     if (m_Callbacks.onEpoch)
@@ -551,6 +727,29 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
   m_Segmenter.eval();
   return m_Log;
 }
+
+void
+SegmenterTrainer::RequireSameStartOnEveryRank() const
+{
+  // Ranks that read different data or checkpoints (a folder not shared between machines) would
+  // train apart without noticing: compare what each starts from.
+  if (!m_Group.Distributed())
+    return;
+  const std::string identity = Identity();
+  const int64_t     fingerprint = static_cast<int64_t>(SplitMix64(std::hash<std::string>{}(identity)) >> 2);
+  const int64_t     epochs = static_cast<int64_t>(m_Log.size());
+  std::vector<torch::Tensor> mine{ torch::tensor({ fingerprint, epochs, -fingerprint, -epochs }, torch::kInt64) };
+  m_Group.MaximumInPlace(mine, m_Stage + " training: comparing the ranks' data and checkpoints");
+  const auto v = mine.front().accessor<int64_t, 1>();
+  if (v[0] != -v[2])
+    throw SegmenterTrainingError(m_Stage + " training: the ranks read different data or options (rank " + std::to_string(m_Group.Rank()) +
+                                 " is one of them): every rank must be given the same datalist and configuration");
+  if (v[1] != -v[3])
+    throw SegmenterTrainingError(m_Stage + " training: the ranks resume from different epochs (this rank, " + std::to_string(m_Group.Rank()) +
+                                 ", from " + std::to_string(epochs) + "): the checkpoint " + m_Files.checkpointPath +
+                                 " must be on a file system every rank reads");
+}
+
 } // namespace
 
 std::vector<SegmenterEpochRecord>

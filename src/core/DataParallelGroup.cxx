@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+// The c10d process group behind DataParallelGroup. Gloo's headers are only seen here, and only
+// when the build found them (SINUSSEG_WITH_GLOO defines USE_C10D_GLOO); without them a job of
+// more than one process is refused at start.
+#include "sinus/DataParallelGroup.h"
+
+#if defined(USE_C10D_GLOO)
+#  include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#  include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#  include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+#include <cstdlib>
+
+namespace sinus
+{
+
+#if defined(USE_C10D_GLOO)
+struct DataParallelGroup::Backend
+{
+  c10::intrusive_ptr<c10d::Store>            store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+};
+
+namespace
+{
+std::shared_ptr<gloo::transport::Device>
+GlooDevice()
+{
+  // Gloo's own convention: GLOO_SOCKET_IFNAME picks the network interface; otherwise the address
+  // this machine's host name resolves to (loopback when it resolves to none).
+  const char * interface = std::getenv("GLOO_SOCKET_IFNAME");
+  if (interface && *interface)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+} // namespace
+#else
+struct DataParallelGroup::Backend
+{};
+#endif
+
+DataParallelGroup::DataParallelGroup() = default;
+DataParallelGroup::~DataParallelGroup() = default;
+
+std::unique_ptr<DataParallelGroup>
+DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout)
+{
+  auto joined = std::make_unique<DataParallelGroup>();
+  if (!launch.Distributed())
+    return joined;
+  const std::string where = "rank " + std::to_string(launch.rank) + " of " + std::to_string(launch.worldSize) + " (rendezvous at " +
+                            launch.masterAddress + ":" + std::to_string(launch.masterPort) + ")";
+#if defined(USE_C10D_GLOO)
+  try
+  {
+    c10d::TCPStoreOptions storeOptions;
+    storeOptions.port = launch.masterPort;
+    storeOptions.isServer = launch.Leader() && !launch.launcherHostsStore;
+    storeOptions.numWorkers = static_cast<size_t>(launch.worldSize);
+    storeOptions.waitWorkers = false; // the process group's own rendezvous waits for every rank
+    storeOptions.timeout = timeout;
+    auto store = c10::make_intrusive<c10d::TCPStore>(launch.masterAddress, storeOptions);
+    auto backend = std::make_unique<Backend>();
+    // The launcher's store outlives a failed attempt: keys per attempt keep a restart apart.
+    backend->store = c10::make_intrusive<c10d::PrefixStore>("sinusseg/" + std::to_string(launch.restartCount), store);
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(GlooDevice());
+    backend->group = c10::make_intrusive<c10d::ProcessGroupGloo>(backend->store, static_cast<int>(launch.rank),
+                                                                static_cast<int>(launch.worldSize), options);
+    joined->m_Backend = std::move(backend);
+  }
+  catch (const std::exception & e)
+  {
+    throw DistributedError(where + ": joining the process group failed within " + std::to_string(timeout.count() / 1000) +
+                           " s: " + e.what());
+  }
+  joined->m_Rank = launch.rank;
+  joined->m_WorldSize = launch.worldSize;
+  return joined;
+#else
+  (void)timeout;
+  throw DistributedError(where + ": this build of SinusSeg has no distributed backend (LibTorch's Gloo headers were not found "
+                                 "when it was configured; on Debian install libgloo-dev and configure again)");
+#endif
+}
+
+namespace
+{
+/** Runs `collective` on CPU copies of tensors that are not contiguous CPU tensors, then copies back. */
+template <typename Run>
+void
+OnCpu(std::vector<torch::Tensor> & tensors, const Run & run)
+{
+  std::vector<torch::Tensor> staged;
+  staged.reserve(tensors.size());
+  for (const torch::Tensor & t : tensors)
+    staged.push_back(t.device().is_cpu() && t.is_contiguous() ? t : t.to(torch::kCPU).contiguous());
+  run(staged);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!staged[i].is_same(tensors[i]))
+      tensors[i].copy_(staged[i]);
+}
+} // namespace
+
+void
+DataParallelGroup::Collective(const std::string & what, const std::function<void()> & body) const
+{
+  try
+  {
+    body();
+  }
+  catch (const std::exception & e)
+  {
+    throw DistributedError("rank " + std::to_string(m_Rank) + " of " + std::to_string(m_WorldSize) + ": " + what +
+                           " failed (a rank stopped or did not answer in time): " + e.what());
+  }
+}
+
+void
+DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const
+{
+  if (!Distributed() || tensors.empty())
+    return;
+#if defined(USE_C10D_GLOO)
+  c10d::AllreduceOptions options;
+  options.reduceOp = maximum ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
+  Collective(what, [&] {
+    OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
+      for (torch::Tensor & t : cpu)
+      {
+        std::vector<at::Tensor> one{ t };
+        m_Backend->group->allreduce(one, options)->wait();
+      }
+    });
+  });
+#else
+  (void)maximum;
+  (void)what;
+#endif
+}
+
+void
+DataParallelGroup::SumInPlace(std::vector<torch::Tensor> & tensors, const std::string & what) const
+{
+  Reduce(tensors, /*maximum=*/false, what);
+}
+
+void
+DataParallelGroup::MaximumInPlace(std::vector<torch::Tensor> & tensors, const std::string & what) const
+{
+  Reduce(tensors, /*maximum=*/true, what);
+}
+
+void
+DataParallelGroup::BroadcastInPlace(std::vector<torch::Tensor> & tensors, int64_t root, const std::string & what) const
+{
+  if (!Distributed() || tensors.empty())
+    return;
+#if defined(USE_C10D_GLOO)
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  Collective(what, [&] {
+    OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
+      for (torch::Tensor & t : cpu)
+      {
+        std::vector<at::Tensor> one{ t };
+        m_Backend->group->broadcast(one, options)->wait();
+      }
+    });
+  });
+#else
+  (void)root;
+  (void)what;
+#endif
+}
+
+void
+DataParallelGroup::Barrier(const std::string & what) const
+{
+  if (!Distributed())
+    return;
+#if defined(USE_C10D_GLOO)
+  Collective(what, [&] { m_Backend->group->barrier()->wait(); });
+#else
+  (void)what;
+#endif
+}
+
+double
+DataParallelGroup::Sum(double value, const std::string & what) const
+{
+  std::vector<torch::Tensor> one{ torch::tensor({ value }, torch::kFloat64) };
+  SumInPlace(one, what);
+  return one.front().item<double>();
+}
+
+namespace
+{
+std::unique_ptr<DataParallelGroup> &
+ProcessGroupSlot()
+{
+  static std::unique_ptr<DataParallelGroup> group = std::make_unique<DataParallelGroup>();
+  return group;
+}
+} // namespace
+
+const DataParallelGroup &
+ProcessGroup()
+{
+  return *ProcessGroupSlot();
+}
+
+const DataParallelGroup &
+JoinProcessGroup(std::chrono::milliseconds timeout)
+{
+  LaunchEnvironment launch;
+  try
+  {
+    launch = ReadProcessLaunchEnvironment();
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw DistributedError(std::string("cannot join the data-parallel job: ") + e.what());
+  }
+  ProcessGroupSlot() = DataParallelGroup::Join(launch, timeout);
+  return ProcessGroup();
+}
+
+} // namespace sinus
