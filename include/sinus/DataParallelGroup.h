@@ -87,6 +87,10 @@ public:
 private:
   void
   Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const;
+  /** Runs `collective` on each tensor (staged through the CPU where needed), as one Collective. */
+  void
+  EachTensor(std::vector<torch::Tensor> & tensors, const std::string & what,
+             const std::function<void(torch::Tensor &)> & collective) const;
   /** Runs `body`, turning any failure into a DistributedError naming this rank and `what`. */
   void
   Collective(const std::string & what, const std::function<void()> & body) const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/LaunchEnvironment.h"
 
+#include "sinus/IntegerText.h"
+
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
@@ -20,19 +22,11 @@ Value(const EnvironmentLookup & lookup, const char * name)
 int64_t
 Integer(const EnvironmentLookup & lookup, const char * name, int64_t minimum, int64_t maximum)
 {
-  const std::string text = Value(lookup, name);
-  size_t            used = 0;
-  long long         value = 0;
-  try
-  {
-    value = std::stoll(text, &used);
-  }
-  catch (const std::exception &)
-  {
-    used = 0;
-  }
-  if (text.empty() || used != text.size())
+  const std::string            text = Value(lookup, name);
+  const std::optional<int64_t> parsed = ParseWholeInteger(text);
+  if (!parsed)
     throw std::invalid_argument(std::string("environment variable ") + name + "=\"" + text + "\" is not an integer");
+  const int64_t value = *parsed;
   if (value < minimum || value > maximum)
     throw std::invalid_argument(std::string("environment variable ") + name + "=" + text + " must lie in [" +
                                 std::to_string(minimum) + ", " + std::to_string(maximum) + "]");

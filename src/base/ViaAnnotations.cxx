@@ -2,6 +2,7 @@
 #include "sinus/ViaAnnotations.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/IntegerText.h"
 
 #include <algorithm>
 #include <array>
@@ -204,21 +205,10 @@ const std::array<const char *, 7> kViaColumns = { "filename",      "file_size", 
 int64_t
 ParseInteger(const std::string & text, const std::string & column)
 {
-  size_t    used = 0;
-  long long value = 0;
-  try
-  {
-    value = std::stoll(text, &used);
-  }
-  catch (const std::exception &)
-  {
-    used = 0;
-  }
-  if (used == 0 || used != text.size())
-  {
+  const std::optional<int64_t> value = ParseWholeInteger(text);
+  if (!value)
     throw std::runtime_error(column + " must be an integer, found \"" + text + "\"");
-  }
-  return value;
+  return *value;
 }
 
 Json

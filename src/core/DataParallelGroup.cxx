@@ -118,23 +118,31 @@ DataParallelGroup::Collective(const std::string & what, const std::function<void
 }
 
 void
-DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const
+DataParallelGroup::EachTensor(std::vector<torch::Tensor> & tensors, const std::string & what,
+                              const std::function<void(torch::Tensor &)> & collective) const
 {
   if (!Distributed() || tensors.empty())
     return;
-#if defined(USE_C10D_GLOO)
-  c10d::AllreduceOptions options;
-  options.reduceOp = maximum ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
   Collective(what, [&] {
     OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
       for (torch::Tensor & t : cpu)
-      {
-        std::vector<at::Tensor> one{ t };
-        m_Backend->group->allreduce(one, options)->wait();
-      }
+        collective(t);
     });
   });
+}
+
+void
+DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const
+{
+#if defined(USE_C10D_GLOO)
+  c10d::AllreduceOptions options;
+  options.reduceOp = maximum ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
+  EachTensor(tensors, what, [&](torch::Tensor & t) {
+    std::vector<at::Tensor> one{ t };
+    m_Backend->group->allreduce(one, options)->wait();
+  });
 #else
+  (void)tensors;
   (void)maximum;
   (void)what;
 #endif
@@ -155,21 +163,15 @@ DataParallelGroup::MaximumInPlace(std::vector<torch::Tensor> & tensors, const st
 void
 DataParallelGroup::BroadcastInPlace(std::vector<torch::Tensor> & tensors, int64_t root, const std::string & what) const
 {
-  if (!Distributed() || tensors.empty())
-    return;
 #if defined(USE_C10D_GLOO)
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  Collective(what, [&] {
-    OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
-      for (torch::Tensor & t : cpu)
-      {
-        std::vector<at::Tensor> one{ t };
-        m_Backend->group->broadcast(one, options)->wait();
-      }
-    });
+  EachTensor(tensors, what, [&](torch::Tensor & t) {
+    std::vector<at::Tensor> one{ t };
+    m_Backend->group->broadcast(one, options)->wait();
   });
 #else
+  (void)tensors;
   (void)root;
   (void)what;
 #endif

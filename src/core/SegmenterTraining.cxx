@@ -155,8 +155,8 @@ private:
                                    const torch::Tensor & warpedTeacher, const torch::Tensor & supervised, const BatchShare & share,
                                    SegmenterEpochRecord & record, SegmenterBatchReport & report,
                                    std::vector<std::pair<const char *, double>> & losses);
-  torch::Tensor        Distillation(const torch::Tensor & teacher, const torch::Tensor & student, const BatchShare & share,
-                                    SegmenterEpochRecord & record, SegmenterBatchReport & report);
+  torch::Tensor        Distillation(const torch::Tensor & teacher, const torch::Tensor & student, SegmenterEpochRecord & record,
+                                    SegmenterBatchReport & report);
   void                 FinishEpoch(SegmenterEpochRecord & record, const Json & modelMetadata);
   [[noreturn]] void    NonFinite(const char * what, double value, int64_t epoch, int64_t batch) const;
 
@@ -342,8 +342,8 @@ SegmenterTrainer::GatherBatch(const std::vector<int64_t> & indexL, const std::ve
 }
 
 torch::Tensor
-SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tensor & student, const BatchShare & share,
-                               SegmenterEpochRecord & record, SegmenterBatchReport & report)
+SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tensor & student, SegmenterEpochRecord & record,
+                               SegmenterBatchReport & report)
 {
   if (m_Options.distillation == DistillationMode::Weighted)
   {
@@ -360,7 +360,6 @@ SegmenterTrainer::Distillation(const torch::Tensor & teacher, const torch::Tenso
     }
     return w.loss;
   }
-  (void)share;
   const torch::Tensor perImage = KnowledgeDistillationPerImage(teacher, student, m_Options.temperature);
   record.distillationRaw += perImage.sum().item<double>();
   record.meanWeight += static_cast<double>(perImage.size(0));
@@ -392,7 +391,7 @@ SegmenterTrainer::StudentLoss(const TrainingBatch & batch, const torch::Tensor &
   const int64_t distilled = (m_Options.distilUnlabelled && bu > 0) ? bl + bu : bl;
   torch::Tensor distillation = torch::zeros({}, logits.options());
   if (m_Options.distillation != DistillationMode::Off)
-    distillation = Distillation(warpedTeacher.slice(0, 0, distilled), logits.slice(0, 0, distilled), share, record, report);
+    distillation = Distillation(warpedTeacher.slice(0, 0, distilled), logits.slice(0, 0, distilled), record, report);
   torch::Tensor unsupervised = torch::zeros({}, logits.options());
   if (bu > 0)
     unsupervised = m_Options.unsupervisedLoss == "dice_bce"
@@ -640,6 +639,9 @@ SegmenterTrainer::RunEpoch(int64_t epoch, torch::optim::AdamW & optimizer)
 double
 SegmenterTrainer::ValidationDice()
 {
+  if (!m_Group.Distributed())
+    return MeanDiceOnOriginalGrid(PredictSampleLogits(m_Segmenter, m_Data.validation, m_Options.batchSize, m_Device, m_Callbacks.shouldAbort),
+                                  m_Data.validation);
   // Each rank predicts its block of the validation images; the mean is over all of them.
   const IndexRange mine = RankShare(static_cast<int64_t>(m_Data.validation.size()), m_Group.Rank(), m_Group.WorldSize());
   const std::vector<SegmentationSample> part(m_Data.validation.begin() + mine.begin, m_Data.validation.begin() + mine.end);
