@@ -83,6 +83,9 @@ public:
   /** Sum over ranks of one number per rank (metrics, counts). */
   double
   Sum(double value, const std::string & what) const;
+  /** Whether `here` holds on at least one rank (a stop request, a failure). */
+  bool
+  AnyRank(bool here, const std::string & what) const;
 
 private:
   void

@@ -197,6 +197,14 @@ DataParallelGroup::Sum(double value, const std::string & what) const
   return one.front().item<double>();
 }
 
+bool
+DataParallelGroup::AnyRank(bool here, const std::string & what) const
+{
+  std::vector<torch::Tensor> flag{ torch::tensor({ here ? 1.0 : 0.0 }, torch::kFloat64) };
+  MaximumInPlace(flag, what);
+  return flag.front().item<double>() > 0;
+}
+
 namespace
 {
 std::unique_ptr<DataParallelGroup> &

@@ -538,11 +538,10 @@ SegmenterTrainer::RequireFinite(const std::vector<std::pair<const char *, double
   // Every rank learns of a non-finite loss anywhere, so that all stop together rather than the
   // others waiting for a gradient that never comes.
   const auto bad = std::find_if(losses.begin(), losses.end(), [](const auto & loss) { return !std::isfinite(loss.second); });
-  std::vector<torch::Tensor> anywhere{ torch::tensor({ bad != losses.end() ? 1.0 : 0.0 }, torch::kFloat64) };
-  m_Group.MaximumInPlace(anywhere, m_Stage + " training: checking the losses");
+  const bool anywhere = m_Group.AnyRank(bad != losses.end(), m_Stage + " training: checking the losses");
   if (bad != losses.end())
     NonFinite(bad->first, bad->second, report.epoch, report.batch);
-  if (anywhere.front().item<double>() > 0)
+  if (anywhere)
     throw SegmenterTrainingError(m_Stage + " training: another rank's loss is not finite at epoch " + std::to_string(report.epoch) +
                                  ", batch " + std::to_string(report.batch) +
                                  (m_Files.checkpointPath.empty() ? std::string()
@@ -552,10 +551,8 @@ SegmenterTrainer::RequireFinite(const std::vector<std::pair<const char *, double
 bool
 SegmenterTrainer::AnyRankAborts() const
 {
-  const bool                 here = m_Callbacks.shouldAbort && m_Callbacks.shouldAbort();
-  std::vector<torch::Tensor> anywhere{ torch::tensor({ here ? 1.0 : 0.0 }, torch::kFloat64) };
-  m_Group.MaximumInPlace(anywhere, m_Stage + " training: checking for a stop request");
-  return anywhere.front().item<double>() > 0;
+  const bool here = m_Callbacks.shouldAbort && m_Callbacks.shouldAbort();
+  return m_Group.AnyRank(here, m_Stage + " training: checking for a stop request");
 }
 
 void
