@@ -85,7 +85,8 @@ RunAblation(const std::vector<std::string> & args)
   {
     throw UsageError(e.what());
   }
-  const int threads = ConfigureThreads(settings.threads);
+  const sinus::DataParallelGroup & group = JoinLaunchedJob();
+  const int                        threads = ConfigureThreads(settings.threads);
 
   // The data are read once and shared by every run.
   std::cout << "reading " << datalist << std::endl;
@@ -100,6 +101,8 @@ RunAblation(const std::vector<std::string> & args)
   for (const sinus::AblationRun & run : plan.runs)
     for (const auto & summary : RunPipelineRow(run, data, settings, out, "sinusseg ablation --datalist " + datalist + " --out " + out).summaries)
       (summary.model == "teacher" ? teachers : students).emplace_back(run.folder, summary);
+  if (!group.Leader())
+    return 0; // the evaluations and tables are rank 0's
   const std::string caption = "Test set of " + datalist + " (" + std::to_string(data.test.size()) +
                               " images), mean ± std; HD95 in pixels of the original images. Preset " + base.preset + ".\n\n";
   const sinus::AblationTables tables = sinus::FormatAblationTables(plan, teachers, students, caption);

@@ -3,6 +3,7 @@
 #include "SinusSegCommand.h"
 
 #include "itkMacro.h"
+#include "sinus/LaunchEnvironment.h"
 
 #include <unistd.h>
 
@@ -23,18 +24,18 @@ AllCommands()
     { "phantoms", "generate synthetic panoramic radiographs with sinus masks, VIA CSV and datalist", "sinusseg" },
     { "import-via", "rasterise a VGG Image Annotator 2.x CSV export into one mask per image", "sinusseg" },
     { "preprocess", "apply MedSAM's exact preprocessing to a radiograph", "sinusseg" },
-    { "predict", "segment radiographs with a model file (MedSAM with box or point prompts, or any trained segmenter)", "sinusseg-learn" },
+    { "predict", "segment radiographs with a model file (MedSAM with box or point prompts, or any trained segmenter)", "sinusseg-learn", true },
     { "model-info", "parameters and FLOPs of an architecture (vs the paper), or the state-dict entries of a model", "sinusseg-learn" },
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", "sinusseg" },
     { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn" },
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", "sinusseg-learn" },
     { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", "sinusseg" },
-    { "pretrain", "self-supervised masked-image pretraining of a network's encoder on unlabelled radiographs", "sinusseg-learn" },
-    { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", "sinusseg-learn" },
+    { "pretrain", "self-supervised masked-image pretraining of a network's encoder on unlabelled radiographs", "sinusseg-learn", true },
+    { "train", "semi-supervised training: teacher, pseudo-labels, refinement, student, evaluation", "sinusseg-learn", true },
     { "overlay", "render a radiograph with the predicted (and reference) contour to a PNG (VTK)", "sinusseg-view" },
     { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", "sinusseg-view" },
     { "plot", "training curves (losses, validation Dice) of a training folder as a PNG", "sinusseg" },
-    { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", "sinusseg-learn" },
+    { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", "sinusseg-learn", true },
     { "benchmark", "train the paper's Table 1 (six segmenters and the method) on a datalist; tables and Figure 5", "sinusseg-learn" },
   };
   return commands;
@@ -52,11 +53,32 @@ PrintUsage()
     std::cout << "  " << std::left << std::setw(15) << command.name << command.summary << "\n";
 }
 
+/** A command that is not data-parallel, started as one of several processes by a launcher, would
+ *  run once per process and write the same files concurrently: refused. */
+void
+RefuseLaunchUnlessDataParallel(const std::string & name)
+{
+  const sinus::LaunchEnvironment launch = sinus::ReadProcessLaunchEnvironment();
+  if (!launch.Distributed())
+    return;
+  std::string dataParallel;
+  for (const auto & command : AllCommands())
+  {
+    if (command.name == name && command.dataParallel)
+      return;
+    if (command.dataParallel)
+      dataParallel += (dataParallel.empty() ? "" : ", ") + std::string(command.name);
+  }
+  throw UsageError("runs in one process, but a launcher started it as rank " + std::to_string(launch.rank) + " of WORLD_SIZE=" +
+                   std::to_string(launch.worldSize) + "; start it without torchrun (data-parallel commands: " + dataParallel + ")");
+}
+
 int
 RunHere(const std::string & name, CommandFunction run, const std::vector<std::string> & args)
 {
   try
   {
+    RefuseLaunchUnlessDataParallel(name);
     return run(args);
   }
   catch (const UsageError & e)

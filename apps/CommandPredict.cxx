@@ -13,6 +13,7 @@
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 
@@ -114,6 +115,49 @@ TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const 
   return choice == "model" && sinus::ReadTestTimeMirror(metadata, model);
 }
 
+/** What the command line asks of every image. */
+struct PredictionRequest
+{
+  std::string                   model, checkpoint, config, rescale = "auto", postprocessingChoice = "model", mirrorChoice = "model";
+  std::vector<sinus::BoxPrompt> prompts;
+  sinus::PointPrompts           pointPrompts;
+};
+
+/** Loads the model and segments this process's jobs of `plan`. */
+void
+PredictEveryJob(const PredictionRequest & request, const ImageJobPlan & plan)
+{
+  const auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, prompts, pointPrompts] = request;
+  sinus::Json            metadata = sinus::Json::object();
+  const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
+                                                     checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
+                                                 : sinus::LoadSegmenterModel(model, &metadata);
+  const sinus::MaskPostprocessing postprocessing = PostprocessingOf(model, metadata, postprocessingChoice);
+  const bool                      mirror = TestTimeMirrorOf(model, metadata, mirrorChoice);
+  const bool prompted = !prompts.empty() || !pointPrompts.points.empty();
+  // A trained SAM with its automatic prompt is any segmenter: the model file's postprocessing and
+  // mirroring apply.
+  const auto sam = (postprocessing.Plain() && !mirror) || prompted ? std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()) : nullptr;
+  if (!sam && prompted)
+    throw UsageError(model + " holds a '" + network->Architecture() + "' network, which takes no prompts; drop --box/--point");
+  const bool rescaleFlag = rescale == "on";
+  for (const ImageJob & job : plan.Jobs())
+  {
+    sinus::RadiographInfo info;
+    const auto            started = std::chrono::steady_clock::now();
+    const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
+    const bool            rescaleInput = rescaleFlag || (rescale == "auto" && !info.eightBit);
+    std::string           note;
+    if (sam)
+      note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
+    else
+      PredictWithSegmenter(network, postprocessing, mirror, radiograph, rescaleInput, job, plan);
+    const auto size = radiograph->GetLargestPossibleRegion().GetSize();
+    std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
+              << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
+  }
+}
+
 /** Peak resident memory of the whole run (the model, the largest image and its outputs). */
 void
 PrintPeakMemory()
@@ -128,8 +172,9 @@ int
 RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              model, checkpoint, config, input, output, probability, rescale = "auto", postprocessingChoice = "model",
-                           mirrorChoice = "model";
+  PredictionRequest        request;
+  auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, prompts, pointPrompts] = request;
+  std::string              input, output, probability;
   std::vector<std::string> boxes, points;
   int                      threads = 0;
   po::options_description  desc("Options");
@@ -162,45 +207,28 @@ RunPredict(const std::vector<std::string> & args)
     throw UsageError("--model-config goes with --checkpoint (a model file carries its own architecture)");
   if (rescale != "auto" && rescale != "on" && rescale != "off")
     throw UsageError("--rescale must be auto, on or off");
-  std::vector<sinus::BoxPrompt> prompts;
   for (const auto & b : boxes)
     prompts.push_back(ParseBox(b));
-  sinus::PointPrompts pointPrompts;
   for (const auto & p : points)
     ParsePoint(p, pointPrompts);
+  const sinus::DataParallelGroup & group = JoinLaunchedJob();
   ConfigureThreads(threads);
 
-  // Plan every job (and fail on bad paths) before loading the model or writing anything.
-  ImageJobPlan           plan(input, output, probability);
-  sinus::Json            metadata = sinus::Json::object();
-  const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
-                                                     checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
-                                                 : sinus::LoadSegmenterModel(model, &metadata);
-  const sinus::MaskPostprocessing postprocessing = PostprocessingOf(model, metadata, postprocessingChoice);
-  const bool                      mirror = TestTimeMirrorOf(model, metadata, mirrorChoice);
-  const bool prompted = !prompts.empty() || !pointPrompts.points.empty();
-  // A trained SAM with its automatic prompt is any segmenter: the model file's postprocessing and
-  // mirroring apply.
-  const auto sam = (postprocessing.Plain() && !mirror) || prompted ? std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr()) : nullptr;
-  if (!sam && prompted)
-    throw UsageError(model + " holds a '" + network->Architecture() + "' network, which takes no prompts; drop --box/--point");
-  const bool rescaleFlag = rescale == "on";
-  for (const ImageJob & job : plan.Jobs())
+  // Plan every job (and fail on bad paths) before loading the model or writing anything. In a
+  // data-parallel job each rank takes its share of the folder, written into rank 0's staging
+  // folders, which appear only when every rank has finished.
+  std::unique_ptr<ImageJobPlan> plan;
+  sinus::RunOnEveryRank(group, "planning " + input, [&] {
+    plan = std::make_unique<ImageJobPlan>(input, output, probability, ProcessShare{ group.Rank(), group.WorldSize() });
+  });
+  if (group.Distributed())
   {
-    sinus::RadiographInfo info;
-    const auto            started = std::chrono::steady_clock::now();
-    const auto            radiograph = sinus::ReadRadiograph(job.input, &info);
-    const bool            rescaleInput = rescaleFlag || (rescale == "auto" && !info.eightBit);
-    std::string           note;
-    if (sam)
-      note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
-    else
-      PredictWithSegmenter(network, postprocessing, mirror, radiograph, rescaleInput, job, plan);
-    const auto size = radiograph->GetLargestPossibleRegion().GetSize();
-    std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
-              << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
+    const auto [masks, probabilities] = plan->StagingFolders();
+    plan->ShareStaging(sinus::BroadcastText(group, masks, 0, "sharing the mask staging folder"),
+                       sinus::BroadcastText(group, probabilities, 0, "sharing the probability staging folder"));
   }
-  plan.Commit();
+  sinus::RunOnEveryRank(group, "predicting " + input, [&] { PredictEveryJob(request, *plan); });
+  sinus::RunOnLeader(group, "moving the outputs into place", [&] { plan->Commit(); });
   PrintPeakMemory();
   return 0;
 }

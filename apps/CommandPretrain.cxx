@@ -111,10 +111,13 @@ RunPretrain(const std::vector<std::string> & args)
   job.outputDirectory = flags.out;
   job.resume = values.count("resume") > 0;
   job.device = flags.network.device;
+  const sinus::DataParallelGroup & group = JoinLaunchedJob();
   job.threads = ConfigureThreads(flags.network.threads);
   const auto start = std::chrono::steady_clock::now();
   const sinus::PretrainingResult result =
     sinus::RunPretraining(job, ConsoleProgress(flags.options.epochs), [](const std::string & line) { std::cout << line << std::endl; });
+  if (!group.Leader())
+    return 0;
   std::printf("wrote %s (%lld encoder tensors, %s, final loss %.4f) in %.0f s; use it with `sinusseg train --pretrained %s`\n",
               result.modelPath.c_str(), static_cast<long long>(result.encoderTensors), result.objective.c_str(),
               result.log.empty() ? 0.0 : result.log.back().loss, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),

@@ -57,6 +57,7 @@ RunTrain(const std::vector<std::string> & args)
   {
     throw UsageError(e.what());
   }
+  JoinLaunchedJob();
   const int threads = ConfigureThreads(settings.threads);
 
   auto trainer = itk::SemiSupervisedSegmentationTrainer::New();

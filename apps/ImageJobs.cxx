@@ -3,6 +3,7 @@
 #include "SinusSegCommand.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/RankShare.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -16,7 +17,7 @@ struct ImageJobPlan::Staging
   std::unique_ptr<sinus::StagingDirectory> masks, probabilities;
 };
 
-ImageJobPlan::ImageJobPlan(const std::string & input, const std::string & output, const std::string & probability)
+ImageJobPlan::ImageJobPlan(const std::string & input, const std::string & output, const std::string & probability, ProcessShare share)
   : m_Staging(std::make_unique<Staging>())
 {
   m_Folder = fs::is_directory(input);
@@ -24,6 +25,9 @@ ImageJobPlan::ImageJobPlan(const std::string & input, const std::string & output
   {
     if (!fs::exists(input))
       throw std::runtime_error(input + ": file not found");
+    if (share.worldSize > 1)
+      throw std::runtime_error(input + ": one image cannot be divided among " + std::to_string(share.worldSize) +
+                               " processes; give a folder, or start the command without a launcher");
     m_Jobs.push_back({ input, output, probability });
     return;
   }
@@ -34,18 +38,42 @@ ImageJobPlan::ImageJobPlan(const std::string & input, const std::string & output
   std::sort(files.begin(), files.end());
   if (files.empty())
     throw std::runtime_error(input + ": no images in the folder");
+  const sinus::IndexRange mine = sinus::RankShare(static_cast<int64_t>(files.size()), share.rank, share.worldSize);
+  m_Files.assign(files.begin() + mine.begin, files.begin() + mine.end);
+  if (share.rank != 0)
+    return; // its jobs are planned when it learns rank 0's staging folders
   m_Staging->masks = std::make_unique<sinus::StagingDirectory>(output);
   if (!probability.empty())
     m_Staging->probabilities = std::make_unique<sinus::StagingDirectory>(probability);
-  for (const auto & f : files)
-  {
-    const std::string stem = f.stem().string();
-    m_Jobs.push_back({ f.string(), (m_Staging->masks->Path() / (stem + ".png")).string(),
-                       m_Staging->probabilities ? (m_Staging->probabilities->Path() / (stem + ".mha")).string() : "" });
-  }
+  PlanJobs(m_Staging->masks->Path(), m_Staging->probabilities ? m_Staging->probabilities->Path() : fs::path());
 }
 
 ImageJobPlan::~ImageJobPlan() = default;
+
+void
+ImageJobPlan::PlanJobs(const fs::path & masks, const fs::path & probabilities)
+{
+  m_Jobs.clear();
+  for (const auto & f : m_Files)
+  {
+    const std::string stem = f.stem().string();
+    m_Jobs.push_back({ f.string(), (masks / (stem + ".png")).string(), probabilities.empty() ? "" : (probabilities / (stem + ".mha")).string() });
+  }
+}
+
+std::pair<std::string, std::string>
+ImageJobPlan::StagingFolders() const
+{
+  return { m_Staging->masks ? m_Staging->masks->Path().string() : "",
+           m_Staging->probabilities ? m_Staging->probabilities->Path().string() : "" };
+}
+
+void
+ImageJobPlan::ShareStaging(const std::string & masks, const std::string & probabilities)
+{
+  if (m_Folder && !m_Staging->masks)
+    PlanJobs(masks, probabilities);
+}
 
 void
 ImageJobPlan::Commit()

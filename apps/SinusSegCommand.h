@@ -6,6 +6,7 @@
 
 #include "itkProcessObject.h"
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -24,6 +25,9 @@ struct CommandInfo
   const char * name;
   const char * summary;
   const char * program;
+  /** Runs as one rank of a data-parallel job when a launcher (torchrun) starts it; the others are
+   *  refused under a launcher rather than run once per process. */
+  bool dataParallel = false;
 };
 const std::vector<CommandInfo> &
 AllCommands();
@@ -65,24 +69,43 @@ struct ImageJob
   std::string input, mask, probability;
 };
 
+/** Which part of a folder this process takes: rank `rank` of the `worldSize` processes of a
+ *  data-parallel job (sinus::RankShare of the sorted files), or all of it alone. */
+struct ProcessShare
+{
+  int64_t rank = 0;
+  int64_t worldSize = 1;
+};
+
 /** The jobs of a command that takes a file or a folder: a file maps to `output` (and
  *  `probability`); a folder maps each of its files to `output/<stem>.png` (and
  *  `probability/<stem>.mha`) inside staging folders that appear only when Commit() is called, so
- *  a failed run leaves nothing behind. Missing input or an empty folder is an error. */
+ *  a failed run leaves nothing behind. Missing input or an empty folder is an error. In a
+ *  data-parallel job each process has its share of the folder's jobs; rank 0 creates the staging
+ *  folders, the others write into them once they know them (ShareStaging), and rank 0 commits. */
 class ImageJobPlan
 {
 public:
-  ImageJobPlan(const std::string & input, const std::string & output, const std::string & probability);
+  ImageJobPlan(const std::string & input, const std::string & output, const std::string & probability, ProcessShare share = {});
   ~ImageJobPlan();
+  /** This process's jobs (its share of a folder). */
   const std::vector<ImageJob> & Jobs() const { return m_Jobs; }
   bool                          IsFolder() const { return m_Folder; }
-  void                          Commit();
+  /** The staging folders of the masks and of the probability maps ("" when none): rank 0's. */
+  std::pair<std::string, std::string> StagingFolders() const;
+  /** Another rank's jobs write into rank 0's staging folders, as its StagingFolders() named them. */
+  void ShareStaging(const std::string & masks, const std::string & probabilities);
+  /** Moves the staging folders into place (rank 0; nothing on the other ranks). */
+  void Commit();
 
 private:
+  void PlanJobs(const std::filesystem::path & masks, const std::filesystem::path & probabilities);
+
   struct Staging;
-  std::vector<ImageJob>    m_Jobs;
-  bool                     m_Folder = false;
-  std::unique_ptr<Staging> m_Staging;
+  std::vector<std::filesystem::path> m_Files; ///< this process's share of the folder's files
+  std::vector<ImageJob>              m_Jobs;
+  bool                               m_Folder = false;
+  std::unique_ptr<Staging>           m_Staging;
 };
 
 /** Runs the filter's pipeline; an ITK exception becomes an error naming `input`. */

@@ -3,6 +3,8 @@
 
 #include "SinusSegCommand.h"
 #include "sinus/FileUtilities.h"
+#include "sinus/IntegerText.h"
+#include "sinus/LaunchEnvironment.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusTrainingDatalist.h"
 #include "sinusTrainingReport.h"
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <thread>
 
 namespace sinusseg
 {
@@ -230,6 +233,8 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
   if (!run.refinementFrom.empty())
     trainer->SetRefinementFrom((fs::path(out) / run.refinementFrom).string());
   const sinus::PipelineResult result = RunTrainerWithProgress(trainer);
+  if (!sinus::ProcessGroup().Leader())
+    return result; // rank 0 evaluated the row and writes its report
   sinus::TrainingReportOptions report;
   report.outputDirectory = folder.string();
   report.title = "SinusSeg run: " + run.folder;
@@ -238,12 +243,52 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
   return result;
 }
 
+namespace
+{
+/** A positive whole number from the environment variable `name`, or nothing when it is unset. */
+std::optional<int64_t>
+PositiveFromEnvironment(const char * name)
+{
+  const char * text = std::getenv(name);
+  if (!text)
+    return std::nullopt;
+  const std::optional<int64_t> value = sinus::ParseWholeInteger(text);
+  if (!value || *value < 1)
+    throw std::runtime_error(std::string(name) + "=" + text + " must be a positive whole number");
+  return value;
+}
+
+/** "All cores" for one of several processes a launcher started on this machine: its
+ *  OMP_NUM_THREADS (torchrun sets 1), else the cores divided among LOCAL_WORLD_SIZE processes. */
+int
+LaunchedProcessThreads()
+{
+  if (!sinus::ReadProcessLaunchEnvironment().Distributed())
+    return 0;
+  if (const auto omp = PositiveFromEnvironment("OMP_NUM_THREADS"))
+    return static_cast<int>(*omp);
+  const int64_t processes = PositiveFromEnvironment("LOCAL_WORLD_SIZE").value_or(1);
+  return static_cast<int>(std::max<int64_t>(1, std::thread::hardware_concurrency() / processes));
+}
+} // namespace
+
 int
 ConfigureThreads(int threads)
 {
   if (threads < 0)
     throw UsageError("--threads must be 0 (all cores) or positive");
-  return sinus::ConfigureRuntime(threads);
+  return sinus::ConfigureRuntime(threads == 0 ? LaunchedProcessThreads() : threads);
+}
+
+const sinus::DataParallelGroup &
+JoinLaunchedJob()
+{
+  const int64_t                    seconds = PositiveFromEnvironment("SINUSSEG_DISTRIBUTED_TIMEOUT").value_or(1800);
+  const sinus::DataParallelGroup & group = sinus::JoinProcessGroup(std::chrono::seconds(seconds));
+  if (group.Distributed())
+    std::cout << "data-parallel: rank " << group.Rank() << " of " << group.WorldSize() << " (c10d, Gloo), collectives time out after "
+              << seconds << " s" << std::endl;
+  return group;
 }
 
 } // namespace sinusseg

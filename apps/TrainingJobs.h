@@ -4,6 +4,7 @@
 
 #include "itkSemiSupervisedSegmentationTrainer.h"
 #include "sinus/AblationPlan.h"
+#include "sinus/DataParallelGroup.h"
 #include "sinus/SemiSupervisedPipeline.h"
 
 #include <boost/program_options.hpp>
@@ -53,9 +54,17 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
 std::string
 FormatClock(double seconds);
 
-/** Sets LibTorch's thread count (0 = all cores) and returns it; a negative count is a UsageError. */
+/** Sets LibTorch's thread count (0 = all cores; in a launched data-parallel job, this process's
+ *  part of them) and returns it; a negative count is a UsageError. */
 int
 ConfigureThreads(int threads);
+
+/** Joins the data-parallel job a launcher started this process in (torchrun, or any launcher that
+ *  sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), or stays alone without one. Collectives wait
+ *  at most SINUSSEG_DISTRIBUTED_TIMEOUT seconds (default 1800, PyTorch's default) for the other
+ *  ranks: the longest that rank 0 may work alone (refinement, evaluation) while they wait. */
+const sinus::DataParallelGroup &
+JoinLaunchedJob();
 
 } // namespace sinusseg
 

@@ -79,7 +79,10 @@ struct ReconstructionExamples
 /** Pretrains the encoder of `segmenter` (SegmenterImpl::EncoderFeatures, or
  *  EncodeVisiblePatches for MAE) on `images` (uint8, 3 x S x S each, S the network's input size).
  *  The checkpoint (atomic, after every epoch) holds everything needed to continue: with `resume`
- *  training goes on after its last epoch and ends with the weights of an uninterrupted run. */
+ *  training goes on after its last epoch and ends with the weights of an uninterrupted run.
+ *  In a data-parallel job (ProcessGroup()) batch_size is per process: each step takes batch_size
+ *  images per rank, every rank draws the global batch's flips and masks and trains on its block,
+ *  gradients are averaged, and rank 0 alone writes the checkpoint and calls onEpoch. */
 class MaskedPretrainer
 {
 public:

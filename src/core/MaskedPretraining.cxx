@@ -3,7 +3,9 @@
 
 #include "sinus/MaskedAutoencoderDecoder.h"
 #include "sinus/PatchMasking.h"
+#include "sinus/GradientAveraging.h"
 #include "sinus/PatchReconstructionHead.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/SegmentationSample.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TrainingCheckpoint.h"
@@ -105,6 +107,7 @@ struct MaskedPretrainer::State
   PatchReconstructionHead              head{ nullptr };
   std::vector<std::string>             encoderParameters;
   std::vector<MaskedPretrainingRecord> log;
+  const DataParallelGroup &            group = ProcessGroup();
 
   State(SegmenterImpl & s, const MaskedPretrainingOptions & o, const torch::Device & d)
     : segmenter(s)
@@ -122,6 +125,13 @@ struct MaskedPretrainer::State
   void                 Save(const std::string & path, const std::vector<torch::Tensor> & images, torch::optim::AdamW & optimizer);
   void                 Load(const std::string & path, const std::vector<torch::Tensor> & images, torch::optim::AdamW & optimizer);
   torch::Tensor        Batch(const std::vector<torch::Tensor> & images, const torch::Tensor & order, int64_t first, int64_t count) const;
+  /** One optimiser step on the global batch of `count` images from `first` (this rank's rows of
+   *  it in a data-parallel job); returns the batch's mean loss over every rank. */
+  double Step(const std::vector<torch::Tensor> & images, const torch::Tensor & order, int64_t first, int64_t count,
+              torch::optim::AdamW & optimizer);
+  /** In a data-parallel job: every rank has the same images and resumes from the same epoch, and
+   *  starts from rank 0's weights. */
+  void RequireSameStart(const std::vector<torch::Tensor> & images);
   MaskedPretrainingRecord Epoch(int64_t epoch, const std::vector<torch::Tensor> & images, torch::optim::AdamW & optimizer,
                                 const MaskedPretrainingCallbacks & callbacks);
 };
@@ -251,6 +261,53 @@ MaskedPretrainer::State::Batch(const std::vector<torch::Tensor> & images, const 
   return NormalizeSampleImages(torch::stack(chosen)).to(device);
 }
 
+void
+MaskedPretrainer::State::RequireSameStart(const std::vector<torch::Tensor> & images)
+{
+  if (!group.Distributed())
+    return;
+  // The largest and (negated) smallest epoch count and image count over the ranks.
+  const double               epochs = static_cast<double>(log.size()), count = static_cast<double>(images.size());
+  std::vector<torch::Tensor> extremes{ torch::tensor({ epochs, -epochs, count, -count }, torch::kFloat64) };
+  group.MaximumInPlace(extremes, "pretraining: comparing the ranks' images and checkpoints");
+  const auto e = extremes.front().accessor<double, 1>();
+  if (e[0] != -e[1] || e[2] != -e[3])
+    throw MaskedPretrainingError("rank " + std::to_string(group.Rank()) + ": the ranks read different images or resume from different epochs (this rank: " +
+                                 std::to_string(images.size()) + " images, " + std::to_string(log.size()) +
+                                 " epochs done); start every rank with the same options and a checkpoint folder they all see");
+  BroadcastModuleState(group, segmenter);
+  BroadcastModuleState(group, Reconstructor());
+}
+
+double
+MaskedPretrainer::State::Step(const std::vector<torch::Tensor> & images, const torch::Tensor & order, int64_t first, int64_t count,
+                              torch::optim::AdamW & optimizer)
+{
+  // Every rank draws the whole global batch's flips and masks from the same generator, so the
+  // ranks together see what one process would, then trains on its own block of it.
+  const torch::Tensor batch = RandomHorizontalFlip(Batch(images, order, first, count));
+  const PatchMask     mask = RandomPatchMask(batch.size(0), Patches(), ratio, device);
+  const IndexRange    mine = RankShare(count, group.Rank(), group.WorldSize());
+  const double        share = static_cast<double>(mine.Size()) / static_cast<double>(count);
+  optimizer.zero_grad();
+  double value = 0;
+  if (mine.Size() > 0)
+  {
+    const torch::Tensor rows = batch.narrow(0, mine.begin, mine.Size());
+    const PatchMask     rowMask{ mask.masked.narrow(0, mine.begin, mine.Size()), mask.visible.narrow(0, mine.begin, mine.Size()) };
+    const torch::Tensor loss = HiddenPatchLoss(Predict(rows, rowMask), NormalisedPatchTargets(rows, kPretrainingPatchSize), rowMask.masked);
+    value = loss.item<double>();
+    if (std::isfinite(value))
+      loss.backward();
+  }
+  value = group.Sum(share * value, "pretraining: the batch's loss");
+  if (!std::isfinite(value))
+    return value;
+  AverageGradients(group, TrainableParameters(), share);
+  optimizer.step();
+  return value;
+}
+
 MaskedPretrainingRecord
 MaskedPretrainer::State::Epoch(int64_t epoch, const std::vector<torch::Tensor> & images, torch::optim::AdamW & optimizer,
                                const MaskedPretrainingCallbacks & callbacks)
@@ -259,27 +316,24 @@ MaskedPretrainer::State::Epoch(int64_t epoch, const std::vector<torch::Tensor> &
   // Each epoch draws its order, flips and masks from its own seed: a resumed run repeats them.
   torch::manual_seed(options.seed * 1000003ull + static_cast<uint64_t>(epoch));
   MaskedPretrainingRecord record{ epoch, 0.0, options.LearningRateAt(epoch), 0.0 };
-  for (auto & group : optimizer.param_groups())
-    static_cast<torch::optim::AdamWOptions &>(group.options()).lr(record.learningRate);
+  for (auto & parameterGroup : optimizer.param_groups())
+    static_cast<torch::optim::AdamWOptions &>(parameterGroup.options()).lr(record.learningRate);
+  // batch_size is per process, as in DistributedDataParallel: a step takes batch_size images from
+  // each rank.
   const int64_t       n = static_cast<int64_t>(images.size());
-  const int64_t       batches = (n + options.batchSize - 1) / options.batchSize;
+  const int64_t       globalBatch = options.batchSize * group.WorldSize();
+  const int64_t       batches = (n + globalBatch - 1) / globalBatch;
   const torch::Tensor order = torch::randperm(n, torch::kLong);
   for (int64_t b = 0; b < batches; ++b)
   {
-    if (callbacks.shouldAbort && callbacks.shouldAbort())
+    if (group.AnyRank(callbacks.shouldAbort && callbacks.shouldAbort(), "pretraining: checking for a stop request"))
       throw MaskedPretrainingError("pretraining stopped during epoch " + std::to_string(epoch) + "; the checkpoint of the epochs before is kept");
-    const torch::Tensor batch = RandomHorizontalFlip(Batch(images, order, b * options.batchSize, std::min(options.batchSize, n - b * options.batchSize)));
-    const PatchMask     mask = RandomPatchMask(batch.size(0), Patches(), ratio, device);
-    const torch::Tensor loss = HiddenPatchLoss(Predict(batch, mask), NormalisedPatchTargets(batch, kPretrainingPatchSize), mask.masked);
-    const double        value = loss.item<double>();
+    const double value = Step(images, order, b * globalBatch, std::min(globalBatch, n - b * globalBatch), optimizer);
     if (!std::isfinite(value))
       throw MaskedPretrainingError("pretraining loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) + ", batch " +
                                    std::to_string(b + 1) + "; lower --lr (the checkpoint of the epochs before is kept)");
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
     record.loss += value / static_cast<double>(batches);
-    if (callbacks.onBatch)
+    if (callbacks.onBatch && group.Leader())
       callbacks.onBatch(epoch, b + 1, batches, value);
   }
   record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -319,14 +373,18 @@ MaskedPretrainer::Train(const std::vector<torch::Tensor> & images, const std::st
   {
     if (resume && !checkpointPath.empty() && std::filesystem::exists(checkpointPath))
       s.Load(checkpointPath, images, optimizer);
+    s.RequireSameStart(images);
     s.segmenter.train();
     for (int64_t epoch = static_cast<int64_t>(s.log.size()) + 1; epoch <= s.options.epochs; ++epoch)
     {
       s.log.push_back(s.Epoch(epoch, images, optimizer, callbacks));
-      if (!checkpointPath.empty())
-        s.Save(checkpointPath, images, optimizer);
-      if (callbacks.onEpoch)
-        callbacks.onEpoch(s.log);
+      // Rank 0 alone writes the checkpoint and the log (the others' copies are the same).
+      RunOnLeader(s.group, "pretraining: saving the checkpoint of epoch " + std::to_string(epoch), [&] {
+        if (!checkpointPath.empty())
+          s.Save(checkpointPath, images, optimizer);
+        if (callbacks.onEpoch)
+          callbacks.onEpoch(s.log);
+      });
     }
   }
   catch (const TrainingCheckpointError & e)

@@ -2,6 +2,7 @@
 #include "sinusPretraining.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/SemiSupervisedPipeline.h"
 #include "sinusReportGraphics.h"
 #include "sinusTrainingDatalist.h"
@@ -87,10 +88,13 @@ RunPretraining(const PretrainingJob & job, const MaskedPretrainingCallbacks & ca
   const torch::Device              device = ParseTrainingDevice(job.device);
   const std::vector<torch::Tensor> images = PretrainingImages(job, message);
   const fs::path                   folder(job.outputDirectory);
-  fs::create_directories(folder);
-  const fs::path checkpoint = folder / PretrainingFiles::kCheckpoint;
-  if (!job.resume)
-    fs::remove(checkpoint);
+  const fs::path                   checkpoint = folder / PretrainingFiles::kCheckpoint;
+  const DataParallelGroup &        group = ProcessGroup();
+  RunOnLeader(group, "preparing the pretraining folder " + folder.string(), [&] {
+    fs::create_directories(folder);
+    if (!job.resume)
+      fs::remove(checkpoint);
+  });
   torch::manual_seed(job.options.seed);
   Segmenter        network = BuildSegmenter(job.network);
   MaskedPretrainer pretrainer(*network, job.options, device);
@@ -106,11 +110,13 @@ RunPretraining(const PretrainingJob & job, const MaskedPretrainingCallbacks & ca
   };
   PretrainingResult result;
   result.log = pretrainer.Train(images, checkpoint.string(), job.resume, withLog);
-  const std::vector<torch::Tensor> shown(images.begin(), images.begin() + std::min<size_t>(4, images.size()));
-  WriteReconstructionPicture(pretrainer.Reconstruct(shown, job.options.seed), folder / PretrainingFiles::kPicture);
-  network->to(torch::kCPU);
   result.modelPath = (folder / PretrainingFiles::kModel).string();
-  SaveSegmenterModel(result.modelPath, *network, Json{ { "pretraining", pretrainer.Description(static_cast<int64_t>(images.size())) } });
+  RunOnLeader(group, "writing the pretrained model", [&] {
+    const std::vector<torch::Tensor> shown(images.begin(), images.begin() + std::min<size_t>(4, images.size()));
+    WriteReconstructionPicture(pretrainer.Reconstruct(shown, job.options.seed), folder / PretrainingFiles::kPicture);
+    network->to(torch::kCPU);
+    SaveSegmenterModel(result.modelPath, *network, Json{ { "pretraining", pretrainer.Description(static_cast<int64_t>(images.size())) } });
+  });
   result.images = static_cast<int64_t>(images.size());
   result.objective = pretrainer.Objective();
   result.maskRatio = pretrainer.MaskRatio();

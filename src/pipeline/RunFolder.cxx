@@ -2,6 +2,7 @@
 #include "RunFolder.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/RankCoordination.h"
 
 #include <cstdio>
 
@@ -24,7 +25,8 @@ WithoutEvaluationSettings(Json config)
 } // namespace
 
 RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineRunOptions & options, Messenger message)
-  : m_Root(root)
+  : m_Group(ProcessGroup())
+  , m_Root(root)
   , m_Config(config)
   , m_Resume(options.resume)
   , m_Message(std::move(message))
@@ -34,10 +36,22 @@ RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineR
     throw std::invalid_argument("no output folder given");
   m_State = Json::object();
   m_State["completed"] = Json::array();
+  // Rank 0 creates or checks the folder; the other ranks then read what it left there.
+  RunOnLeader(m_Group, "opening the run folder " + root.string(), [&] { Open(options); });
+  RunOnEveryRank(m_Group, "reading the run folder " + root.string(), [&] {
+    if (!m_Group.Leader())
+      ReadAsFollower();
+  });
+}
+
+void
+RunFolder::Open(const PipelineRunOptions & options)
+{
   const fs::path configPath = File("config.json"), statePath = File("state.json");
+  const Json &   config = m_Config;
   if (!fs::exists(configPath))
   {
-    fs::create_directories(root);
+    fs::create_directories(m_Root);
     WriteFileAtomically(configPath, config.dump(2) + "\n");
     return;
   }
@@ -52,8 +66,23 @@ RunFolder::RunFolder(const fs::path & root, const Json & config, const PipelineR
       m_Message(PipelineStage::Evaluation, "evaluation settings (postprocessing, test-time mirroring) changed to this run's: trained stages are kept");
   }
   if (!options.resume && options.stages.empty())
-    throw std::runtime_error(root.string() + " already holds a run; add --resume to continue it, --stage NAME to redo one stage, "
-                                             "or choose another --out");
+    throw std::runtime_error(m_Root.string() + " already holds a run; add --resume to continue it, --stage NAME to redo one stage, "
+                                               "or choose another --out");
+  if (fs::exists(statePath))
+    m_State = ParseJson(ReadTextFile(statePath.string()));
+}
+
+void
+RunFolder::ReadAsFollower()
+{
+  // The folder must be the one rank 0 opened: shared between the machines of a multi-node job.
+  const fs::path configPath = File("config.json"), statePath = File("state.json");
+  if (!fs::exists(configPath))
+    throw DistributedError("rank " + std::to_string(m_Group.Rank()) + ": " + configPath.string() +
+                           " is missing although rank 0 wrote it: the run folder must be shared by every rank (a shared file system)");
+  if (ParseJson(ReadTextFile(configPath.string())).dump() != m_Config.dump())
+    throw DistributedError("rank " + std::to_string(m_Group.Rank()) + ": " + configPath.string() +
+                           " holds other settings than this rank's: every rank must be started with the same options");
   if (fs::exists(statePath))
     m_State = ParseJson(ReadTextFile(statePath.string()));
 }
@@ -83,7 +112,9 @@ RunFolder::MarkCompleted(PipelineStage stage, bool reused)
   if (m_Message)
     m_Message(stage, text);
   m_StageStart = std::chrono::steady_clock::now();
-  WriteFileAtomically(File("state.json"), m_State.dump(2) + "\n");
+  // Also where the ranks meet between stages: a stage's files are complete before any rank reads them.
+  RunOnLeader(m_Group, std::string("recording the ") + ToString(stage) + " stage",
+              [&] { WriteFileAtomically(File("state.json"), m_State.dump(2) + "\n"); });
 }
 
 void
@@ -113,12 +144,14 @@ RunFolder::Reuse(const std::string & from, const SharedStages & shared)
   if (from.empty() || (m_Resume && Completed(shared.stages.back())))
     return;
   CheckReusable(from, m_Config, shared);
-  for (const auto & file : shared.files)
-  {
-    const fs::path temporary = TemporarySibling(File(file));
-    fs::copy_file(fs::path(from) / file, temporary, fs::copy_options::overwrite_existing);
-    CommitFile(temporary, File(file));
-  }
+  RunOnLeader(m_Group, "taking over the stages of " + from, [&] {
+    for (const auto & file : shared.files)
+    {
+      const fs::path temporary = TemporarySibling(File(file));
+      fs::copy_file(fs::path(from) / file, temporary, fs::copy_options::overwrite_existing);
+      CommitFile(temporary, File(file));
+    }
+  });
   if (m_Message)
     m_Message(shared.stages.front(), "taking the results of " + from);
   for (PipelineStage s : shared.stages)

@@ -2,6 +2,7 @@
 #ifndef sinus_RunFolder_h
 #define sinus_RunFolder_h
 
+#include "sinus/DataParallelGroup.h"
 #include "sinus/SemiSupervisedPipeline.h"
 
 #include <chrono>
@@ -25,7 +26,9 @@ struct SharedStages
 
 /** The folder of one run: config.json fixes its settings (a resumed or partial run must use the
  *  same ones), state.json records the completed stages and each stage's wall time, and stage files
- *  of another run can be taken over when that run's settings for them are this run's. */
+ *  of another run can be taken over when that run's settings for them are this run's. In a
+ *  data-parallel job rank 0 alone writes these files; the other ranks read what it wrote, and
+ *  MarkCompleted is where all ranks meet between stages. */
 class RunFolder
 {
 public:
@@ -54,6 +57,12 @@ public:
   static void CheckReusable(const std::string & from, const Json & config, const SharedStages & shared);
 
 private:
+  /** Rank 0's part of the constructor: creates the folder, or checks its settings. */
+  void Open(const PipelineRunOptions & options);
+  /** The other ranks' part: the settings and state rank 0 wrote, checked against this rank's. */
+  void ReadAsFollower();
+
+  const DataParallelGroup &             m_Group;
   std::filesystem::path                 m_Root;
   Json                                  m_Config;
   Json                                  m_State;

@@ -4,6 +4,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/PretrainedEncoder.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/SamModel.h"
 #include "sinus/StateDict.h"
 
@@ -73,10 +74,10 @@ TrainStageSegmenter(const StageContext & context, PipelineStage stage, const Seg
   const fs::path checkpoint = context.folder.File(std::string(ToString(stage)) + ".checkpoint");
   const fs::path logPath = context.folder.File(std::string(ToString(stage)) + "_log.csv");
   if (!context.options.resume)
-  {
-    std::error_code ec;
-    fs::remove(checkpoint, ec);
-  }
+    RunOnLeader(ProcessGroup(), "removing an earlier run's checkpoint", [&] {
+      std::error_code ec;
+      fs::remove(checkpoint, ec);
+    });
   Segmenter model{ nullptr };
   try
   {

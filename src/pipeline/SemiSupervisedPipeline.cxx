@@ -3,6 +3,7 @@
 #include "PipelineStages.h"
 
 #include "sinus/PretrainedEncoder.h"
+#include "sinus/RankCoordination.h"
 
 namespace sinus
 {
@@ -136,11 +137,18 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
                                                                         { PipelineStage::PseudoLabels, RunPseudoLabelStage },
                                                                         { PipelineStage::Refinement, RunRefinementStage },
                                                                         { PipelineStage::Student, RunStudentStage } };
+  // In a data-parallel job the teacher, the pseudo-labels and the student share the work among
+  // the ranks; the refinement (a small GAN on masks) and the evaluation run on rank 0 while the
+  // others wait.
+  const DataParallelGroup & group = ProcessGroup();
   for (const auto & [stage, run] : training)
   {
     if (!shouldRun(stage))
       continue;
-    run(context);
+    if (stage == PipelineStage::Refinement)
+      RunOnLeader(group, "the refinement stage", [&, run = run] { run(context); });
+    else
+      run(context);
     folder.MarkCompleted(stage);
   }
   PipelineResult result;
@@ -148,7 +156,7 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   // Evaluation is cheap and its result is returned: a resumed run evaluates again when asked to.
   if (selected(PipelineStage::Evaluation) && (shouldRun(PipelineStage::Evaluation) || options.resume))
   {
-    result = RunEvaluationStage(context);
+    RunOnLeader(group, "the evaluation stage", [&] { result = RunEvaluationStage(context); });
     folder.MarkCompleted(PipelineStage::Evaluation);
   }
   return result;
