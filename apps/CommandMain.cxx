@@ -27,7 +27,7 @@ AllCommands()
     { "predict", "segment radiographs with a model file (MedSAM with box or point prompts, or any trained segmenter)", "sinusseg-learn", true },
     { "model-info", "parameters and FLOPs of an architecture (vs the paper), or the state-dict entries of a model", "sinusseg-learn" },
     { "evaluate", "Dice, recall, precision, HD95, HD and ASSD of predicted masks against references", "sinusseg" },
-    { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn" },
+    { "train-refiner", "train SinusCycle-GAN on teacher masks and ground truth (pseudo-label refinement)", "sinusseg-learn", true },
     { "refine", "refine teacher masks with a trained SinusCycle-GAN", "sinusseg-learn" },
     { "split", "make a seeded datalist (labelled/unlabelled/validation/test) from image and mask folders", "sinusseg" },
     { "pretrain", "self-supervised masked-image pretraining of a network's encoder on unlabelled radiographs", "sinusseg-learn", true },

@@ -132,7 +132,8 @@ RunTrainRefiner(const std::vector<std::string> & args)
   ApplyFlags(values, workingSize, epochs, batch, learningRate, seed, settings);
   if (logPath.empty())
     logPath = out + ".log.csv";
-  const bool resume = values.count("resume") > 0;
+  const bool                       resume = values.count("resume") > 0;
+  const sinus::DataParallelGroup & group = JoinLaunchedJob();
   ConfigureThreads(threads);
   // Read and check all data before training starts.
   const sinus::RefinerTrainingData data =
@@ -145,6 +146,8 @@ RunTrainRefiner(const std::vector<std::string> & args)
       firstEpoch = log.back().epoch;
     std::cout << EpochLine(log.back(), settings.training.epochs, firstEpoch, start) << std::endl;
   });
+  if (!group.Leader())
+    return 0;
   std::cout << "wrote " << out << " and " << logPath << " (" << log.size() << " epochs; checkpoint " << out << ".checkpoint)" << std::endl;
   return 0;
 }

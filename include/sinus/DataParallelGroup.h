@@ -109,6 +109,21 @@ private:
 const DataParallelGroup &
 ProcessGroup();
 
+/** While it lives, ProcessGroup() is a group of one in this process: the work rank 0 does alone
+ *  (RunOnLeader) trains and predicts as one process would, and never enters a collective the other
+ *  ranks, waiting for it, are not in. Scopes nest. */
+class AloneInProcessGroup
+{
+public:
+  AloneInProcessGroup();
+  ~AloneInProcessGroup();
+  AloneInProcessGroup(const AloneInProcessGroup &) = delete;
+  AloneInProcessGroup & operator=(const AloneInProcessGroup &) = delete;
+
+private:
+  const DataParallelGroup * m_Previous;
+};
+
 /** Joins the job the environment describes (ReadProcessLaunchEnvironment) and makes it
  *  ProcessGroup(). Called once, at the start of a command. */
 const DataParallelGroup &

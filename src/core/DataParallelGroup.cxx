@@ -213,12 +213,33 @@ ProcessGroupSlot()
   static std::unique_ptr<DataParallelGroup> group = std::make_unique<DataParallelGroup>();
   return group;
 }
+
+
+/** Set while AloneInProcessGroup lives: the group of one that ProcessGroup() gives meanwhile. */
+const DataParallelGroup *&
+AloneOverride()
+{
+  static const DataParallelGroup * alone = nullptr;
+  return alone;
+}
 } // namespace
+
+AloneInProcessGroup::AloneInProcessGroup()
+  : m_Previous(AloneOverride())
+{
+  static const DataParallelGroup one;
+  AloneOverride() = &one;
+}
+
+AloneInProcessGroup::~AloneInProcessGroup()
+{
+  AloneOverride() = m_Previous;
+}
 
 const DataParallelGroup &
 ProcessGroup()
 {
-  return *ProcessGroupSlot();
+  return AloneOverride() ? *AloneOverride() : *ProcessGroupSlot();
 }
 
 const DataParallelGroup &

@@ -266,12 +266,9 @@ MaskedPretrainer::State::RequireSameStart(const std::vector<torch::Tensor> & ima
 {
   if (!group.Distributed())
     return;
-  // The largest and (negated) smallest epoch count and image count over the ranks.
-  const double               epochs = static_cast<double>(log.size()), count = static_cast<double>(images.size());
-  std::vector<torch::Tensor> extremes{ torch::tensor({ epochs, -epochs, count, -count }, torch::kFloat64) };
-  group.MaximumInPlace(extremes, "pretraining: comparing the ranks' images and checkpoints");
-  const auto e = extremes.front().accessor<double, 1>();
-  if (e[0] != -e[1] || e[2] != -e[3])
+  const std::vector<bool> same = SameOnEveryRank(group, { static_cast<int64_t>(images.size()), static_cast<int64_t>(log.size()) },
+                                                  "pretraining: comparing the ranks' images and checkpoints");
+  if (!same[0] || !same[1])
     throw MaskedPretrainingError("rank " + std::to_string(group.Rank()) + ": the ranks read different images or resume from different epochs (this rank: " +
                                  std::to_string(images.size()) + " images, " + std::to_string(log.size()) +
                                  " epochs done); start every rank with the same options and a checkpoint folder they all see");

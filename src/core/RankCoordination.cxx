@@ -45,7 +45,13 @@ RunOnLeader(const DataParallelGroup & group, const std::string & what, const std
 {
   if (!group.Distributed())
     return work();
-  RunThenAgree(group, what, group.Leader(), work, "rank 0");
+  RunThenAgree(
+    group, what, group.Leader(),
+    [&] {
+      const AloneInProcessGroup alone;
+      work();
+    },
+    "rank 0");
 }
 
 void
@@ -84,6 +90,28 @@ GatherRows(const DataParallelGroup & group, const torch::Tensor & rows, IndexRan
     all.front().narrow(0, mine.begin, mine.Size()).copy_(rows.to(torch::kCPU, torch::kFloat32));
   group.SumInPlace(all, what);
   return rows.defined() ? all.front().to(rows.device(), rows.scalar_type()) : all.front();
+}
+
+std::vector<bool>
+SameOnEveryRank(const DataParallelGroup & group, const std::vector<int64_t> & values, const std::string & what)
+{
+  const int64_t count = static_cast<int64_t>(values.size());
+  if (!group.Distributed())
+    return std::vector<bool>(values.size(), true);
+  // The largest of each value and of its negation (minus the smallest), in one collective.
+  torch::Tensor extremes = torch::empty({ 2 * count }, torch::kInt64);
+  for (int64_t i = 0; i < count; ++i)
+  {
+    extremes[i] = values[static_cast<size_t>(i)];
+    extremes[count + i] = -values[static_cast<size_t>(i)];
+  }
+  std::vector<torch::Tensor> reduced{ extremes };
+  group.MaximumInPlace(reduced, what);
+  const auto        e = reduced.front().accessor<int64_t, 1>();
+  std::vector<bool> same(values.size());
+  for (int64_t i = 0; i < count; ++i)
+    same[static_cast<size_t>(i)] = e[i] == -e[count + i];
+  return same;
 }
 
 std::string

@@ -2,7 +2,9 @@
 #include "sinus/RefinerTraining.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/GradientAveraging.h"
 #include "sinus/Losses.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/TrainingCheckpoint.h"
 
 #include <chrono>
@@ -257,17 +259,19 @@ LoadCheckpoint(const std::string & path, TrainingState & s, const std::string & 
   }
 }
 
-double
-RequireFinite(const torch::Tensor & loss, const char * name, int64_t epoch, int64_t batch, const std::string & checkpoint)
+/** Throws on every rank when the loss is not finite on any rank (each rank checks its own
+ *  images; the others must stop at the same batch). */
+void
+RequireFiniteEverywhere(const DataParallelGroup & group, double value, const char * name, int64_t epoch, int64_t batch,
+                        const std::string & checkpoint)
 {
-  const double value = loss.item<double>();
-  if (!std::isfinite(value))
-  {
-    throw RefinerTrainingError("SinusCycle-GAN training: " + std::string(name) + " loss is " + std::to_string(value) + " at epoch " +
-                               std::to_string(epoch) + ", batch " + std::to_string(batch) +
-                               (checkpoint.empty() ? std::string() : "; the last good checkpoint is kept in " + checkpoint));
-  }
-  return value;
+  const bool here = !std::isfinite(value);
+  if (!group.AnyRank(here, std::string("SinusCycle-GAN training: checking the ") + name + " loss"))
+    return;
+  throw RefinerTrainingError("SinusCycle-GAN training: " + std::string(name) + " loss is " +
+                             (here ? std::to_string(value) : std::string("not finite on another rank")) + " at epoch " +
+                             std::to_string(epoch) + ", batch " + std::to_string(batch) +
+                             (checkpoint.empty() ? std::string() : "; the last good checkpoint is kept in " + checkpoint));
 }
 
 torch::Tensor
@@ -304,47 +308,80 @@ struct RefinerBatch
   torch::Tensor realA, realB, pairedA, pairedB;
 };
 
-/** One iteration: the generator + correction step with the discriminators frozen, then the
- *  discriminator step on real masks and on fakes from the history pools. Adds to `record`. */
-void
-RefinerStep(const RefinerBatch & b, TrainingState & state, const RefinerTrainingOptions & options, PortableRandom & random,
-            RefinerEpochRecord & record, int64_t batch, int64_t batches, const std::string & checkpointPath)
+/** The generator and correction losses of one batch (discriminators frozen by the caller). */
+SinusCycleGANObjective
+GeneratorObjective(SinusCycleGAN & model, const RefinerBatch & b, const RefinerTrainingOptions & options, torch::Tensor & fakeA,
+                   torch::Tensor & fakeB)
 {
-  SinusCycleGAN & model = state.model;
-  SetRequiresGrad(*model->D_A, false);
-  SetRequiresGrad(*model->D_B, false);
-  state.generatorOptimizer.zero_grad();
-  const torch::Tensor fakeB = model->G_AB->forward(b.realA);
-  const torch::Tensor fakeA = model->G_BA->forward(b.realB);
+  fakeB = model->G_AB->forward(b.realA);
+  fakeA = model->G_BA->forward(b.realB);
   const torch::Tensor cycle =
     CycleConsistencyLoss(model->G_BA->forward(fakeB), b.realA) + CycleConsistencyLoss(model->G_AB->forward(fakeA), b.realB);
   const torch::Tensor correction = CorrectionLoss(model->C_B->forward(model->G_AB->forward(b.pairedA)), (b.pairedB + 1.0) * 0.5) +
                                    CorrectionLoss(model->C_A->forward(model->G_BA->forward(b.pairedB)), (b.pairedA + 1.0) * 0.5);
-  const SinusCycleGANObjective objective = CombineSinusCycleGANObjective(
-    LsganLoss(model->D_B->forward(fakeB), true), LsganLoss(model->D_A->forward(fakeA), true), cycle, correction, options.cycleWeight);
-  RequireFinite(objective.total, "generator", record.epoch, batch + 1, checkpointPath);
-  objective.total.backward();
+  return CombineSinusCycleGANObjective(LsganLoss(model->D_B->forward(fakeB), true), LsganLoss(model->D_A->forward(fakeA), true), cycle,
+                                       correction, options.cycleWeight);
+}
+
+/** One iteration: the generator + correction step with the discriminators frozen, then the
+ *  discriminator step on real masks and on fakes from the history pools (`poolRandom` draws which).
+ *  In a data-parallel job `b` holds this rank's `share` of the global batch (possibly no image) and
+ *  each step's gradients are averaged over the ranks. Adds the batch's losses to `record`. */
+void
+RefinerStep(const DataParallelGroup & group, const RefinerBatch & b, double share, TrainingState & state,
+            const RefinerTrainingOptions & options, PortableRandom & poolRandom, RefinerEpochRecord & record, int64_t batch,
+            int64_t batches, const std::string & checkpointPath)
+{
+  SinusCycleGAN & model = state.model;
+  const bool      images = b.realA.size(0) > 0;
+  const auto      zero = [] { return torch::zeros({}); };
+  SetRequiresGrad(*model->D_A, false);
+  SetRequiresGrad(*model->D_B, false);
+  state.generatorOptimizer.zero_grad();
+  torch::Tensor          fakeA, fakeB;
+  SinusCycleGANObjective objective{ zero(), zero(), zero(), zero(), zero() };
+  if (images)
+    objective = GeneratorObjective(model, b, options, fakeA, fakeB);
+  RequireFiniteEverywhere(group, objective.total.item<double>(), "generator", record.epoch, batch + 1, checkpointPath);
+  if (images)
+    objective.total.backward();
+  AverageGradients(group, model->GeneratorAndCorrectionParameters(), share);
   state.generatorOptimizer.step();
 
   SetRequiresGrad(*model->D_A, true);
   SetRequiresGrad(*model->D_B, true);
   state.discriminatorOptimizer.zero_grad();
-  const torch::Tensor pooledB = state.poolB.Query(fakeB.detach(), random);
-  const torch::Tensor pooledA = state.poolA.Query(fakeA.detach(), random);
-  const torch::Tensor lossB = 0.5 * (LsganLoss(model->D_B->forward(b.realB), true) + LsganLoss(model->D_B->forward(pooledB), false));
-  const torch::Tensor lossA = 0.5 * (LsganLoss(model->D_A->forward(b.realA), true) + LsganLoss(model->D_A->forward(pooledA), false));
+  torch::Tensor lossA = zero(), lossB = zero();
+  if (images)
+  {
+    const torch::Tensor pooledB = state.poolB.Query(fakeB.detach(), poolRandom);
+    const torch::Tensor pooledA = state.poolA.Query(fakeA.detach(), poolRandom);
+    lossB = 0.5 * (LsganLoss(model->D_B->forward(b.realB), true) + LsganLoss(model->D_B->forward(pooledB), false));
+    lossA = 0.5 * (LsganLoss(model->D_A->forward(b.realA), true) + LsganLoss(model->D_A->forward(pooledA), false));
+  }
   const torch::Tensor discriminatorTotal = lossA + lossB;
-  RequireFinite(discriminatorTotal, "discriminator", record.epoch, batch + 1, checkpointPath);
-  discriminatorTotal.backward();
+  RequireFiniteEverywhere(group, discriminatorTotal.item<double>(), "discriminator", record.epoch, batch + 1, checkpointPath);
+  if (images)
+    discriminatorTotal.backward();
+  AverageGradients(group, model->DiscriminatorParameters(), share);
   state.discriminatorOptimizer.step();
 
-  record.adversarialAB += objective.adversarialAB.item<double>() / batches;
-  record.adversarialBA += objective.adversarialBA.item<double>() / batches;
-  record.cycle += objective.cycle.item<double>() / batches;
-  record.correction += objective.correction.item<double>() / batches;
-  record.total += objective.total.item<double>() / batches;
-  record.discriminatorA += lossA.item<double>() / batches;
-  record.discriminatorB += lossB.item<double>() / batches;
+  // The batch's mean losses: each rank's weighted by its share, summed over the ranks at once.
+  std::vector<torch::Tensor> losses{ torch::stack({ objective.adversarialAB, objective.adversarialBA, objective.cycle, objective.correction,
+                                                    objective.total, lossA, lossB })
+                                       .detach()
+                                       .to(torch::kCPU, torch::kFloat64) *
+                                     share };
+  group.SumInPlace(losses, "SinusCycle-GAN training: the batch's losses");
+  const auto v = losses.front().accessor<double, 1>();
+  const auto n = static_cast<double>(batches);
+  record.adversarialAB += v[0] / n;
+  record.adversarialBA += v[1] / n;
+  record.cycle += v[2] / n;
+  record.correction += v[3] / n;
+  record.total += v[4] / n;
+  record.discriminatorA += v[5] / n;
+  record.discriminatorB += v[6] / n;
 }
 
 /** One epoch: domain A in a shuffled order, domain B drawn at random, pairs cycled in a shuffled
@@ -354,9 +391,16 @@ RefinerEpochRecord
 RefinerEpoch(int64_t epoch, const RefinerDomains & d, TrainingState & state, const RefinerTrainingOptions & options,
              const std::string & checkpointPath, const RefinerTrainingCallbacks & callbacks)
 {
+  const DataParallelGroup & group = ProcessGroup();
+  // batch_size is per process, as in DistributedDataParallel: a step takes batch_size masks per rank.
+  const int64_t        globalBatch = options.batchSize * group.WorldSize();
   const int64_t        sizeA = d.domainA.size(0), sizeB = d.domainB.size(0), sizePairs = d.pairA.size(0);
-  const int64_t        batches = (std::max(sizeA, sizeB) + options.batchSize - 1) / options.batchSize;
+  const int64_t        batches = (std::max(sizeA, sizeB) + globalBatch - 1) / globalBatch;
   PortableRandom       random(SplitMix64(options.seed) ^ (static_cast<uint64_t>(epoch) * 0x9E3779B97F4A7C15ull));
+  // Every rank draws the global batches from `random`; the history pools, which differ per rank,
+  // draw from a rank's own stream so that `random` stays the same on every rank.
+  PortableRandom       rankRandom(SplitMix64(options.seed + static_cast<uint64_t>(group.Rank()) + 1) ^ static_cast<uint64_t>(epoch));
+  PortableRandom &     poolRandom = group.Distributed() ? rankRandom : random;
   std::vector<int64_t> orderA(static_cast<size_t>(sizeA)), orderPairs(static_cast<size_t>(sizePairs));
   std::iota(orderA.begin(), orderA.end(), int64_t{ 0 });
   std::iota(orderPairs.begin(), orderPairs.end(), int64_t{ 0 });
@@ -368,10 +412,10 @@ RefinerEpoch(int64_t epoch, const RefinerDomains & d, TrainingState & state, con
   int64_t    pairCursor = 0;
   for (int64_t batch = 0; batch < batches; ++batch)
   {
-    if (callbacks.shouldAbort && callbacks.shouldAbort())
+    if (group.AnyRank(callbacks.shouldAbort && callbacks.shouldAbort(), "SinusCycle-GAN training: checking for a stop request"))
       throw RefinerTrainingAborted("SinusCycle-GAN training aborted in epoch " + std::to_string(epoch));
-    const int64_t        first = batch * options.batchSize;
-    const int64_t        count = std::min(options.batchSize, std::max(sizeA, sizeB) - first);
+    const int64_t        first = batch * globalBatch;
+    const int64_t        count = std::min(globalBatch, std::max(sizeA, sizeB) - first);
     std::vector<int64_t> indexA, indexB, indexPairs;
     for (int64_t k = 0; k < count; ++k)
     {
@@ -379,13 +423,31 @@ RefinerEpoch(int64_t epoch, const RefinerDomains & d, TrainingState & state, con
       indexB.push_back(random.Integer(sizeB));
       indexPairs.push_back(orderPairs[static_cast<size_t>(pairCursor++ % sizePairs)]);
     }
-    const RefinerBatch b{ Gather(d.domainA, indexA), Gather(d.domainB, indexB), Gather(d.pairA, indexPairs), Gather(d.pairB, indexPairs) };
-    RefinerStep(b, state, options, random, record, batch, batches, checkpointPath);
-    if (callbacks.onBatch)
+    const IndexRange mine = RankShare(count, group.Rank(), group.WorldSize());
+    const auto       rows = [&](const std::vector<int64_t> & all) {
+      return std::vector<int64_t>(all.begin() + mine.begin, all.begin() + mine.end);
+    };
+    const RefinerBatch b{ Gather(d.domainA, rows(indexA)), Gather(d.domainB, rows(indexB)), Gather(d.pairA, rows(indexPairs)),
+                          Gather(d.pairB, rows(indexPairs)) };
+    RefinerStep(group, b, static_cast<double>(mine.Size()) / static_cast<double>(count), state, options, poolRandom, record, batch, batches,
+                checkpointPath);
+    if (callbacks.onBatch && group.Leader())
       callbacks.onBatch(epoch, batch + 1, batches);
   }
   record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return record;
+}
+
+/** In a data-parallel job: every rank resumes from the same epoch and starts from rank 0's weights. */
+void
+RequireSameStart(const DataParallelGroup & group, SinusCycleGAN & model, int64_t epochsDone)
+{
+  if (!group.Distributed())
+    return;
+  if (!SameOnEveryRank(group, { epochsDone }, "SinusCycle-GAN training: comparing the ranks' checkpoints").front())
+    throw RefinerTrainingError("rank " + std::to_string(group.Rank()) + ": the ranks resume SinusCycle-GAN training from different epochs (this rank: " +
+                               std::to_string(epochsDone) + " done); give every rank a checkpoint path they all see");
+  BroadcastModuleState(group, *model);
 }
 } // namespace
 
@@ -408,14 +470,19 @@ TrainRefiner(SinusCycleGAN & model, const RefinerTrainingData & input, const Ref
   const std::string               identity = CheckpointIdentity(*model, options);
   if (resume && !checkpointPath.empty() && std::filesystem::exists(checkpointPath))
     LoadCheckpoint(checkpointPath, state, identity);
+  const DataParallelGroup & group = ProcessGroup();
+  RequireSameStart(group, model, static_cast<int64_t>(log.size()));
   model->train();
   for (int64_t epoch = static_cast<int64_t>(log.size()) + 1; epoch <= options.epochs; ++epoch)
   {
     log.push_back(RefinerEpoch(epoch, domains, state, options, checkpointPath, callbacks));
-    if (!checkpointPath.empty())
-      SaveCheckpoint(checkpointPath, state, identity);
-    if (callbacks.onEpoch)
-      callbacks.onEpoch(log);
+    // Rank 0 writes the checkpoint (with its own history pools: a resumed job gives them to every rank).
+    RunOnLeader(group, "SinusCycle-GAN training: saving the checkpoint of epoch " + std::to_string(epoch), [&] {
+      if (!checkpointPath.empty())
+        SaveCheckpoint(checkpointPath, state, identity);
+      if (callbacks.onEpoch)
+        callbacks.onEpoch(log);
+    });
   }
   model->eval();
   return log;

@@ -6,6 +6,7 @@
 #include "sinus/DataParallelGroup.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/GradientAveraging.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/Losses.h"
 #include "sinus/OnlineSemiSupervision.h"
 #include "sinus/PortableRandom.h"
@@ -737,13 +738,11 @@ SegmenterTrainer::RequireSameStartOnEveryRank() const
   const std::string identity = Identity();
   const int64_t     fingerprint = static_cast<int64_t>(SplitMix64(std::hash<std::string>{}(identity)) >> 2);
   const int64_t     epochs = static_cast<int64_t>(m_Log.size());
-  std::vector<torch::Tensor> mine{ torch::tensor({ fingerprint, epochs, -fingerprint, -epochs }, torch::kInt64) };
-  m_Group.MaximumInPlace(mine, m_Stage + " training: comparing the ranks' data and checkpoints");
-  const auto v = mine.front().accessor<int64_t, 1>();
-  if (v[0] != -v[2])
+  const std::vector<bool> same = SameOnEveryRank(m_Group, { fingerprint, epochs }, m_Stage + " training: comparing the ranks' data and checkpoints");
+  if (!same[0])
     throw SegmenterTrainingError(m_Stage + " training: the ranks read different data or options (rank " + std::to_string(m_Group.Rank()) +
                                  " is one of them): every rank must be given the same datalist and configuration");
-  if (v[1] != -v[3])
+  if (!same[1])
     throw SegmenterTrainingError(m_Stage + " training: the ranks resume from different epochs (this rank, " + std::to_string(m_Group.Rank()) +
                                  ", from " + std::to_string(epochs) + "): the checkpoint " + m_Files.checkpointPath +
                                  " must be on a file system every rank reads");

@@ -3,6 +3,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
+#include "sinus/RankCoordination.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusEvaluation.h"
 #include "sinusImageIO.h"
@@ -112,7 +113,7 @@ TrainRefinerModel(const RefinerSettings & settings, const RefinerTrainingData & 
   metadata["training"] = settings.training.ToJson();
   metadata["pairs"] = data.pairedTeacher.size(0);
   metadata["final_correction_loss"] = log.empty() ? 0.0 : log.back().correction;
-  SaveRefinerModel(out, *model, metadata);
+  RunOnLeader(ProcessGroup(), "writing the refiner model " + out, [&] { SaveRefinerModel(out, *model, metadata); });
   return log;
 }
 
