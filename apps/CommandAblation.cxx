@@ -85,7 +85,7 @@ RunAblation(const std::vector<std::string> & args)
   {
     throw UsageError(e.what());
   }
-  const sinus::DataParallelGroup & group = JoinLaunchedJob();
+  const sinus::DataParallelGroup & group = JoinLaunchedJob(settings.device);
   const int                        threads = ConfigureThreads(settings.threads);
 
   // The data are read once and shared by every run.

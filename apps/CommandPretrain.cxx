@@ -111,7 +111,7 @@ RunPretrain(const std::vector<std::string> & args)
   job.outputDirectory = flags.out;
   job.resume = values.count("resume") > 0;
   job.device = flags.network.device;
-  const sinus::DataParallelGroup & group = JoinLaunchedJob();
+  const sinus::DataParallelGroup & group = JoinLaunchedJob(flags.network.device);
   job.threads = ConfigureThreads(flags.network.threads);
   const auto start = std::chrono::steady_clock::now();
   const sinus::PretrainingResult result =

@@ -57,7 +57,7 @@ RunTrain(const std::vector<std::string> & args)
   {
     throw UsageError(e.what());
   }
-  JoinLaunchedJob();
+  JoinLaunchedJob(settings.device);
   const int threads = ConfigureThreads(settings.threads);
 
   auto trainer = itk::SemiSupervisedSegmentationTrainer::New();

@@ -281,13 +281,13 @@ ConfigureThreads(int threads)
 }
 
 const sinus::DataParallelGroup &
-JoinLaunchedJob()
+JoinLaunchedJob(const std::string & device)
 {
   const int64_t                    seconds = PositiveFromEnvironment("SINUSSEG_DISTRIBUTED_TIMEOUT").value_or(1800);
-  const sinus::DataParallelGroup & group = sinus::JoinProcessGroup(std::chrono::seconds(seconds));
+  const sinus::DataParallelGroup & group = sinus::JoinProcessGroup(std::chrono::seconds(seconds), sinus::ParseTrainingDevice(device));
   if (group.Distributed())
-    std::cout << "data-parallel: rank " << group.Rank() << " of " << group.WorldSize() << " (c10d, Gloo), collectives time out after "
-              << seconds << " s" << std::endl;
+    std::cout << "data-parallel: rank " << group.Rank() << " of " << group.WorldSize() << " (c10d: " << group.Transport()
+              << "), collectives time out after " << seconds << " s" << std::endl;
   return group;
 }
 

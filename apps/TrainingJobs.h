@@ -62,9 +62,11 @@ ConfigureThreads(int threads);
 /** Joins the data-parallel job a launcher started this process in (torchrun, or any launcher that
  *  sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), or stays alone without one. Collectives wait
  *  at most SINUSSEG_DISTRIBUTED_TIMEOUT seconds (default 1800, PyTorch's default) for the other
- *  ranks: the longest that rank 0 may work alone (refinement, evaluation) while they wait. */
+ *  ranks: the longest that rank 0 may work alone (refinement, evaluation) while they wait.
+ *  `device` is the command's --device: on GPUs each process takes its own (cuda = cuda:LOCAL_RANK)
+ *  and gradients travel over NCCL where LibTorch has it. */
 const sinus::DataParallelGroup &
-JoinLaunchedJob();
+JoinLaunchedJob(const std::string & device = "cpu");
 
 } // namespace sinusseg
 

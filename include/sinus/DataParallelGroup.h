@@ -25,7 +25,8 @@ public:
 };
 
 /** The processes of one data-parallel job, on PyTorch's own c10d engine: a TCPStore rendezvous
- *  and a Gloo process group (CPU tensors; a CUDA build's tensors are staged through the CPU).
+ *  and a Gloo process group for CPU tensors; when the job trains on GPUs and LibTorch has NCCL,
+ *  an NCCL group for GPU tensors too (without NCCL, GPU tensors are staged through the CPU).
  *  A default-constructed group is one process: every collective leaves its tensors as they are,
  *  so single-process code needs no special case. Collectives block until every rank joins them or
  *  the group's timeout passes; then, as when a peer dies, they throw DistributedError. */
@@ -39,11 +40,12 @@ public:
   DataParallelGroup & operator=(const DataParallelGroup &) = delete;
 
   /** Joins the job `launch` describes; a single-process launch gives a group of one. Rank 0 hosts
-   *  the TCPStore unless the launcher already does (torchrun). Throws DistributedError naming
-   *  MASTER_ADDR:MASTER_PORT when the rendezvous does not complete within `timeout`, and when this
-   *  build has no Gloo backend. */
+   *  the TCPStore unless the launcher already does (torchrun). `device` is where this process
+   *  trains: a GPU makes it this process's current device and adds the NCCL group. Throws
+   *  DistributedError naming MASTER_ADDR:MASTER_PORT when the rendezvous does not complete within
+   *  `timeout`, and when this build has no Gloo backend. */
   static std::unique_ptr<DataParallelGroup>
-  Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout);
+  Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout, const torch::Device & device);
 
   int64_t
   Rank() const
@@ -59,6 +61,13 @@ public:
   Distributed() const
   {
     return m_WorldSize > 1;
+  }
+  /** How tensors travel between the ranks, for the log ("Gloo", "Gloo for CPU tensors, NCCL for
+   *  cuda:1"); empty for a group of one. */
+  const std::string &
+  Transport() const
+  {
+    return m_Transport;
   }
   /** Rank 0: the one process that writes logs, model files and checkpoints. */
   bool
@@ -83,6 +92,9 @@ public:
   /** Sum over ranks of one number per rank (metrics, counts). */
   double
   Sum(double value, const std::string & what) const;
+  /** Element-wise sum over ranks of a few numbers per rank, in one collective (in double). */
+  std::vector<double>
+  SumEach(const std::vector<double> & values, const std::string & what) const;
   /** Whether `here` holds on at least one rank (a stop request, a failure). */
   bool
   AnyRank(bool here, const std::string & what) const;
@@ -90,10 +102,6 @@ public:
 private:
   void
   Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const;
-  /** Runs `collective` on each tensor (staged through the CPU where needed), as one Collective. */
-  void
-  EachTensor(std::vector<torch::Tensor> & tensors, const std::string & what,
-             const std::function<void(torch::Tensor &)> & collective) const;
   /** Runs `body`, turning any failure into a DistributedError naming this rank and `what`. */
   void
   Collective(const std::string & what, const std::function<void()> & body) const;
@@ -101,6 +109,7 @@ private:
   struct Backend;
   int64_t                  m_Rank = 0;
   int64_t                  m_WorldSize = 1;
+  std::string              m_Transport;
   std::unique_ptr<Backend> m_Backend;
 };
 
@@ -125,9 +134,9 @@ private:
 };
 
 /** Joins the job the environment describes (ReadProcessLaunchEnvironment) and makes it
- *  ProcessGroup(). Called once, at the start of a command. */
+ *  ProcessGroup(); `device` as in DataParallelGroup::Join. Called once, at the start of a command. */
 const DataParallelGroup &
-JoinProcessGroup(std::chrono::milliseconds timeout);
+JoinProcessGroup(std::chrono::milliseconds timeout, const torch::Device & device = torch::kCPU);
 
 } // namespace sinus
 

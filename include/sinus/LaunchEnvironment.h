@@ -54,6 +54,13 @@ ReadLaunchEnvironment(const EnvironmentLookup & lookup);
 LaunchEnvironment
 ReadProcessLaunchEnvironment();
 
+/** The device a process of `launch` trains on when `--device` says `requested`: in a job of
+ *  several processes, a bare "cuda" becomes "cuda:LOCAL_RANK" (each process of a machine on its
+ *  own GPU, as torchrun's users expect); "cpu" and an explicit "cuda:N" (a launcher that gives
+ *  each process one visible GPU) stay as they are. */
+std::string
+DeviceForRank(const std::string & requested, const LaunchEnvironment & launch);
+
 } // namespace sinus
 
 #endif

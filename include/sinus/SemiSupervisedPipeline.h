@@ -89,8 +89,9 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
 bool
 PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config);
 
-/** Parses "cpu", "cuda", "cuda:N"; throws std::invalid_argument when CUDA is asked for but this
- *  LibTorch has none (naming what it has). */
+/** Parses "cpu", "cuda", "cuda:N"; in a job of several processes a bare "cuda" is this process's
+ *  GPU (DeviceForRank: cuda:LOCAL_RANK). Throws std::invalid_argument when CUDA is asked for but
+ *  this LibTorch has none, or the GPU is not there (naming what it has). */
 torch::Device
 ParseTrainingDevice(const std::string & text);
 

@@ -66,4 +66,12 @@ ReadProcessLaunchEnvironment()
   return ReadLaunchEnvironment([](const char * name) { return static_cast<const char *>(std::getenv(name)); });
 }
 
+std::string
+DeviceForRank(const std::string & requested, const LaunchEnvironment & launch)
+{
+  if (requested == "cuda" && launch.Distributed())
+    return "cuda:" + std::to_string(launch.localRank);
+  return requested;
+}
+
 } // namespace sinus

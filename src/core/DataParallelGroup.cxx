@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The c10d process group behind DataParallelGroup. Gloo's headers are only seen here, and only
-// when the build found them (SINUSSEG_WITH_GLOO defines USE_C10D_GLOO); without them a job of
-// more than one process is refused at start.
+// The c10d process groups behind DataParallelGroup. Gloo's headers are only seen here, and only
+// when the build found them (the build defines USE_C10D_GLOO); without them a job of more than
+// one process is refused at start. A CUDA LibTorch with NCCL adds an NCCL group for GPU tensors
+// (the build defines USE_C10D_NCCL); Gloo still carries the small CPU collectives (counts, flags,
+// text), as torch.distributed's "cpu:gloo,cuda:nccl" does.
 #include "sinus/DataParallelGroup.h"
 
 #if defined(USE_C10D_GLOO)
@@ -9,7 +11,12 @@
 #  include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #  include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+#if defined(USE_C10D_GLOO) && defined(USE_C10D_NCCL)
+#  include <c10/cuda/CUDAFunctions.h>
+#  include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace sinus
@@ -20,10 +27,37 @@ struct DataParallelGroup::Backend
 {
   c10::intrusive_ptr<c10d::Store>            store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+#  if defined(USE_C10D_NCCL)
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl; ///< set when the job trains on GPUs
+#  endif
 };
 
 namespace
 {
+#  if defined(USE_C10D_NCCL)
+/** NCCL collectives wait on the GPU, so a dead peer would hang them: asynchronous error handling
+ *  makes NCCL's watchdog end the process once a collective outlives the group's timeout (both
+ *  names: LibTorch 1.x reads the first, 2.x the second). A value the user set is kept. */
+void
+RequestNcclErrorHandling()
+{
+  setenv("NCCL_ASYNC_ERROR_HANDLING", "1", /*overwrite=*/0);
+  setenv("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1", /*overwrite=*/0);
+}
+
+c10::intrusive_ptr<c10d::ProcessGroupNCCL>
+JoinNccl(const c10::intrusive_ptr<c10d::Store> & store, const LaunchEnvironment & launch, const torch::Device & device,
+         std::chrono::milliseconds timeout)
+{
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(device.has_index() ? device.index() : launch.localRank));
+  RequestNcclErrorHandling();
+  auto options = c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = timeout;
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", store),
+                                                      static_cast<int>(launch.rank), static_cast<int>(launch.worldSize), options);
+}
+#  endif
+
 std::shared_ptr<gloo::transport::Device>
 GlooDevice()
 {
@@ -44,7 +78,7 @@ DataParallelGroup::DataParallelGroup() = default;
 DataParallelGroup::~DataParallelGroup() = default;
 
 std::unique_ptr<DataParallelGroup>
-DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout)
+DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout, const torch::Device & device)
 {
   auto joined = std::make_unique<DataParallelGroup>();
   if (!launch.Distributed())
@@ -68,6 +102,16 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
     options->devices.push_back(GlooDevice());
     backend->group = c10::make_intrusive<c10d::ProcessGroupGloo>(backend->store, static_cast<int>(launch.rank),
                                                                 static_cast<int>(launch.worldSize), options);
+    joined->m_Transport = "Gloo";
+#  if defined(USE_C10D_NCCL)
+    if (device.is_cuda())
+    {
+      backend->nccl = JoinNccl(backend->store, launch, device, timeout);
+      joined->m_Transport = "Gloo for CPU tensors, NCCL for " + device.str();
+    }
+#  endif
+    if (device.is_cuda() && joined->m_Transport == "Gloo")
+      joined->m_Transport = "Gloo, " + device.str() + " tensors staged through the CPU (this LibTorch has no NCCL)";
     joined->m_Backend = std::move(backend);
   }
   catch (const std::exception & e)
@@ -80,6 +124,7 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
   return joined;
 #else
   (void)timeout;
+  (void)device;
   throw DistributedError(where + ": this build of SinusSeg has no distributed backend (LibTorch's Gloo headers were not found "
                                  "when it was configured; on Debian install libgloo-dev and configure again)");
 #endif
@@ -87,7 +132,7 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
 
 namespace
 {
-/** Runs `collective` on CPU copies of tensors that are not contiguous CPU tensors, then copies back. */
+/** Runs `run` on CPU copies of tensors that are not contiguous CPU tensors, then copies back. */
 template <typename Run>
 void
 OnCpu(std::vector<torch::Tensor> & tensors, const Run & run)
@@ -101,6 +146,35 @@ OnCpu(std::vector<torch::Tensor> & tensors, const Run & run)
     if (!staged[i].is_same(tensors[i]))
       tensors[i].copy_(staged[i]);
 }
+
+#if defined(USE_C10D_GLOO)
+/** Calls `call(processGroup, oneTensor)` for each tensor and waits for it: on the NCCL group when
+ *  the job has one and every tensor is a contiguous GPU tensor, else on Gloo with CPU copies. */
+template <typename Backend, typename Call>
+void
+EachOnItsTransport(const Backend & backend, std::vector<torch::Tensor> & tensors, const Call & call)
+{
+#  if defined(USE_C10D_NCCL)
+  const bool onGpu = std::all_of(tensors.begin(), tensors.end(), [](const torch::Tensor & t) { return t.is_cuda() && t.is_contiguous(); });
+  if (backend.nccl && onGpu)
+  {
+    for (torch::Tensor & t : tensors)
+    {
+      std::vector<at::Tensor> one{ t };
+      call(*backend.nccl, one)->wait();
+    }
+    return;
+  }
+#  endif
+  OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
+    for (torch::Tensor & t : cpu)
+    {
+      std::vector<at::Tensor> one{ t };
+      call(*backend.group, one)->wait();
+    }
+  });
+}
+#endif
 } // namespace
 
 void
@@ -118,31 +192,17 @@ DataParallelGroup::Collective(const std::string & what, const std::function<void
 }
 
 void
-DataParallelGroup::EachTensor(std::vector<torch::Tensor> & tensors, const std::string & what,
-                              const std::function<void(torch::Tensor &)> & collective) const
+DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const
 {
   if (!Distributed() || tensors.empty())
     return;
-  Collective(what, [&] {
-    OnCpu(tensors, [&](std::vector<torch::Tensor> & cpu) {
-      for (torch::Tensor & t : cpu)
-        collective(t);
-    });
-  });
-}
-
-void
-DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, const std::string & what) const
-{
 #if defined(USE_C10D_GLOO)
   c10d::AllreduceOptions options;
   options.reduceOp = maximum ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
-  EachTensor(tensors, what, [&](torch::Tensor & t) {
-    std::vector<at::Tensor> one{ t };
-    m_Backend->group->allreduce(one, options)->wait();
+  Collective(what, [&] {
+    EachOnItsTransport(*m_Backend, tensors, [&](auto & group, std::vector<at::Tensor> & one) { return group.allreduce(one, options); });
   });
 #else
-  (void)tensors;
   (void)maximum;
   (void)what;
 #endif
@@ -163,15 +223,15 @@ DataParallelGroup::MaximumInPlace(std::vector<torch::Tensor> & tensors, const st
 void
 DataParallelGroup::BroadcastInPlace(std::vector<torch::Tensor> & tensors, int64_t root, const std::string & what) const
 {
+  if (!Distributed() || tensors.empty())
+    return;
 #if defined(USE_C10D_GLOO)
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  EachTensor(tensors, what, [&](torch::Tensor & t) {
-    std::vector<at::Tensor> one{ t };
-    m_Backend->group->broadcast(one, options)->wait();
+  Collective(what, [&] {
+    EachOnItsTransport(*m_Backend, tensors, [&](auto & group, std::vector<at::Tensor> & one) { return group.broadcast(one, options); });
   });
 #else
-  (void)tensors;
   (void)root;
   (void)what;
 #endif
@@ -192,9 +252,18 @@ DataParallelGroup::Barrier(const std::string & what) const
 double
 DataParallelGroup::Sum(double value, const std::string & what) const
 {
-  std::vector<torch::Tensor> one{ torch::tensor({ value }, torch::kFloat64) };
-  SumInPlace(one, what);
-  return one.front().item<double>();
+  return SumEach({ value }, what).front();
+}
+
+std::vector<double>
+DataParallelGroup::SumEach(const std::vector<double> & values, const std::string & what) const
+{
+  if (!Distributed() || values.empty())
+    return values;
+  std::vector<torch::Tensor> all{ torch::tensor(values, torch::kFloat64) };
+  SumInPlace(all, what);
+  const torch::Tensor summed = all.front().contiguous();
+  return std::vector<double>(summed.data_ptr<double>(), summed.data_ptr<double>() + summed.numel());
 }
 
 bool
@@ -243,7 +312,7 @@ ProcessGroup()
 }
 
 const DataParallelGroup &
-JoinProcessGroup(std::chrono::milliseconds timeout)
+JoinProcessGroup(std::chrono::milliseconds timeout, const torch::Device & device)
 {
   LaunchEnvironment launch;
   try
@@ -254,7 +323,7 @@ JoinProcessGroup(std::chrono::milliseconds timeout)
   {
     throw DistributedError(std::string("cannot join the data-parallel job: ") + e.what());
   }
-  ProcessGroupSlot() = DataParallelGroup::Join(launch, timeout);
+  ProcessGroupSlot() = DataParallelGroup::Join(launch, timeout, device);
   return ProcessGroup();
 }
 

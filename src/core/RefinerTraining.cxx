@@ -367,13 +367,13 @@ RefinerStep(const DataParallelGroup & group, const RefinerBatch & b, double shar
   state.discriminatorOptimizer.step();
 
   // The batch's mean losses: each rank's weighted by its share, summed over the ranks at once.
-  std::vector<torch::Tensor> losses{ torch::stack({ objective.adversarialAB, objective.adversarialBA, objective.cycle, objective.correction,
-                                                    objective.total, lossA, lossB })
-                                       .detach()
-                                       .to(torch::kCPU, torch::kFloat64) *
-                                     share };
-  group.SumInPlace(losses, "SinusCycle-GAN training: the batch's losses");
-  const auto v = losses.front().accessor<double, 1>();
+  const torch::Tensor mine = torch::stack({ objective.adversarialAB, objective.adversarialBA, objective.cycle, objective.correction,
+                                            objective.total, lossA, lossB })
+                               .detach()
+                               .to(torch::kCPU, torch::kFloat64) *
+                             share;
+  const std::vector<double> v = group.SumEach(std::vector<double>(mine.data_ptr<double>(), mine.data_ptr<double>() + mine.numel()),
+                                              "SinusCycle-GAN training: the batch's losses");
   const auto n = static_cast<double>(batches);
   record.adversarialAB += v[0] / n;
   record.adversarialBA += v[1] / n;

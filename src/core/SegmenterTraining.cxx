@@ -561,12 +561,10 @@ SegmenterTrainer::SumOverRanks(SegmenterEpochRecord & record)
 {
   // The losses were added with each rank's fraction of every batch, the per-image sums as they
   // are: the sums over ranks are the whole job's figures.
-  std::vector<torch::Tensor> values{ torch::tensor({ record.supervised, record.unsupervised, record.distillationWeighted, record.total,
-                                                     record.meanWeight, record.meanHD95, record.distillationRaw,
-                                                     static_cast<double>(m_WeightCount) },
-                                                   torch::kFloat64) };
-  m_Group.SumInPlace(values, m_Stage + " training: the epoch's losses");
-  const auto v = values.front().accessor<double, 1>();
+  const std::vector<double> v = m_Group.SumEach({ record.supervised, record.unsupervised, record.distillationWeighted, record.total,
+                                                  record.meanWeight, record.meanHD95, record.distillationRaw,
+                                                  static_cast<double>(m_WeightCount) },
+                                                m_Stage + " training: the epoch's losses");
   record.supervised = v[0];
   record.unsupervised = v[1];
   record.distillationWeighted = v[2];

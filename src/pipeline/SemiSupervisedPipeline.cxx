@@ -2,6 +2,7 @@
 // The order of the stages, which of them run, and the run folder's bookkeeping around them.
 #include "PipelineStages.h"
 
+#include "sinus/LaunchEnvironment.h"
 #include "sinus/PretrainedEncoder.h"
 #include "sinus/RankCoordination.h"
 
@@ -49,14 +50,18 @@ ParseTrainingDevice(const std::string & text)
 {
   if (text == "cpu")
     return torch::Device(torch::kCPU);
-  if (text.rfind("cuda", 0) == 0)
-  {
-    if (!torch::cuda::is_available())
-      throw std::invalid_argument("--device " + text + ": this LibTorch build has no usable CUDA device (" +
-                                  std::to_string(torch::cuda::device_count()) + " found); use --device cpu or a CUDA LibTorch");
-    return torch::Device(text);
-  }
-  throw std::invalid_argument("unknown device '" + text + "' (known: cpu, cuda, cuda:N)");
+  if (text.rfind("cuda", 0) != 0)
+    throw std::invalid_argument("unknown device '" + text + "' (known: cpu, cuda, cuda:N)");
+  const int64_t found = static_cast<int64_t>(torch::cuda::device_count());
+  if (!torch::cuda::is_available())
+    throw std::invalid_argument("--device " + text + ": this LibTorch build has no usable CUDA device (" + std::to_string(found) +
+                                " found); use --device cpu or a CUDA LibTorch");
+  const std::string   mine = DeviceForRank(text, ReadProcessLaunchEnvironment());
+  const torch::Device device(mine);
+  if (device.has_index() && device.index() >= found)
+    throw std::invalid_argument("--device " + text + ": this process needs GPU " + std::to_string(device.index()) +
+                                (mine != text ? " (its LOCAL_RANK)" : "") + " but " + std::to_string(found) + " are visible");
+  return device;
 }
 
 namespace

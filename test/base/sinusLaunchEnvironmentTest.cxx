@@ -96,6 +96,17 @@ TEST(LaunchEnvironment, IncompleteOrInconsistentDescriptionsAreRefusedByName)
   EXPECT_NE(RefusalOf(with("LOCAL_RANK", "-1")).find("LOCAL_RANK=-1"), std::string::npos);
 }
 
+TEST(LaunchEnvironment, EachProcessOfAMachineTakesTheGpuOfItsLocalRank)
+{
+  const sinus::LaunchEnvironment second = Read(
+    { { "RANK", "3" }, { "WORLD_SIZE", "4" }, { "LOCAL_RANK", "1" }, { "MASTER_ADDR", "h" }, { "MASTER_PORT", "29500" } });
+  EXPECT_EQ(sinus::DeviceForRank("cuda", second), "cuda:1");
+  EXPECT_EQ(sinus::DeviceForRank("cuda:0", second), "cuda:0"); // the launcher gave it one visible GPU
+  EXPECT_EQ(sinus::DeviceForRank("cpu", second), "cpu");
+  const sinus::LaunchEnvironment alone = Read({});
+  EXPECT_EQ(sinus::DeviceForRank("cuda", alone), "cuda");
+}
+
 TEST(RankShare, EveryPositionOnceInRankOrderWithSizesWithinOne)
 {
   // 10 over 4 ranks: 3, 3, 2, 2.
