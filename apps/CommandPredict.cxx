@@ -67,12 +67,14 @@ RunAndWrite(TFilter * filter, const ImageJob & job, const ImageJobPlan & plan)
 
 /** MedSAM with box/point prompts (the full-image box without any); returns the first predicted IoU. */
 float
-PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType * radiograph, const std::vector<sinus::BoxPrompt> & boxes,
-                  const sinus::PointPrompts & points, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
+PredictWithMedSAM(const sinus::Sam & network, sinus::InferencePrecision precision, const sinus::RadiographImageType * radiograph,
+                  const std::vector<sinus::BoxPrompt> & boxes, const sinus::PointPrompts & points, bool rescale, const ImageJob & job,
+                  const ImageJobPlan & plan)
 {
   auto filter = itk::MedSAMImageFilter<sinus::RadiographImageType>::New();
   filter->SetInput(radiograph);
   filter->SetModel(network);
+  filter->SetPrecision(precision);
   filter->SetBoxes(boxes);
   filter->SetPointPrompts(points);
   filter->SetRescaleInputTo8BitRange(rescale);
@@ -82,12 +84,13 @@ PredictWithMedSAM(const sinus::Sam & network, const sinus::RadiographImageType *
 
 /** Any other trained segmenter (a U-Net student, ...) with its automatic prompt. */
 void
-PredictWithSegmenter(const sinus::Segmenter & network, const sinus::MaskPostprocessing & postprocessing, bool mirror,
-                     const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
+PredictWithSegmenter(const sinus::Segmenter & network, sinus::InferencePrecision precision, const sinus::MaskPostprocessing & postprocessing,
+                     bool mirror, const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
 {
   auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
   filter->SetInput(radiograph);
   filter->SetSegmenter(network);
+  filter->SetPrecision(precision);
   filter->SetPostprocessing(postprocessing);
   filter->SetTestTimeMirror(mirror);
   filter->SetRescaleInputTo8BitRange(rescale);
@@ -119,6 +122,7 @@ TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const 
 struct PredictionRequest
 {
   std::string                   model, checkpoint, config, rescale = "auto", postprocessingChoice = "model", mirrorChoice = "model";
+  std::string                   precision = "auto";
   std::vector<sinus::BoxPrompt> prompts;
   sinus::PointPrompts           pointPrompts;
 };
@@ -127,7 +131,8 @@ struct PredictionRequest
 void
 PredictEveryJob(const PredictionRequest & request, const ImageJobPlan & plan)
 {
-  const auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, prompts, pointPrompts] = request;
+  const auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precisionChoice, prompts, pointPrompts] = request;
+  const sinus::InferencePrecision precision = sinus::ParseInferencePrecision(precisionChoice);
   sinus::Json            metadata = sinus::Json::object();
   const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
                                                      checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
@@ -149,9 +154,9 @@ PredictEveryJob(const PredictionRequest & request, const ImageJobPlan & plan)
     const bool            rescaleInput = rescaleFlag || (rescale == "auto" && !info.eightBit);
     std::string           note;
     if (sam)
-      note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), radiograph, prompts, pointPrompts, rescaleInput, job, plan));
+      note = ", predicted IoU " + std::to_string(PredictWithMedSAM(sinus::Sam(sam), precision, radiograph, prompts, pointPrompts, rescaleInput, job, plan));
     else
-      PredictWithSegmenter(network, postprocessing, mirror, radiograph, rescaleInput, job, plan);
+      PredictWithSegmenter(network, precision, postprocessing, mirror, radiograph, rescaleInput, job, plan);
     const auto size = radiograph->GetLargestPossibleRegion().GetSize();
     std::cout << job.input << " (" << size[0] << "x" << size[1] << ") -> " << (plan.IsFolder() ? fs::path(job.mask).filename().string() : job.mask)
               << note << ", " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
@@ -173,7 +178,7 @@ RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
   PredictionRequest        request;
-  auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, prompts, pointPrompts] = request;
+  auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precisionChoice, prompts, pointPrompts] = request;
   std::string              input, output, probability;
   std::vector<std::string> boxes, points;
   int                      threads = 0;
@@ -194,6 +199,9 @@ RunPredict(const std::vector<std::string> & args)
     ("test-time-mirror", po::value(&mirrorChoice)->default_value(mirrorChoice),
      "average the logits on the image and on its mirror image: model (when the model file says so; its postprocessing was chosen "
      "that way) or off (twice as fast); not for prompted MedSAM")
+    ("precision", po::value(&precisionChoice)->default_value(precisionChoice),
+     "the network's number format: auto (bf16 where the CPU has native bf16, AVX512_BF16; fp32 elsewhere), fp32 (the reference) "
+     "or bf16 (masks agree with fp32 to Dice >= 0.995; see Documentation/Performance.md)")
     ("threads", po::value(&threads)->default_value(0), "LibTorch threads (0 = all cores)");
   po::variables_map values;
   if (!ParseCommandLine("predict", "(--model FILE | --checkpoint PTH [--model-config JSON]) --input IMG --output MASK [options]",
@@ -207,6 +215,14 @@ RunPredict(const std::vector<std::string> & args)
     throw UsageError("--model-config goes with --checkpoint (a model file carries its own architecture)");
   if (rescale != "auto" && rescale != "on" && rescale != "off")
     throw UsageError("--rescale must be auto, on or off");
+  try
+  {
+    std::cout << "precision: " << sinus::DescribePrecision(sinus::ParseInferencePrecision(precisionChoice)) << std::endl;
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw UsageError(std::string("--precision: ") + e.what());
+  }
   for (const auto & b : boxes)
     prompts.push_back(ParseBox(b));
   for (const auto & p : points)

@@ -96,6 +96,7 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   }
   const auto checkAbort = [this](double fraction) { sinus::ReportProgressOrAbort(this, fraction); };
   sinus::MedSAMPredictor predictor(m_Model);
+  predictor.SetPrecision(m_Precision);
   predictor.SetImage(grey, [&](double f) { checkAbort(0.8 * f); });
   const bool        withPoints = !m_PointPrompts.points.empty();
   const BoxListType boxes = (m_Boxes.empty() && !withPoints) ? BoxListType{ predictor.FullImageBox() } : m_Boxes;
@@ -125,6 +126,7 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std::os
   os << indent << "Boxes: " << m_Boxes.size() << (m_Boxes.empty() && m_PointPrompts.points.empty() ? " (full image)" : "") << std::endl;
   os << indent << "PointPrompts: " << m_PointPrompts.points.size() << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
+  os << indent << "Precision: " << m_Precision << std::endl;
 }
 
 } // namespace itk

@@ -3,6 +3,7 @@
 #define itkSegmenterImageFilter_h
 
 #include "itkProbabilityAndMaskImageFilter.h"
+#include "sinus/InferencePrecision.h"
 #include "sinus/Segmenter.h"
 #include "sinus/MaskPostprocessing.h"
 
@@ -75,6 +76,11 @@ public:
   itkGetConstMacro(TestTimeMirror, bool);
   itkBooleanMacro(TestTimeMirror);
 
+  /** The network's number format: Float32 (the default, the reference), BFloat16 (LibTorch's CPU
+   *  autocast), or Auto (BFloat16 where the CPU has native bf16, checked when the filter runs). */
+  itkSetMacro(Precision, sinus::InferencePrecision);
+  itkGetConstMacro(Precision, sinus::InferencePrecision);
+
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
   itkBooleanMacro(RescaleInputTo8BitRange);
@@ -93,6 +99,7 @@ private:
   double           m_ValleyWidthFraction{ 0.0 };
   double           m_ValleyDepth{ 0.0 };
   bool             m_TestTimeMirror{ false };
+  sinus::InferencePrecision m_Precision{ sinus::InferencePrecision::Float32 };
   bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
 };
 

@@ -71,7 +71,7 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   }
   sinus::ReportProgressOrAbort(this, 0.1);
   m_Segmenter->eval();
-  const sinus::Raster<float> probability = sinus::PredictProbability(*m_Segmenter, grey, m_TestTimeMirror);
+  const sinus::Raster<float> probability = sinus::PredictProbability(*m_Segmenter, grey, m_TestTimeMirror, m_Precision);
   sinus::ReportProgressOrAbort(this, 0.9);
   const sinus::Raster<uint8_t> mask = sinus::ApplyMaskPostprocessing(probability, this->GetPostprocessing());
   sinus::WriteProbabilityAndMask(probability, mask, this->GetOutput(), this->GetMaskOutput(), this->GetForegroundValue());
@@ -93,6 +93,7 @@ SegmenterImageFilter<TInputImage, TProbabilityImage, TMaskImage>::PrintSelf(std:
   os << indent << "ValleyDepth: " << m_ValleyDepth << std::endl;
   os << indent << "TestTimeMirror: " << (m_TestTimeMirror ? "On" : "Off") << std::endl;
   os << indent << "RescaleInputTo8BitRange: " << (m_RescaleInputTo8BitRange ? "On" : "Off") << std::endl;
+  os << indent << "Precision: " << m_Precision << std::endl;
 }
 
 } // namespace itk

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SinusSegmentationCLI: SinusSeg as a 3D Slicer command-line module (Slicer Execution Model).
 //   SinusSegmentationCLI --xml
-//   SinusSegmentationCLI [--region x,y,z,rx,ry,rz] [--threads N] [--reference mask] [--returnparameterfile F]
+//   SinusSegmentationCLI [--region x,y,z,rx,ry,rz] [--threads N] [--precision P] [--reference mask] [--returnparameterfile F]
 //                        inputVolume outputLabel model.sinusseg
 // Slicer hands 2-D radiographs over as single-slice volumes and regions (ROIs) in RAS; the label
 // map is written on the input's grid. Progress goes to stdout as <filter-progress> tags; errors go
@@ -15,6 +15,7 @@
 #include "sinus/SegmentationMetrics.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
+#include "sinus/InferencePrecision.h"
 #include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 
@@ -86,6 +87,13 @@ const char * kModuleDescription = R"(<?xml version="1.0" encoding="utf-8"?>
         <step>1</step>
       </constraints>
     </integer>
+    <string>
+      <name>precision</name>
+      <longflag>precision</longflag>
+      <label>Precision (auto, fp32 or bf16)</label>
+      <description><![CDATA[The network's number format: auto (bf16 where the CPU has native bf16 instructions, AVX512_BF16, fp32 elsewhere), fp32 (the reference) or bf16 (masks agree with fp32 to Dice >= 0.995). A free text field rather than a menu: the module schema this module validates against allows one element per enumeration.]]></description>
+      <default>auto</default>
+    </string>
   </parameters>
   <parameters>
     <label>Evaluation</label>
@@ -125,6 +133,7 @@ struct Arguments
   std::vector<std::string> positional;
   std::string              region, reference, returnParameterFile;
   int                      threads = 0;
+  sinus::InferencePrecision precision = sinus::InferencePrecision::Auto;
 };
 
 Arguments
@@ -143,6 +152,8 @@ ParseArguments(int argc, char * argv[])
       a.region = value();
     else if (arg == "--threads")
       a.threads = std::stoi(value());
+    else if (arg == "--precision")
+      a.precision = sinus::ParseInferencePrecision(value());
     else if (arg == "--reference")
       a.reference = value();
     else if (arg == "--returnparameterfile")
@@ -252,6 +263,7 @@ SegmentWithMedSAM(const Arguments & args, const sinus::Segmenter & network, cons
   auto filter = itk::MedSAMImageFilter<Slice>::New();
   filter->SetInput(slice);
   filter->SetModel(sinus::Sam(std::dynamic_pointer_cast<sinus::SamImpl>(network.ptr())));
+  filter->SetPrecision(args.precision);
   filter->SetForegroundValue(1);
   filter->SetRescaleInputTo8BitRange(rescale);
   if (!args.region.empty())
@@ -269,11 +281,12 @@ SegmentWithMedSAM(const Arguments & args, const sinus::Segmenter & network, cons
  *  postprocessing and test-time mirroring its training chose and stored in the model file. */
 LabelSlice::Pointer
 SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metadata, const std::string & modelPath, const Slice * slice,
-                     bool rescale)
+                     bool rescale, sinus::InferencePrecision precision)
 {
   auto filter = itk::SegmenterImageFilter<Slice>::New();
   filter->SetInput(slice);
   filter->SetSegmenter(network);
+  filter->SetPrecision(precision);
   if (const auto stored = sinus::MaskPostprocessing::FromModelMetadata(metadata, modelPath))
     filter->SetPostprocessing(*stored);
   filter->SetTestTimeMirror(sinus::ReadTestTimeMirror(metadata, modelPath));
@@ -300,7 +313,7 @@ SegmentSlice(const Arguments & args, const Volume * volume, const Slice * slice)
   if (!args.region.empty())
     throw std::invalid_argument(modelPath + " holds a '" + network->Architecture() +
                                 "' network, which takes no box prompt: clear the region (ROI)");
-  return SegmentWithSegmenter(network, metadata, modelPath, slice, rescale);
+  return SegmentWithSegmenter(network, metadata, modelPath, slice, rescale, args.precision);
 }
 
 /** The label map on the input's grid: a single-slice volume with the input's geometry. */
@@ -344,6 +357,7 @@ Run(const Arguments & args)
   if (args.threads < 0)
     throw std::invalid_argument("--threads must be 0 (all cores) or positive");
   sinus::ConfigureRuntime(args.threads);
+  std::cout << "precision: " << sinus::DescribePrecision(args.precision) << std::endl;
   const std::string & input = args.positional[0];
   const std::string & output = args.positional[1];
   std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input
@@ -379,7 +393,7 @@ main(int argc, char * argv[])
   if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h"))
   {
     std::cout << "Usage: " << argv[0]
-              << " [--region x,y,z,rx,ry,rz] [--threads N] [--reference mask] [--returnparameterfile F] inputVolume outputLabel "
+              << " [--region x,y,z,rx,ry,rz] [--threads N] [--precision auto|fp32|bf16] [--reference mask] [--returnparameterfile F] inputVolume outputLabel "
                  "model.sinusseg\n       "
               << argv[0] << " --xml" << std::endl;
     return EXIT_SUCCESS;

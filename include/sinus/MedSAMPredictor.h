@@ -2,6 +2,7 @@
 #ifndef sinus_MedSAMPredictor_h
 #define sinus_MedSAMPredictor_h
 
+#include "sinus/InferencePrecision.h"
 #include "sinus/MedSAMImageTransforms.h"
 #include "sinus/SamModel.h"
 
@@ -40,6 +41,18 @@ class MedSAMPredictor
 public:
   explicit MedSAMPredictor(Sam model);
 
+  /** The image encoder's precision for the next SetImage (default Float32, the reference). */
+  void
+  SetPrecision(InferencePrecision precision)
+  {
+    m_Precision = precision;
+  }
+  InferencePrecision
+  GetPrecision() const
+  {
+    return m_Precision;
+  }
+
   /** Encodes a grey image with values in [0, 255]; the embedding is reused for every prompt. */
   void SetImage(const Raster<double> & grey, const ProgressCallback & progress = {});
 
@@ -57,9 +70,10 @@ private:
   MedSAMPrediction Finish(const torch::Tensor & lowResLogits, const torch::Tensor & iou) const;
   void             RequireImage() const;
 
-  Sam           m_Model;
-  torch::Tensor m_Embeddings;
-  int64_t       m_Height = 0, m_Width = 0;
+  Sam                m_Model;
+  InferencePrecision m_Precision = InferencePrecision::Float32;
+  torch::Tensor      m_Embeddings;
+  int64_t            m_Height = 0, m_Width = 0;
 };
 
 } // namespace sinus

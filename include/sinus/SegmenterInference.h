@@ -2,6 +2,7 @@
 #ifndef sinus_SegmenterInference_h
 #define sinus_SegmenterInference_h
 
+#include "sinus/InferencePrecision.h"
 #include "sinus/SegmentationSample.h"
 #include "sinus/Segmenter.h"
 
@@ -24,8 +25,8 @@ public:
 torch::Tensor
 SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8);
 
-/** The network's logits for a prepared input batch (SegmenterInput); with `mirrorAveraged`, the
- *  mean with its logits on the left-right mirrored batch, mirrored back (TestTimeMirror.h). */
+/** The network's float32 logits for a prepared input batch (SegmenterInput); with `mirrorAveraged`,
+ *  the mean with its logits on the left-right mirrored batch, mirrored back (TestTimeMirror.h). */
 torch::Tensor
 NetworkLogits(SegmenterImpl & segmenter, const torch::Tensor & input, bool mirrorAveraged);
 
@@ -60,9 +61,11 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
 /** One radiograph (grey values in [0, 255]) through any segmenter with its automatic prompt, as
  *  training evaluates it: MedSAM's preprocessing at the network's input size, logits (mirror-averaged
  *  with `mirrorAveraged`, as the model file says: ReadTestTimeMirror), sigmoid, bilinear
- *  (align_corners=False) back to the radiograph's grid. */
+ *  (align_corners=False) back to the radiograph's grid. The network computes in `precision`
+ *  (PrecisionScope); everything after its logits in float32. */
 Raster<float>
-PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged);
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged,
+                   InferencePrecision precision = InferencePrecision::Float32);
 
 /** Mean Dice on the original grids of samples with a fullLabel (-1 when none has one). */
 double

@@ -24,7 +24,11 @@ MedSAMPredictor::SetImage(const Raster<double> & grey, const ProgressCallback & 
       progress(0.3 * f);
   });
   torch::NoGradGuard noGrad;
-  m_Embeddings = m_Model->image_encoder->forward(RasterToNCHW(preprocessed.input));
+  {
+    // The ViT-B encoder is nearly all of the work; the prompt encoder and decoder stay float32.
+    const PrecisionScope scope(m_Precision);
+    m_Embeddings = m_Model->image_encoder->forward(RasterToNCHW(preprocessed.input)).to(torch::kFloat32);
+  }
   m_Height = grey.height;
   m_Width = grey.width;
   if (progress)

@@ -18,10 +18,12 @@ SegmenterInput(SegmenterImpl & segmenter, const torch::Tensor & imagesUInt8)
 torch::Tensor
 NetworkLogits(SegmenterImpl & segmenter, const torch::Tensor & input, bool mirrorAveraged)
 {
-  const torch::Tensor logits = segmenter.Logits(input);
+  // float32 even where autocast computed in bfloat16: the mirror mean and the sigmoid after it
+  // should not round again.
+  const torch::Tensor logits = segmenter.Logits(input).to(torch::kFloat32);
   if (!mirrorAveraged)
     return logits;
-  return 0.5 * (logits + segmenter.Logits(input.flip({ -1 })).flip({ -1 }));
+  return 0.5 * (logits + segmenter.Logits(input.flip({ -1 })).to(torch::kFloat32).flip({ -1 }));
 }
 
 namespace
@@ -105,14 +107,19 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
 }
 
 Raster<float>
-PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged)
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged, InferencePrecision precision)
 {
   const int64_t            size = segmenter.InputSize();
   const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);
   const torch::Tensor      image =
     torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
   torch::NoGradGuard  noGrad;
-  return LogitsToOriginalProbability(NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged), grey.height, grey.width);
+  torch::Tensor       logits;
+  {
+    const PrecisionScope scope(precision);
+    logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged);
+  }
+  return LogitsToOriginalProbability(logits, grey.height, grey.width);
 }
 
 double

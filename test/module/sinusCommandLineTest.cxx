@@ -4,6 +4,7 @@
 #include "sinus/MaskNoise.h"
 #include "sinus/ModelFile.h"
 #include "sinus/PanoramicPhantom.h"
+#include "sinus/SegmentationMetrics.h"
 #include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -165,7 +166,9 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
   sinus::WriteImage(sinus::RasterToImage(sinus::TensorToRaster<uint8_t>(tensors.at("raw_image_u8"))).GetPointer(),
                     (root / "in" / "raw.png").string());
   const std::string model = "--checkpoint '" + golden + "tiny_sam.pth' --model-config '" + golden + "tiny_sam_config.json'";
-  const Result      r = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+  // fp32: the reference the golden tensors are; bf16 is checked against fp32 below.
+  const std::string reference = model + " --precision fp32";
+  const Result      r = RunSinusSeg("predict " + reference + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
                                (root / "mask.png").string() + "' --prob '" + (root / "prob.mha").string() + "' --box 30,20,80,65");
   ASSERT_EQ(r.status, 0) << r.output;
   const auto mask = sinus::ImageToRaster(sinus::ReadMask((root / "mask.png").string()).GetPointer());
@@ -180,8 +183,21 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
       ASSERT_EQ(mask.data[i], expectedMask.data[i] ? 255 : 0) << i;
     }
   }
+  // bf16 (LibTorch's CPU autocast): the same mask but for pixels at the threshold; an unknown
+  // precision is a usage error.
+  const Result bf16 = RunSinusSeg("predict " + model + " --precision bf16 --input '" + (root / "in" / "raw.png").string() +
+                                  "' --output '" + (root / "bf16.png").string() + "' --box 30,20,80,65");
+  ASSERT_EQ(bf16.status, 0) << bf16.output;
+  EXPECT_NE(bf16.output.find("precision: bf16"), std::string::npos) << bf16.output;
+  const auto bf16Mask = sinus::ImageToRaster(sinus::ReadMask((root / "bf16.png").string()).GetPointer());
+  EXPECT_GE(sinus::DiceCoefficient(bf16Mask.data.data(), mask.data.data(), mask.data.size()), 0.995);
+  const Result fp16 = RunSinusSeg("predict " + model + " --precision fp16 --input '" + (root / "in" / "raw.png").string() +
+                                  "' --output '" + (root / "never.png").string() + "'");
+  EXPECT_EQ(fp16.status, 2);
+  EXPECT_NE(fp16.output.find("--precision: unknown precision 'fp16' (known: auto, fp32, bf16)"), std::string::npos) << fp16.output;
+  EXPECT_FALSE(fs::exists(root / "never.png"));
   // The golden click (55,42), label 1, through --point.
-  const Result clicked = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+  const Result clicked = RunSinusSeg("predict " + reference + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
                                      (root / "point_mask.png").string() + "' --prob '" + (root / "point_prob.mha").string() +
                                      "' --point 55,42,1");
   ASSERT_EQ(clicked.status, 0) << clicked.output;

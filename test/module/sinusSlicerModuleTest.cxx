@@ -9,6 +9,7 @@
 #include "sinus/ModelFile.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
+#include "sinus/SegmentationMetrics.h"
 #include "sinusTestSupport.h"
 #include "sinusFilterSupport.h"
 #include "sinusImageIO.h"
@@ -84,7 +85,7 @@ TEST(SlicerModule, XmlAndRegionBoxAndReturnParameters)
   // continuous index (79.5, 44.5), LPS (10 + 0.5 * 79.5, 20 + 0.5 * 44.5) = (49.75, 42.25) mm,
   // radius (40 * 0.5, 25 * 0.5) = (20, 12.5) mm; RAS flips x and y.
   const std::string region = "--region -49.75,-42.25,0,20,12.5,1";
-  const CliResult   run = RunCli(region + " --threads 1 --returnparameterfile '" + (root / "returned.txt").string() + "' --reference '" +
+  const CliResult   run = RunCli(region + " --threads 1 --precision fp32 --returnparameterfile '" + (root / "returned.txt").string() + "' --reference '" +
                                (root / "radiograph.nrrd").string() + "' '" + (root / "radiograph.nrrd").string() + "' '" +
                                (root / "label.nrrd").string() + "' '" + (root / "tiny.sinusseg").string() + "'");
   ASSERT_EQ(run.status, 0) << run.output;
@@ -159,7 +160,7 @@ TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
   const auto radiograph = MakeRadiograph();
   sinus::WriteImage(AsVolume(radiograph).GetPointer(), (root / "radiograph.nrrd").string());
 
-  const CliResult run = RunCli("--threads 1 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "label.nrrd").string() + "' '" +
+  const CliResult run = RunCli("--threads 1 --precision fp32 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "label.nrrd").string() + "' '" +
                                (root / "unet.sinusseg").string() + "'");
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("<filter-progress>"), std::string::npos) << run.output;
@@ -192,7 +193,7 @@ TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
   const std::vector<unsigned char> unmirroredLabel(label, label + 160 * 96); // the reader's buffer is reused
   metadata["test_time_mirror"] = true;
   sinus::SaveSegmenterModel((root / "unet_mirrored.sinusseg").string(), *network, metadata);
-  const CliResult mirroredRun = RunCli("--threads 1 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "mirrored.nrrd").string() +
+  const CliResult mirroredRun = RunCli("--threads 1 --precision fp32 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "mirrored.nrrd").string() +
                                        "' '" + (root / "unet_mirrored.sinusseg").string() + "'");
   ASSERT_EQ(mirroredRun.status, 0) << mirroredRun.output;
   reader->SetFileName((root / "mirrored.nrrd").string());
@@ -209,6 +210,28 @@ TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
   }
   EXPECT_EQ(mirroredDifferences, 0);
   EXPECT_GT(changedByMirroring, 0) << "mirroring changed nothing: the comparison proves nothing";
+
+  // --precision reaches the filter: bf16 in the CLI equals the filter in bf16 (a mask of its own,
+  // close to fp32's); an unknown precision is refused.
+  const std::vector<unsigned char> fp32Label(mirroredLabel, mirroredLabel + 160 * 96);
+  const CliResult bf16Run = RunCli("--threads 1 --precision bf16 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "bf16.nrrd").string() +
+                                   "' '" + (root / "unet_mirrored.sinusseg").string() + "'");
+  ASSERT_EQ(bf16Run.status, 0) << bf16Run.output;
+  EXPECT_NE(bf16Run.output.find("precision: bf16"), std::string::npos) << bf16Run.output;
+  reader->SetFileName((root / "bf16.nrrd").string());
+  reader->Update();
+  filter->SetPrecision(sinus::InferencePrecision::BFloat16);
+  filter->Update();
+  int bf16Differences = 0;
+  for (size_t i = 0; i < 160 * 96; ++i)
+    bf16Differences += filter->GetMaskOutput()->GetBufferPointer()[i] != reader->GetOutput()->GetBufferPointer()[i];
+  EXPECT_EQ(bf16Differences, 0);
+  EXPECT_GE(sinus::DiceCoefficient(reader->GetOutput()->GetBufferPointer(), fp32Label.data(), fp32Label.size()), 0.99);
+  const CliResult fp16 = RunCli("--precision fp16 '" + (root / "radiograph.nrrd").string() + "' '" + (root / "fp16.nrrd").string() + "' '" +
+                                (root / "unet.sinusseg").string() + "'");
+  EXPECT_EQ(fp16.status, 1);
+  EXPECT_NE(fp16.output.find("unknown precision 'fp16'"), std::string::npos) << fp16.output;
+  EXPECT_FALSE(fs::exists(root / "fp16.nrrd"));
 
   // A region is a box prompt: MedSAM only.
   const CliResult boxed = RunCli("--region 40,-42.25,0,20,12.5,1 '" + (root / "radiograph.nrrd").string() + "' '" +

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#ifndef sinus_InferencePrecision_h
+#define sinus_InferencePrecision_h
+
+#include <ostream>
+#include <string>
+
+namespace sinus
+{
+
+/** The number format of a network's matrix products and convolutions at prediction time. */
+enum class InferencePrecision
+{
+  Auto,     ///< BFloat16 where the CPU computes it natively, else Float32 (ResolvePrecision)
+  Float32,  ///< every operation in float32: the reference
+  BFloat16, ///< LibTorch's CPU autocast: products and convolutions in bfloat16, the rest in float32
+};
+
+/** "auto", "fp32" or "bf16"; throws std::invalid_argument naming the text otherwise. */
+InferencePrecision
+ParseInferencePrecision(const std::string & text);
+
+std::string
+ToString(InferencePrecision precision);
+
+inline std::ostream &
+operator<<(std::ostream & os, InferencePrecision precision)
+{
+  return os << ToString(precision);
+}
+
+/** Whether this CPU has bfloat16 dot-product instructions (AVX512_BF16; CPUs with AMX have them
+ *  too), asked of the CPU when called, never assumed from the build machine. Without them oneDNN
+ *  emulates bfloat16, slower than float32. */
+bool
+CpuHasNativeBFloat16();
+
+/** What `requested` means on a CPU with or without native bfloat16: Auto becomes BFloat16 or
+ *  Float32; Float32 and BFloat16 stay (bf16 asked for on a CPU without it runs, emulated). */
+InferencePrecision
+ResolvePrecision(InferencePrecision requested, bool nativeBFloat16);
+
+/** ResolvePrecision on this CPU. */
+InferencePrecision
+ResolvePrecision(InferencePrecision requested);
+
+/** One line for logs: "bf16 (auto: this CPU has AVX512_BF16)", "fp32". */
+std::string
+DescribePrecision(InferencePrecision requested);
+
+/** While it lives, LibTorch's CPU autocast computes in the resolved precision of `requested`:
+ *  for BFloat16, matrix products and convolutions in bfloat16 (their outputs bfloat16), the
+ *  numerically delicate operations (softmax, norms, losses) in float32; for Float32, autocast is
+ *  off, also inside an enclosing BFloat16 scope. Restores the previous autocast state when it ends.
+ *  Callers turn outputs back into float32. */
+class PrecisionScope
+{
+public:
+  explicit PrecisionScope(InferencePrecision requested);
+  ~PrecisionScope();
+  PrecisionScope(const PrecisionScope &) = delete;
+  PrecisionScope & operator=(const PrecisionScope &) = delete;
+
+  /** The precision in force (Float32 or BFloat16). */
+  InferencePrecision
+  Precision() const
+  {
+    return m_Precision;
+  }
+
+private:
+  InferencePrecision m_Precision;
+  bool               m_PreviousEnabled = false;
+  int                m_PreviousType = 0;
+};
+
+} // namespace sinus
+
+#endif
