@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 namespace
 {
@@ -111,6 +112,23 @@ TEST(MedSAMPreprocessing, RealSize1024MatchesGoldenUInt8AndMinMax)
   const torch::Tensor minMax = RequireTensor(Golden(), "prep1024_min_max", GoldenPath());
   EXPECT_EQ(*minIt, minMax[0].item<int64_t>());
   EXPECT_EQ(*maxIt, minMax[1].item<int64_t>());
+}
+
+TEST(MedSAMPreprocessing, GreyPathEqualsTheThreeChannelResizeBitForBit)
+{
+  // PreprocessForMedSAM filters the grey channel once and zooms only the rows and columns it taps;
+  // the result must be the three-channel ResizeLikeSkimage's, exactly, down- and upsampling.
+  torch::manual_seed(11);
+  for (const auto & [height, width, size] : { std::tuple<int64_t, int64_t, int64_t>{ 301, 617, 48 }, { 40, 70, 96 } })
+  {
+    const Raster<double> grey = TensorToRaster<double>((torch::rand({ height, width }, torch::kFloat64) * 255).floor());
+    Raster<double>       three(height, width, 3);
+    for (int64_t i = 0; i < grey.NumberOfPixels(); ++i)
+      for (int64_t c = 0; c < 3; ++c)
+        three.data[static_cast<size_t>(3 * i + c)] = grey.data[static_cast<size_t>(i)];
+    const Raster<uint8_t> expected = TruncateToUInt8(ResizeLikeSkimage(three, size, size));
+    EXPECT_EQ(PreprocessForMedSAM(grey, size).resizedUInt8.data, expected.data) << height << "x" << width << " -> " << size;
+  }
 }
 
 TEST(MedSAMPreprocessing, ResizeMatchesGoldenFloat64BeforeTruncation)
