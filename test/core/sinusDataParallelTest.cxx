@@ -17,11 +17,11 @@
 namespace
 {
 /** torchrun --no_python --redirects 1 --tee 1: Debian's torchrun (1.13 on Python 3.11) fails at
- *  start with its default output options; --standalone picks a free port. */
+ *  start with its default output options; the rendezvous takes a free port (TorchrunOnThisMachine). */
 CommandResult
 RunTwoRanks(const std::string & environment, const std::string & arguments)
 {
-  return RunCommand("env", environment + " timeout 300 torchrun --no_python --redirects 1 --tee 1 --standalone --nproc_per_node=2 " +
+  return RunCommand("env", environment + " timeout 300 " + TorchrunOnThisMachine(2) +
                              std::string(SINUSSEG_DATA_PARALLEL_WORKER) + " " + arguments);
 }
 

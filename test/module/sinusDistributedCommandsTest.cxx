@@ -20,12 +20,13 @@ namespace fs = std::filesystem;
 
 namespace
 {
-/** Debian's torchrun needs --redirects 1 --tee 1 (Documentation/Distributed.md); --standalone picks
- *  a free port. Collectives give up after 120 s instead of PyTorch's 30 minutes. */
+/** Debian's torchrun needs --redirects 1 --tee 1 (Documentation/Distributed.md); the rendezvous
+ *  takes a free port (TorchrunOnThisMachine). Collectives give up after 120 s instead of PyTorch's
+ *  30 minutes. */
 std::string
 TwoRanks(const std::string & arguments)
 {
-  return "SINUSSEG_DISTRIBUTED_TIMEOUT=120 timeout 600 torchrun --no_python --redirects 1 --tee 1 --standalone --nproc_per_node=2 " +
+  return "SINUSSEG_DISTRIBUTED_TIMEOUT=120 timeout 600 " + TorchrunOnThisMachine(2) +
          std::string(SINUSSEG_EXECUTABLE) + " " + arguments;
 }
 

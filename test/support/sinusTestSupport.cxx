@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusTestSupport.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
 #include <filesystem>
+#include <stdexcept>
 
 std::string
 SharedDirectory()
@@ -44,4 +49,34 @@ RunCommand(const std::string & executable, const std::string & arguments)
   const int status = pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+namespace
+{
+/** A TCP port on 127.0.0.1 that the kernel considers free now. */
+int
+FreeLocalPort()
+{
+  const int socketId = socket(AF_INET, SOCK_STREAM, 0);
+  if (socketId < 0)
+    throw std::runtime_error("FreeLocalPort: no socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool found = bind(socketId, reinterpret_cast<sockaddr *>(&address), sizeof(address)) == 0 &&
+                     getsockname(socketId, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+  close(socketId);
+  if (!found)
+    throw std::runtime_error("FreeLocalPort: the kernel gave no port");
+  return ntohs(address.sin_port);
+}
+} // namespace
+
+std::string
+TorchrunOnThisMachine(int processes)
+{
+  return "torchrun --no_python --redirects 1 --tee 1 --nnodes=1 --rdzv_backend=c10d --rdzv_endpoint=localhost:" +
+         std::to_string(FreeLocalPort()) + " --nproc_per_node=" + std::to_string(processes) + " ";
 }

@@ -22,4 +22,10 @@ RunCommand(const std::string & executable, const std::string & arguments);
 /** A fresh, empty folder under the system temp folder. */
 std::string ScratchDirectory(const std::string & name);
 
+/** torchrun's options for a one-machine job of `processes` ranks whose rendezvous listens on a
+ *  port free right now. Not --standalone: LibTorch 1.13's always takes port 29400, so two tests
+ *  running at once (ctest -j) collide ("Address already in use"). */
+std::string
+TorchrunOnThisMachine(int processes);
+
 #endif
