@@ -122,7 +122,7 @@ TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const 
 struct PredictionRequest
 {
   std::string                   model, checkpoint, config, rescale = "auto", postprocessingChoice = "model", mirrorChoice = "model";
-  std::string                   precision = "auto";
+  sinus::InferencePrecision     precision = sinus::InferencePrecision::Auto;
   std::vector<sinus::BoxPrompt> prompts;
   sinus::PointPrompts           pointPrompts;
 };
@@ -131,8 +131,7 @@ struct PredictionRequest
 void
 PredictEveryJob(const PredictionRequest & request, const ImageJobPlan & plan)
 {
-  const auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precisionChoice, prompts, pointPrompts] = request;
-  const sinus::InferencePrecision precision = sinus::ParseInferencePrecision(precisionChoice);
+  const auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precision, prompts, pointPrompts] = request;
   sinus::Json            metadata = sinus::Json::object();
   const sinus::Segmenter network = model.empty() ? sinus::AsSegmenter(sinus::LoadSamFromCheckpoint(
                                                      checkpoint, config.empty() ? std::nullopt : std::optional<std::string>(config)))
@@ -178,8 +177,8 @@ RunPredict(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
   PredictionRequest        request;
-  auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precisionChoice, prompts, pointPrompts] = request;
-  std::string              input, output, probability;
+  auto & [model, checkpoint, config, rescale, postprocessingChoice, mirrorChoice, precision, prompts, pointPrompts] = request;
+  std::string              input, output, probability, precisionChoice = "auto";
   std::vector<std::string> boxes, points;
   int                      threads = 0;
   po::options_description  desc("Options");
@@ -217,12 +216,13 @@ RunPredict(const std::vector<std::string> & args)
     throw UsageError("--rescale must be auto, on or off");
   try
   {
-    std::cout << "precision: " << sinus::DescribePrecision(sinus::ParseInferencePrecision(precisionChoice)) << std::endl;
+    precision = sinus::ParseInferencePrecision(precisionChoice);
   }
   catch (const std::invalid_argument & e)
   {
     throw UsageError(std::string("--precision: ") + e.what());
   }
+  std::cout << "precision: " << sinus::DescribePrecision(precision) << std::endl;
   for (const auto & b : boxes)
     prompts.push_back(ParseBox(b));
   for (const auto & p : points)

@@ -103,15 +103,15 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
     backend->group = c10::make_intrusive<c10d::ProcessGroupGloo>(backend->store, static_cast<int>(launch.rank),
                                                                 static_cast<int>(launch.worldSize), options);
     joined->m_Transport = "Gloo";
-#  if defined(USE_C10D_NCCL)
     if (device.is_cuda())
     {
+#  if defined(USE_C10D_NCCL)
       backend->nccl = JoinNccl(backend->store, launch, device, timeout);
       joined->m_Transport = "Gloo for CPU tensors, NCCL for " + device.str();
-    }
-#  endif
-    if (device.is_cuda() && joined->m_Transport == "Gloo")
+#  else
       joined->m_Transport = "Gloo, " + device.str() + " tensors staged through the CPU (this LibTorch has no NCCL)";
+#  endif
+    }
     joined->m_Backend = std::move(backend);
   }
   catch (const std::exception & e)
