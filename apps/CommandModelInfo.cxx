@@ -20,7 +20,7 @@ namespace
 {
 struct ModelChoice
 {
-  std::string arch, preset = "paper", config, model, checkpoint;
+  std::string arch, preset = "paper", config, model, checkpoint, save;
   int64_t     input = 0;
 };
 
@@ -94,9 +94,11 @@ RunModelInfo(const std::vector<std::string> & args)
     ("model-config", po::value(&c.config), "a SAM architecture JSON (format of tiny_sam_config.json)")
     ("model", po::value(&c.model), "a SinusSeg model file")
     ("checkpoint", po::value(&c.checkpoint), "an official checkpoint (with --model-config, or ViT-B)")
-    ("parameters", "print key<TAB>shape<TAB>dtype of every state-dict entry, in state-dict order");
+    ("parameters", "print key<TAB>shape<TAB>dtype of every state-dict entry, in state-dict order")
+    ("save", po::value(&c.save), "with --arch: also write the network with its initial, untrained weights as a model file, "
+                                 "to measure prediction time and memory on this machine before training (its masks mean nothing)");
   po::variables_map values;
-  if (!ParseCommandLine("model-info", "(--arch A [--preset P] [--input N] | --model-config JSON | --model FILE | --checkpoint PTH) [--parameters]",
+  if (!ParseCommandLine("model-info", "(--arch A [--preset P] [--input N] [--save FILE] | --model-config JSON | --model FILE | --checkpoint PTH) [--parameters]",
                         desc, args, values))
   {
     return 0;
@@ -107,7 +109,14 @@ RunModelInfo(const std::vector<std::string> & args)
     throw UsageError("--preset and --input go with --arch");
   if (c.input < 0)
     throw UsageError("--input must be positive");
+  if (!c.save.empty() && c.arch.empty())
+    throw UsageError("--save goes with --arch");
   sinus::Segmenter network = BuildChosenNetwork(c);
+  if (!c.save.empty())
+  {
+    sinus::SaveSegmenterModel(c.save, *network, sinus::Json{ { "untrained", true } });
+    std::cout << "saved the untrained network: " << c.save << "\n";
+  }
   if (values.count("parameters"))
     PrintStateDict(*network);
   else

@@ -67,7 +67,7 @@ RunAndWrite(TFilter * filter, const ImageJob & job, const ImageJobPlan & plan)
 
 /** MedSAM with box/point prompts (the full-image box without any); returns the first predicted IoU. */
 float
-PredictWithMedSAM(const sinus::Sam & network, sinus::InferencePrecision precision, const sinus::RadiographImageType * radiograph,
+PredictWithMedSAM(const sinus::Sam & network, sinus::ComputePrecision precision, const sinus::RadiographImageType * radiograph,
                   const std::vector<sinus::BoxPrompt> & boxes, const sinus::PointPrompts & points, bool rescale, const ImageJob & job,
                   const ImageJobPlan & plan)
 {
@@ -84,7 +84,7 @@ PredictWithMedSAM(const sinus::Sam & network, sinus::InferencePrecision precisio
 
 /** Any other trained segmenter (a U-Net student, ...) with its automatic prompt. */
 void
-PredictWithSegmenter(const sinus::Segmenter & network, sinus::InferencePrecision precision, const sinus::MaskPostprocessing & postprocessing,
+PredictWithSegmenter(const sinus::Segmenter & network, sinus::ComputePrecision precision, const sinus::MaskPostprocessing & postprocessing,
                      bool mirror, const sinus::RadiographImageType * radiograph, bool rescale, const ImageJob & job, const ImageJobPlan & plan)
 {
   auto filter = itk::SegmenterImageFilter<sinus::RadiographImageType>::New();
@@ -122,7 +122,7 @@ TestTimeMirrorOf(const std::string & model, const sinus::Json & metadata, const 
 struct PredictionRequest
 {
   std::string                   model, checkpoint, config, rescale = "auto", postprocessingChoice = "model", mirrorChoice = "model";
-  sinus::InferencePrecision     precision = sinus::InferencePrecision::Auto;
+  sinus::ComputePrecision     precision = sinus::ComputePrecision::Auto;
   std::vector<sinus::BoxPrompt> prompts;
   sinus::PointPrompts           pointPrompts;
 };
@@ -216,7 +216,7 @@ RunPredict(const std::vector<std::string> & args)
     throw UsageError("--rescale must be auto, on or off");
   try
   {
-    precision = sinus::ParseInferencePrecision(precisionChoice);
+    precision = sinus::ParseComputePrecision(precisionChoice);
   }
   catch (const std::invalid_argument & e)
   {

@@ -2,6 +2,7 @@
 #include "TrainingJobs.h"
 
 #include "SinusSegCommand.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/IntegerText.h"
 #include "sinus/LaunchEnvironment.h"
@@ -44,6 +45,9 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
     ("teacher-epochs", po::value(&teacherEpochs), "override the teacher's epochs")
     ("student-epochs", po::value(&studentEpochs), "override the student's epochs")
     ("refiner-epochs", po::value(&refinerEpochs), "override SinusCycle-GAN's epochs")
+    ("precision", po::value(&precision), "teacher's and student's forward pass and losses on the CPU: fp32 (the configuration's "
+                                         "default), bf16 (autocast; weights and optimiser stay fp32) or auto (bf16 where the CPU "
+                                         "has AVX512_BF16)")
     ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all cores)");
 }
 
@@ -74,6 +78,17 @@ TrainingSettings::Resolve(const std::string & datalist) const
     config.student.epochs = studentEpochs;
   if (refinerEpochs > 0)
     config.refinerTraining.epochs = refinerEpochs;
+  if (!precision.empty())
+  {
+    try
+    {
+      config.teacher.precision = config.student.precision = sinus::ParseComputePrecision(precision);
+    }
+    catch (const std::invalid_argument & e)
+    {
+      throw UsageError(std::string("--precision: ") + e.what());
+    }
+  }
   return config;
 }
 
@@ -116,6 +131,7 @@ TrainingSettings::Arguments() const
   add("--teacher-epochs", std::to_string(teacherEpochs), teacherEpochs != 0);
   add("--student-epochs", std::to_string(studentEpochs), studentEpochs != 0);
   add("--refiner-epochs", std::to_string(refinerEpochs), refinerEpochs != 0);
+  add("--precision", precision, !precision.empty());
   add("--threads", std::to_string(threads), threads != 0);
   return a;
 }

@@ -27,6 +27,7 @@ struct TrainingSettings
   int         threads = 0;
   int         inputSize = 0; ///< 0 = the preset's
   std::string teacherArch, studentArch; ///< empty: the configuration's networks
+  std::string precision; ///< teacher's and student's training precision; empty: the configuration's
 
   void AddOptions(boost::program_options::options_description & options);
   /** The preset, then the JSON file, then the architectures, then the epoch overrides; errors are

@@ -64,8 +64,8 @@ public:
 
   /** The network's number format: Float32 (the default, the reference), BFloat16 (LibTorch's CPU
    *  autocast), or Auto (BFloat16 where the CPU has native bf16, checked when the filter runs). */
-  itkSetMacro(Precision, sinus::InferencePrecision);
-  itkGetConstMacro(Precision, sinus::InferencePrecision);
+  itkSetMacro(Precision, sinus::ComputePrecision);
+  itkGetConstMacro(Precision, sinus::ComputePrecision);
 
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
@@ -86,7 +86,7 @@ private:
   sinus::Sam         m_Model{ nullptr };
   BoxListType        m_Boxes;
   PointPromptsType   m_PointPrompts;
-  sinus::InferencePrecision m_Precision{ sinus::InferencePrecision::Float32 };
+  sinus::ComputePrecision m_Precision{ sinus::ComputePrecision::Float32 };
   bool               m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
   std::vector<float> m_PredictedIoUs;
 };

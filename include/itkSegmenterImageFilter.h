@@ -3,7 +3,7 @@
 #define itkSegmenterImageFilter_h
 
 #include "itkProbabilityAndMaskImageFilter.h"
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/Segmenter.h"
 #include "sinus/MaskPostprocessing.h"
 
@@ -78,8 +78,8 @@ public:
 
   /** The network's number format: Float32 (the default, the reference), BFloat16 (LibTorch's CPU
    *  autocast), or Auto (BFloat16 where the CPU has native bf16, checked when the filter runs). */
-  itkSetMacro(Precision, sinus::InferencePrecision);
-  itkGetConstMacro(Precision, sinus::InferencePrecision);
+  itkSetMacro(Precision, sinus::ComputePrecision);
+  itkGetConstMacro(Precision, sinus::ComputePrecision);
 
   itkSetMacro(RescaleInputTo8BitRange, bool);
   itkGetConstMacro(RescaleInputTo8BitRange, bool);
@@ -99,7 +99,7 @@ private:
   double           m_ValleyWidthFraction{ 0.0 };
   double           m_ValleyDepth{ 0.0 };
   bool             m_TestTimeMirror{ false };
-  sinus::InferencePrecision m_Precision{ sinus::InferencePrecision::Float32 };
+  sinus::ComputePrecision m_Precision{ sinus::ComputePrecision::Float32 };
   bool             m_RescaleInputTo8BitRange{ !std::is_same<InputPixelType, unsigned char>::value };
 };
 

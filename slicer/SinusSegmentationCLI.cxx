@@ -15,7 +15,7 @@
 #include "sinus/SegmentationMetrics.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/TestTimeMirror.h"
 #include "sinusImageIO.h"
 
@@ -133,7 +133,7 @@ struct Arguments
   std::vector<std::string> positional;
   std::string              region, reference, returnParameterFile;
   int                      threads = 0;
-  sinus::InferencePrecision precision = sinus::InferencePrecision::Auto;
+  sinus::ComputePrecision precision = sinus::ComputePrecision::Auto;
 };
 
 Arguments
@@ -153,7 +153,7 @@ ParseArguments(int argc, char * argv[])
     else if (arg == "--threads")
       a.threads = std::stoi(value());
     else if (arg == "--precision")
-      a.precision = sinus::ParseInferencePrecision(value());
+      a.precision = sinus::ParseComputePrecision(value());
     else if (arg == "--reference")
       a.reference = value();
     else if (arg == "--returnparameterfile")
@@ -281,7 +281,7 @@ SegmentWithMedSAM(const Arguments & args, const sinus::Segmenter & network, cons
  *  postprocessing and test-time mirroring its training chose and stored in the model file. */
 LabelSlice::Pointer
 SegmentWithSegmenter(const sinus::Segmenter & network, const sinus::Json & metadata, const std::string & modelPath, const Slice * slice,
-                     bool rescale, sinus::InferencePrecision precision)
+                     bool rescale, sinus::ComputePrecision precision)
 {
   auto filter = itk::SegmenterImageFilter<Slice>::New();
   filter->SetInput(slice);

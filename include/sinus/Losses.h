@@ -13,6 +13,12 @@ namespace sinus
 
 // Each loss term of Park et al. 2026 in one named function.
 
+/** Logits as float32 (the same tensor when they are float32 already). Every loss below that takes
+ *  a network's logits starts with it, so that losses compute in float32 also on the bf16 logits of
+ *  a network that trains under a BFloat16 PrecisionScope (ComputePrecision.h). */
+torch::Tensor
+Float32Logits(const torch::Tensor & logits);
+
 /** LSGAN adversarial term (Mao et al. 2017): mean squared distance of the discriminator's patch
  *  scores from 1 (real) or 0 (fake). */
 torch::Tensor

@@ -2,7 +2,7 @@
 #ifndef sinus_MedSAMPredictor_h
 #define sinus_MedSAMPredictor_h
 
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/MedSAMImageTransforms.h"
 #include "sinus/SamModel.h"
 
@@ -43,11 +43,11 @@ public:
 
   /** The image encoder's precision for the next SetImage (default Float32, the reference). */
   void
-  SetPrecision(InferencePrecision precision)
+  SetPrecision(ComputePrecision precision)
   {
     m_Precision = precision;
   }
-  InferencePrecision
+  ComputePrecision
   GetPrecision() const
   {
     return m_Precision;
@@ -71,7 +71,7 @@ private:
   void             RequireImage() const;
 
   Sam                m_Model;
-  InferencePrecision m_Precision = InferencePrecision::Float32;
+  ComputePrecision m_Precision = ComputePrecision::Float32;
   torch::Tensor      m_Embeddings;
   int64_t            m_Height = 0, m_Width = 0;
 };

@@ -32,6 +32,14 @@ WriteModelArchive(const std::string & path, const std::string & architecture, co
 ModelArchive
 ReadModelArchive(const std::string & path, const std::string & expectedArchitecture = "");
 
+/** ReadModelArchive without the tensors: what to build before reading them (AdoptStateDictStrict). */
+ModelArchive
+ReadModelDescription(const std::string & path, const std::string & expectedArchitecture = "");
+
+/** The model file's tensors alone. */
+StateDict
+ReadModelTensors(const std::string & path);
+
 /** SinusSeg's own model file: one zip archive (LibTorch's stream format, no pickle) holding
  *  `sinusseg_model.json` -- format version, architecture config, tensor index, free metadata such
  *  as the training stage -- and one raw little-endian record per tensor. `--model FILE` needs

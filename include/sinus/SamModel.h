@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -242,6 +244,14 @@ ModelStateDict(torch::nn::Module & module);
 /** Strict loading: every missing key, unexpected key and shape mismatch is listed in the error. */
 void
 LoadStateDictStrict(torch::nn::Module & module, const StateDict & stateDict, const std::string & source);
+
+/** LoadStateDictStrict for a module that is being loaded from a file, at the memory of one copy of
+ *  its weights: the module's own initial values are released first (their names and shapes kept
+ *  for the strict check), then `load` reads the state dict, whose tensors become the module's
+ *  (copied only when another type or a view). For ViT-B, 360 MB less at the peak. On an error the
+ *  module is left without weights; callers discard it. */
+void
+AdoptStateDictStrict(torch::nn::Module & module, const std::function<StateDict()> & load, const std::string & source);
 
 } // namespace sinus
 

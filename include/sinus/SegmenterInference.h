@@ -2,7 +2,7 @@
 #ifndef sinus_SegmenterInference_h
 #define sinus_SegmenterInference_h
 
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/SegmentationSample.h"
 #include "sinus/Segmenter.h"
 
@@ -65,7 +65,7 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
  *  (PrecisionScope); everything after its logits in float32. */
 Raster<float>
 PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged,
-                   InferencePrecision precision = InferencePrecision::Float32);
+                   ComputePrecision precision = ComputePrecision::Float32);
 
 /** Mean Dice on the original grids of samples with a fullLabel (-1 when none has one). */
 double

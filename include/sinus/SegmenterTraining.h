@@ -2,6 +2,7 @@
 #ifndef sinus_SegmenterTraining_h
 #define sinus_SegmenterTraining_h
 
+#include "sinus/ComputePrecision.h"
 #include "sinus/Json.h"
 #include "sinus/SegmentationAugmentation.h"
 #include "sinus/SegmentationSample.h"
@@ -71,6 +72,11 @@ struct SegmenterTrainingOptions
    *  predictions during training -- "mean_teacher", "cps" or "unimatch"
    *  (OnlineSemiSupervision.h, Documentation/SemiSupervisedBaselines.md). */
   std::string      semiSupervised = "paper";
+  /** The forward pass and the losses on the CPU: Float32 (the reference), BFloat16 (LibTorch's CPU
+   *  autocast: products and convolutions in bf16, norms, softmax and every loss in fp32; the
+   *  weights, gradients and AdamW's state stay fp32) or Auto (bf16 where the CPU has it natively).
+   *  Validation and prediction stay fp32. */
+  ComputePrecision precision = ComputePrecision::Float32;
 
   /** The learning rate of `epoch` (1-based) under the schedule. */
   double LearningRateAt(int64_t epoch) const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/CrossPseudoSupervision.h"
 
+#include "sinus/Losses.h"
+
 #include <stdexcept>
 
 namespace sinus
@@ -16,8 +18,9 @@ HardPseudoLabels(const torch::Tensor & logits)
 } // namespace
 
 CrossPseudoSupervisionTerms
-CrossPseudoSupervisionLoss(const torch::Tensor & firstLogits, const torch::Tensor & secondLogits)
+CrossPseudoSupervisionLoss(const torch::Tensor & firstLogitsIn, const torch::Tensor & secondLogitsIn)
 {
+  const torch::Tensor firstLogits = Float32Logits(firstLogitsIn), secondLogits = Float32Logits(secondLogitsIn);
   if (!firstLogits.sizes().equals(secondLogits.sizes()))
     throw std::invalid_argument("cross pseudo supervision: the two networks' logits differ in shape");
   namespace F = torch::nn::functional;

@@ -12,6 +12,12 @@ namespace sinus
 namespace F = torch::nn::functional;
 
 torch::Tensor
+Float32Logits(const torch::Tensor & logits)
+{
+  return logits.scalar_type() == torch::kFloat32 ? logits : logits.to(torch::kFloat32);
+}
+
+torch::Tensor
 LsganLoss(const torch::Tensor & scores, bool targetIsReal)
 {
   return F::mse_loss(scores, targetIsReal ? torch::ones_like(scores) : torch::zeros_like(scores));
@@ -40,7 +46,7 @@ torch::Tensor
 DiceLoss(const torch::Tensor & logits, const torch::Tensor & target)
 {
   constexpr double    smooth = 1e-5;
-  const torch::Tensor p = torch::sigmoid(logits).flatten(1);
+  const torch::Tensor p = torch::sigmoid(Float32Logits(logits)).flatten(1);
   const torch::Tensor g = target.flatten(1);
   const torch::Tensor overlap = (p * g).sum(1);
   const torch::Tensor denominator = (p * p).sum(1) + (g * g).sum(1);
@@ -48,8 +54,9 @@ DiceLoss(const torch::Tensor & logits, const torch::Tensor & target)
 }
 
 torch::Tensor
-SupervisedLoss(const torch::Tensor & logits, const torch::Tensor & target, const torch::Tensor & pixelWeights)
+SupervisedLoss(const torch::Tensor & logitsIn, const torch::Tensor & target, const torch::Tensor & pixelWeights)
 {
+  const torch::Tensor logits = Float32Logits(logitsIn);
   // An undefined weight tensor is LibTorch's own "no weights".
   return DiceLoss(logits, target) +
          F::binary_cross_entropy_with_logits(logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(pixelWeights));
@@ -74,7 +81,7 @@ torch::Tensor
 KnowledgeDistillationPerImage(const torch::Tensor & teacherLogits, const torch::Tensor & studentLogits, double temperature)
 {
   // softmax((0, z) / T) gives (1 - sigmoid(z / T), sigmoid(z / T)); log-sigmoids keep it stable.
-  const torch::Tensor t = teacherLogits.detach() / temperature, s = studentLogits / temperature;
+  const torch::Tensor t = Float32Logits(teacherLogits.detach()) / temperature, s = Float32Logits(studentLogits) / temperature;
   const torch::Tensor logT1 = F::logsigmoid(t), logT0 = F::logsigmoid(-t);
   const torch::Tensor logS1 = F::logsigmoid(s), logS0 = F::logsigmoid(-s);
   const torch::Tensor perPixel = logT1.exp() * (logT1 - logS1) + logT0.exp() * (logT0 - logS0);
@@ -141,8 +148,9 @@ WeightedKnowledgeDistillationLoss(const torch::Tensor & teacherLogits, const tor
 }
 
 torch::Tensor
-UnsupervisedLoss(const torch::Tensor & studentLogits, const torch::Tensor & refinedPseudoLabel)
+UnsupervisedLoss(const torch::Tensor & studentLogitsIn, const torch::Tensor & refinedPseudoLabel)
 {
+  const torch::Tensor studentLogits = Float32Logits(studentLogitsIn);
   const torch::Tensor foreground = refinedPseudoLabel.detach().gt(0.5).to(studentLogits.scalar_type());
   const torch::Tensor perPixel =
     F::binary_cross_entropy_with_logits(studentLogits, refinedPseudoLabel.detach(), F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/MeanTeacher.h"
 
+#include "sinus/Losses.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
@@ -49,7 +51,7 @@ UpdateMeanTeacher(torch::nn::Module & teacher, const torch::nn::Module & student
 torch::Tensor
 ProbabilityConsistencyLoss(const torch::Tensor & studentLogits, const torch::Tensor & teacherLogits)
 {
-  return (torch::sigmoid(studentLogits) - torch::sigmoid(teacherLogits.detach())).pow(2).mean();
+  return (torch::sigmoid(Float32Logits(studentLogits)) - torch::sigmoid(Float32Logits(teacherLogits.detach()))).pow(2).mean();
 }
 
 torch::Tensor

@@ -64,26 +64,17 @@ WriteModelArchive(const std::string & path, const std::string & architecture, co
   CommitFile(temporary, path);
 }
 
-ModelArchive
-ReadModelArchive(const std::string & path, const std::string & expectedArchitecture)
+namespace
 {
-  if (!std::filesystem::exists(path))
-    throw CheckpointError(path + ": model file not found");
+/** A model file opened for reading: its zip reader and its parsed index. */
+struct OpenedModelFile
+{
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
-  try
+  Json                                                    index;
+  std::string                                             path;
+
+  std::string Record(const std::string & name) const
   {
-    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-  }
-  catch (const std::exception &)
-  {
-    throw CheckpointError(path + ": not a SinusSeg model file (not a zip archive, or truncated)");
-  }
-  if (!reader->hasRecord(kIndex))
-  {
-    throw CheckpointError(path + ": not a SinusSeg model file (no " + kIndex +
-                          "); an official .pth checkpoint is given with --checkpoint");
-  }
-  const auto read = [&](const std::string & name) {
     try
     {
       auto [data, size] = reader->getRecord(name);
@@ -93,19 +84,32 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
     {
       throw CheckpointError(path + ": cannot read record '" + name + "' (truncated or corrupt model file)");
     }
-  };
-  ModelArchive archive;
-  Json         index;
+  }
+};
+
+OpenedModelFile
+OpenModelFile(const std::string & path)
+{
+  if (!std::filesystem::exists(path))
+    throw CheckpointError(path + ": model file not found");
+  OpenedModelFile file;
+  file.path = path;
   try
   {
-    index = ParseJson(read(kIndex));
-    if (index.at("format").get<std::string>() != kFormat)
-      throw std::runtime_error("unknown format '" + index.at("format").get<std::string>() + "'");
-    if (JsonInteger(index.at("version")) > kVersion)
-      throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(JsonInteger(index.at("version"))) + ")");
-    archive.architecture = index.at("architecture").get<std::string>();
-    archive.config = index.at("config");
-    archive.metadata = index.at("metadata");
+    file.reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  }
+  catch (const std::exception &)
+  {
+    throw CheckpointError(path + ": not a SinusSeg model file (not a zip archive, or truncated)");
+  }
+  if (!file.reader->hasRecord(kIndex))
+  {
+    throw CheckpointError(path + ": not a SinusSeg model file (no " + kIndex +
+                          "); an official .pth checkpoint is given with --checkpoint");
+  }
+  try
+  {
+    file.index = ParseJson(file.Record(kIndex));
   }
   catch (const CheckpointError &)
   {
@@ -115,12 +119,41 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
   {
     throw CheckpointError(path + ": invalid model index: " + e.what());
   }
+  return file;
+}
+
+ModelArchive
+DescriptionOf(const OpenedModelFile & file, const std::string & expectedArchitecture)
+{
+  ModelArchive archive;
+  try
+  {
+    const Json & index = file.index;
+    if (index.at("format").get<std::string>() != kFormat)
+      throw std::runtime_error("unknown format '" + index.at("format").get<std::string>() + "'");
+    if (JsonInteger(index.at("version")) > kVersion)
+      throw std::runtime_error("written by a newer SinusSeg (format version " + std::to_string(JsonInteger(index.at("version"))) + ")");
+    archive.architecture = index.at("architecture").get<std::string>();
+    archive.config = index.at("config");
+    archive.metadata = index.at("metadata");
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(file.path + ": invalid model index: " + e.what());
+  }
   if (!expectedArchitecture.empty() && archive.architecture != expectedArchitecture)
   {
-    throw CheckpointError(path + ": holds a '" + archive.architecture + "' model, but a '" + expectedArchitecture +
+    throw CheckpointError(file.path + ": holds a '" + archive.architecture + "' model, but a '" + expectedArchitecture +
                           "' model is needed here");
   }
-  for (const Json & entry : index.at("tensors").get_ref<const Json::array_t &>())
+  return archive;
+}
+
+StateDict
+TensorsOf(const OpenedModelFile & file)
+{
+  StateDict tensors;
+  for (const Json & entry : file.index.at("tensors").get_ref<const Json::array_t &>())
   {
     std::vector<int64_t> shape;
     int64_t              numel = 1;
@@ -129,14 +162,36 @@ ReadModelArchive(const std::string & path, const std::string & expectedArchitect
       shape.push_back(JsonInteger(d));
       numel *= shape.back();
     }
-    const std::string bytes = read(entry.at("record").get<std::string>());
+    const std::string bytes = file.Record(entry.at("record").get<std::string>());
     if (entry.at("dtype").get<std::string>() != "float32" || bytes.size() != static_cast<size_t>(numel) * sizeof(float))
-      throw CheckpointError(path + ": tensor '" + entry.at("name").get<std::string>() + "' has " + std::to_string(bytes.size()) +
+      throw CheckpointError(file.path + ": tensor '" + entry.at("name").get<std::string>() + "' has " + std::to_string(bytes.size()) +
                             " bytes, expected " + std::to_string(numel * 4) + " (truncated or corrupt model file)");
     torch::Tensor t = torch::empty(shape, torch::kFloat32);
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-    archive.tensors.emplace_back(entry.at("name").get<std::string>(), t);
+    tensors.emplace_back(entry.at("name").get<std::string>(), t);
   }
+  return tensors;
+}
+} // namespace
+
+ModelArchive
+ReadModelDescription(const std::string & path, const std::string & expectedArchitecture)
+{
+  return DescriptionOf(OpenModelFile(path), expectedArchitecture);
+}
+
+StateDict
+ReadModelTensors(const std::string & path)
+{
+  return TensorsOf(OpenModelFile(path));
+}
+
+ModelArchive
+ReadModelArchive(const std::string & path, const std::string & expectedArchitecture)
+{
+  const OpenedModelFile file = OpenModelFile(path);
+  ModelArchive          archive = DescriptionOf(file, expectedArchitecture);
+  archive.tensors = TensorsOf(file);
   return archive;
 }
 
@@ -148,20 +203,20 @@ template <typename TModel, typename TConfig>
 TModel
 LoadArchivedModel(const std::string & path, const char * architecture, Json * metadata)
 {
-  ModelArchive archive = ReadModelArchive(path, architecture);
-  TModel       model(nullptr);
+  const ModelArchive description = ReadModelDescription(path, architecture);
+  TModel             model(nullptr);
   try
   {
-    model = TModel(TConfig::FromJson(archive.config));
+    model = TModel(TConfig::FromJson(description.config));
   }
   catch (const std::exception & e)
   {
     throw CheckpointError(path + ": invalid " + architecture + " configuration: " + e.what());
   }
-  LoadStateDictStrict(*model, archive.tensors, path);
+  AdoptStateDictStrict(*model, [&] { return ReadModelTensors(path); }, path);
   model->eval();
   if (metadata)
-    *metadata = archive.metadata;
+    *metadata = description.metadata;
   return model;
 }
 } // namespace
@@ -206,7 +261,7 @@ LoadSamFromCheckpoint(const std::string & checkpoint, const std::optional<std::s
     }
   }
   Sam model(config);
-  LoadStateDictStrict(*model, LoadStateDict(checkpoint), checkpoint);
+  AdoptStateDictStrict(*model, [&] { return LoadStateDict(checkpoint); }, checkpoint);
   model->eval();
   return model;
 }

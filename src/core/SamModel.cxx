@@ -760,46 +760,78 @@ ModelStateDict(torch::nn::Module & module)
   return out;
 }
 
-void
-LoadStateDictStrict(torch::nn::Module & module, const StateDict & stateDict, const std::string & source)
+namespace
 {
-  const StateDict                            own = ModelStateDict(module);
-  std::map<std::string, const torch::Tensor *> given;
-  for (const auto & [name, tensor] : stateDict)
-    given[name] = &tensor;
+using ExpectedShapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
+
+ExpectedShapes
+ShapesOf(const StateDict & own)
+{
+  ExpectedShapes shapes;
+  for (const auto & [name, tensor] : own)
+    shapes.emplace_back(name, tensor.sizes().vec());
+  return shapes;
+}
+
+/** Every missing key, unexpected key and shape mismatch of `given` against `expected`, in one error. */
+void
+RequireMatchingStateDict(const ExpectedShapes & expected, const StateDict & given, const std::string & source)
+{
+  std::map<std::string, const torch::Tensor *> byName;
+  for (const auto & [name, tensor] : given)
+    byName[name] = &tensor;
   std::vector<std::string> missing, mismatched, unexpected;
   std::set<std::string>    known;
-  for (const auto & [name, tensor] : own)
+  for (const auto & [name, shape] : expected)
   {
     known.insert(name);
-    const auto it = given.find(name);
-    if (it == given.end())
+    const auto it = byName.find(name);
+    if (it == byName.end())
       missing.push_back(name);
-    else if (it->second->sizes() != tensor.sizes())
+    else if (it->second->sizes() != c10::IntArrayRef(shape))
     {
       std::ostringstream s;
-      s << name << " (checkpoint " << it->second->sizes() << ", model " << tensor.sizes() << ")";
+      s << name << " (checkpoint " << it->second->sizes() << ", model " << c10::IntArrayRef(shape) << ")";
       mismatched.push_back(s.str());
     }
   }
-  for (const auto & [name, tensor] : stateDict)
+  for (const auto & [name, tensor] : given)
     if (!known.count(name))
       unexpected.push_back(name);
-  if (!missing.empty() || !mismatched.empty() || !unexpected.empty())
-  {
-    std::string message = source + ": checkpoint does not match the model architecture";
-    const auto  list = [&](const char * title, const std::vector<std::string> & items) {
-      if (items.empty())
-        return;
-      message += std::string("\n  ") + title + " (" + std::to_string(items.size()) + "):";
-      for (const auto & item : items)
-        message += "\n    " + item;
-    };
-    list("missing keys", missing);
-    list("unexpected keys", unexpected);
-    list("shape mismatches", mismatched);
-    throw CheckpointError(message);
-  }
+  if (missing.empty() && mismatched.empty() && unexpected.empty())
+    return;
+  std::string message = source + ": checkpoint does not match the model architecture";
+  const auto  list = [&](const char * title, const std::vector<std::string> & items) {
+    if (items.empty())
+      return;
+    message += std::string("\n  ") + title + " (" + std::to_string(items.size()) + "):";
+    for (const auto & item : items)
+      message += "\n    " + item;
+  };
+  list("missing keys", missing);
+  list("unexpected keys", unexpected);
+  list("shape mismatches", mismatched);
+  throw CheckpointError(message);
+}
+
+std::map<std::string, torch::Tensor>
+ByName(StateDict && stateDict)
+{
+  std::map<std::string, torch::Tensor> byName;
+  for (auto & [name, tensor] : stateDict)
+    byName[name] = std::move(tensor);
+  return byName;
+}
+} // namespace
+
+void
+LoadStateDictStrict(torch::nn::Module & module, const StateDict & stateDict, const std::string & source)
+{
+  const StateDict own = ModelStateDict(module);
+  RequireMatchingStateDict(ShapesOf(own), stateDict, source);
+  std::map<std::string, const torch::Tensor *> given;
+  for (const auto & [name, tensor] : stateDict)
+    given[name] = &tensor;
   torch::NoGradGuard noGrad;
   for (const auto & [name, tensor] : own)
   {
@@ -808,4 +840,36 @@ LoadStateDictStrict(torch::nn::Module & module, const StateDict & stateDict, con
   }
 }
 
+void
+AdoptStateDictStrict(torch::nn::Module & module, const std::function<StateDict()> & load, const std::string & source)
+{
+  const StateDict      own = ModelStateDict(module);
+  const ExpectedShapes shapes = ShapesOf(own);
+  // The module's initial values go before the file's are read: never both in memory at once.
+  for (const auto & [name, tensor] : own)
+  {
+    torch::Tensor released = tensor;
+    released.set_data(torch::empty({ 0 }, tensor.options()));
+  }
+  StateDict loaded = load();
+  RequireMatchingStateDict(shapes, loaded, source);
+  std::map<std::string, torch::Tensor> byName = ByName(std::move(loaded));
+  std::set<const void *>               taken;
+  torch::NoGradGuard                   noGrad;
+  for (const auto & [name, tensor] : own)
+  {
+    torch::Tensor & value = byName.at(name);
+    // Taken over as they are when they own their memory in the module's type; a view into a
+    // larger storage, memory already taken by another entry (tied in the file, separate here, as
+    // PyTorch's load_state_dict makes them) or another type is copied.
+    const bool whole = value.is_contiguous() && value.storage_offset() == 0 &&
+                       value.storage().nbytes() == static_cast<size_t>(value.numel()) * value.element_size() &&
+                       taken.insert(value.storage().data()).second;
+    torch::Tensor target = tensor;
+    target.set_data(whole && value.scalar_type() == tensor.scalar_type() && value.device() == tensor.device()
+                      ? value
+                      : value.to(tensor.options(), /*non_blocking=*/false, /*copy=*/true).contiguous());
+    value = torch::Tensor();
+  }
+}
 } // namespace sinus

@@ -107,7 +107,7 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
 }
 
 Raster<float>
-PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged, InferencePrecision precision)
+PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged, ComputePrecision precision)
 {
   const int64_t            size = segmenter.InputSize();
   const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);

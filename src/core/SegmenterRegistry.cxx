@@ -265,25 +265,25 @@ SaveSegmenterModel(const std::string & path, SegmenterImpl & segmenter, const Js
 Segmenter
 LoadSegmenterModel(const std::string & path, Json * metadata)
 {
-  ModelArchive archive = ReadModelArchive(path);
-  bool         known = false;
+  const ModelArchive description = ReadModelDescription(path);
+  bool               known = false;
   for (const auto & a : SegmenterArchitectures())
-    known = known || a.name == archive.architecture;
+    known = known || a.name == description.architecture;
   if (!known)
-    throw CheckpointError(path + ": holds a '" + archive.architecture + "' model, which is not a segmenter (known: " + KnownNames() + ")");
+    throw CheckpointError(path + ": holds a '" + description.architecture + "' model, which is not a segmenter (known: " + KnownNames() + ")");
   Segmenter segmenter{ nullptr };
   try
   {
-    segmenter = BuildSegmenter(SegmenterSpec{ archive.architecture, archive.config });
+    segmenter = BuildSegmenter(SegmenterSpec{ description.architecture, description.config });
   }
   catch (const std::exception & e)
   {
     throw CheckpointError(path + ": " + e.what());
   }
-  LoadStateDictStrict(*segmenter, archive.tensors, path);
+  AdoptStateDictStrict(*segmenter, [&] { return ReadModelTensors(path); }, path);
   segmenter->eval();
   if (metadata)
-    *metadata = archive.metadata;
+    *metadata = description.metadata;
   return segmenter;
 }
 

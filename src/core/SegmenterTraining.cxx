@@ -21,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 namespace sinus
@@ -124,6 +125,9 @@ private:
   void                 CheckData() const;
   void                 CheckTargets() const;
   void                 CheckPatchSize() const;
+  void                 CheckPrecision() const;
+  /** The precision of the forward pass and losses: the option's on the CPU, fp32 on a GPU. */
+  ComputePrecision     ForwardPrecision() const;
   std::string          Identity() const;
   void                 SaveCheckpoint(torch::optim::AdamW & optimizer) const;
   void                 LoadCheckpoint(torch::optim::AdamW & optimizer);
@@ -192,6 +196,21 @@ SegmenterTrainer::CheckData() const
     CheckPatchSize();
   if (m_Student)
     CheckTargets();
+}
+
+void
+SegmenterTrainer::CheckPrecision() const
+{
+  // PrecisionScope switches LibTorch's CPU autocast; on a GPU the forward pass would quietly stay fp32.
+  if (m_Device.is_cuda() && m_Options.precision == ComputePrecision::BFloat16)
+    throw SegmenterTrainingError(m_Stage + ": precision bf16 trains through the CPU's autocast; on " + m_Device.str() +
+                                 " train with precision fp32 (or auto)");
+}
+
+ComputePrecision
+SegmenterTrainer::ForwardPrecision() const
+{
+  return m_Device.is_cuda() ? ComputePrecision::Float32 : ResolvePrecision(m_Options.precision);
 }
 
 void
@@ -457,17 +476,22 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, const BatchShare & sha
     Step(share, optimizer, StepIndex(report));
     return;
   }
-  const torch::Tensor logits = m_Segmenter.Logits(input);
-  const torch::Tensor supervised = DeeplySupervisedLoss(m_Segmenter, logits, targetMaps, batch.labelled);
-  report.supervised = supervised.item<double>();
-  std::vector<std::pair<const char *, double>> losses{ { "supervised", report.supervised } };
-  torch::Tensor                               total = supervised;
-  if (m_Student)
-    total = StudentLoss(batch, logits, targetMaps, WarpTargets(batch.teacherLogits.to(m_Device), augmentation, /*repeatBorder=*/true),
-                        supervised, share, record, report, losses);
-  report.total = total.item<double>();
-  losses.emplace_back("total", report.total);
-  RequireFinite(losses, report);
+  torch::Tensor total;
+  {
+    // The forward pass and the losses in the chosen precision; backward outside it, as autocast asks.
+    const PrecisionScope                         precision(ForwardPrecision());
+    const torch::Tensor                          logits = m_Segmenter.Logits(input);
+    const torch::Tensor                          supervised = DeeplySupervisedLoss(m_Segmenter, logits, targetMaps, batch.labelled);
+    std::vector<std::pair<const char *, double>> losses{ { "supervised", supervised.item<double>() } };
+    report.supervised = losses.front().second;
+    total = supervised;
+    if (m_Student)
+      total = StudentLoss(batch, logits, targetMaps, WarpTargets(batch.teacherLogits.to(m_Device), augmentation, /*repeatBorder=*/true),
+                          supervised, share, record, report, losses);
+    report.total = total.item<double>();
+    losses.emplace_back("total", report.total);
+    RequireFinite(losses, report);
+  }
   total.backward();
   Step(share, optimizer, StepIndex(report));
   const double fraction = share.Fraction();
@@ -493,7 +517,9 @@ SegmenterTrainer::TrainOnlineBatch(const torch::Tensor & input, const torch::Ten
   const SupervisedTerm supervised = [&](SegmenterImpl & network, const torch::Tensor & logits) {
     return DeeplySupervisedLoss(network, logits, step.labels, step.labelled);
   };
-  const OnlineStepLosses losses = m_Method->Loss(m_Segmenter, step, supervised);
+  std::optional<PrecisionScope> precision(std::in_place, ForwardPrecision());
+  const OnlineStepLosses        losses = m_Method->Loss(m_Segmenter, step, supervised);
+  precision.reset(); // backward outside autocast
   report.supervised = losses.supervised;
   report.unsupervised = losses.unsupervised;
   report.meanWeight = losses.weight;
@@ -677,6 +703,7 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
 {
   m_Options.Validate();
   CheckData();
+  CheckPrecision();
   m_Segmenter.to(m_Device);
   // Every rank starts from rank 0's weights (the online methods copy them into their own networks).
   BroadcastModuleState(m_Group, m_Segmenter);

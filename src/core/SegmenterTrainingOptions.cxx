@@ -43,7 +43,7 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
   const std::string where = "segmenter training";
   RequireKnownKeys(json,
                    { "epochs", "batch_size", "steps_per_epoch", "learning_rate", "weight_decay", "seed", "trainable", "augmentation", "alpha", "beta",
-                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss", "patch_size", "separation_weight", "separation_gap", "semi_supervised" },
+                     "temperature", "tau", "distillation", "distil_unlabelled", "learning_rate_schedule", "unsupervised_loss", "patch_size", "separation_weight", "separation_gap", "semi_supervised", "precision" },
                    where);
   SegmenterTrainingOptions o = defaults;
   ReadJsonField(json, "epochs", o.epochs, where);
@@ -70,6 +70,19 @@ SegmenterTrainingOptions::FromJson(const Json & json, const SegmenterTrainingOpt
     o.trainableParts.clear();
     for (const Json & p : parts->get_ref<const Json::array_t &>())
       o.trainableParts.push_back(p.get<std::string>());
+  }
+  if (const Json * precision = FindJsonMember(json, "precision"))
+  {
+    if (!precision->is_string())
+      throw std::invalid_argument(where + ": 'precision' must be \"fp32\", \"bf16\" or \"auto\"");
+    try
+    {
+      o.precision = ParseComputePrecision(precision->get<std::string>());
+    }
+    catch (const std::invalid_argument & e)
+    {
+      throw std::invalid_argument(where + ": 'precision': " + e.what());
+    }
   }
   if (const Json * mode = FindJsonMember(json, "distillation"))
     o.distillation = ParseDistillationMode(mode->get<std::string>());
@@ -112,6 +125,8 @@ SegmenterTrainingOptions::ToJson() const
   }
   if (semiSupervised != "paper")
     j["semi_supervised"] = semiSupervised;
+  if (precision != ComputePrecision::Float32)
+    j["precision"] = ToString(precision);
   return j;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/UniMatchObjective.h"
 
+#include "sinus/Losses.h"
+
 #include <stdexcept>
 
 namespace sinus
@@ -9,7 +11,7 @@ namespace sinus
 WeakViewPseudoLabels
 PseudoLabelsOfWeakView(const torch::Tensor & weakLogits, double confidenceThreshold)
 {
-  const torch::Tensor p = torch::sigmoid(weakLogits.detach());
+  const torch::Tensor p = torch::sigmoid(Float32Logits(weakLogits.detach()));
   return { (p > 0.5).to(p.scalar_type()), (torch::max(p, 1 - p) >= confidenceThreshold).to(p.scalar_type()) };
 }
 
@@ -29,7 +31,7 @@ ConfidentDiceLoss(const torch::Tensor & logits, const WeakViewPseudoLabels & pse
 {
   if (!logits.sizes().equals(pseudoLabels.labels.sizes()) || !logits.sizes().equals(pseudoLabels.confident.sizes()))
     throw std::invalid_argument("UniMatch: logits and pseudo-labels differ in shape");
-  const torch::Tensor p = torch::sigmoid(logits);
+  const torch::Tensor p = torch::sigmoid(Float32Logits(logits));
   const torch::Tensor & g = pseudoLabels.labels, & keep = pseudoLabels.confident;
   return 0.5 * (MaskedDice(1 - p, 1 - g, keep) + MaskedDice(p, g, keep));
 }

@@ -2,6 +2,7 @@
 // Training one segmenter of the pipeline (the teacher or the student) inside the run folder.
 #include "PipelineStages.h"
 
+#include "sinus/ComputePrecision.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/PretrainedEncoder.h"
 #include "sinus/RankCoordination.h"
@@ -90,6 +91,8 @@ TrainStageSegmenter(const StageContext & context, PipelineStage stage, const Seg
     throw StageError(stage, std::string(e.what()) + "\n(--init-checkpoint needs a model configuration with the checkpoint's shapes, "
                                                     "e.g. --preset vit_b for medsam_vit_b.pth)");
   }
+  if (training.precision != ComputePrecision::Float32)
+    context.Message(stage, "forward pass and losses in " + DescribePrecision(training.precision));
   SegmenterTrainingCallbacks callbacks;
   callbacks.shouldAbort = [&] { return context.AbortRequested(); };
   callbacks.onBatch = [&](const SegmenterBatchReport & r) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The paper's Table 1 segmenters: shapes, model files, sizes against the paper, the operation
 // counter against hand counts, nnU-Net's plan, deep supervision and the poly schedule.
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 #include "sinus/NnUNetPlan.h"
 #include "sinus/OperationCounter.h"
 #include "sinus/PaperTableOne.h"
@@ -46,7 +46,7 @@ TEST(Architectures, EveryTableOneNetworkSegmentsAtItsDeclaredGrid)
 
 TEST(Architectures, EveryTableOneNetworkPredictsInBFloat16CloseToFloat32)
 {
-  // LibTorch's CPU autocast in every network (its norms in float32, InferencePrecision.cxx):
+  // LibTorch's CPU autocast in every network (its norms in float32, ComputePrecision.cxx):
   // float32 logits of the same shape, probabilities near the float32 ones.
   for (const std::string & name : TableOneArchitectures())
   {
@@ -57,7 +57,7 @@ TEST(Architectures, EveryTableOneNetworkPredictsInBFloat16CloseToFloat32)
     const torch::Tensor reference = torch::sigmoid(NetworkLogits(*net, x, false));
     torch::Tensor       bf16;
     {
-      const PrecisionScope scope(InferencePrecision::BFloat16);
+      const PrecisionScope scope(ComputePrecision::BFloat16);
       bf16 = NetworkLogits(*net, x, true);
     }
     ASSERT_EQ(bf16.scalar_type(), torch::kFloat32) << name;

@@ -184,14 +184,14 @@ TEST(MedSAMPredictor, BFloat16MasksAgreeWithFloat32OnTheGoldenImage)
 {
   // The encoder in bf16 (LibTorch's CPU autocast), the decoder in fp32: the box prompt's mask on
   // the official golden image against the fp32 pipeline's (itself the official output, above).
-  const auto predict = [](sinus::InferencePrecision precision) {
+  const auto predict = [](sinus::ComputePrecision precision) {
     MedSAMPredictor predictor(Tiny().model);
     predictor.SetPrecision(precision);
     predictor.SetImage(TensorToRaster<double>(Tiny().golden.at("raw_image_u8")));
     return predictor.PredictBox(predictor.FullImageBox());
   };
-  const MedSAMPrediction fp32 = predict(sinus::InferencePrecision::Float32);
-  const MedSAMPrediction bf16 = predict(sinus::InferencePrecision::BFloat16);
+  const MedSAMPrediction fp32 = predict(sinus::ComputePrecision::Float32);
+  const MedSAMPrediction bf16 = predict(sinus::ComputePrecision::BFloat16);
   float                  worst = 0;
   for (size_t i = 0; i < fp32.probability.data.size(); ++i)
     worst = std::max(worst, std::fabs(fp32.probability.data[i] - bf16.probability.data[i]));

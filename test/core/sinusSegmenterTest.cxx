@@ -8,6 +8,7 @@
 #include "sinus/UNetSegmenter.h"
 #include "sinusTestSupport.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -224,6 +225,65 @@ TEST(Segmenter, UNetStudentTrainsOnPatchesAndPredictsWholeInputs)
   EXPECT_NE(errorWithPatch(*student, 30).find("multiple of 4"), std::string::npos);
   Segmenter sam = BuildSegmenter(SegmenterSpec::Preset("small", 64));
   EXPECT_NE(errorWithPatch(*sam, 32).find("takes only its 64-pixel input"), std::string::npos);
+}
+
+TEST(Segmenter, TrainsInBFloat16AsAnOptionCloseToFloat32)
+{
+  // The same student, the same data and draws, trained in fp32 and under bf16 autocast: bf16 really
+  // computes (the weights end up different), the losses stay within a few per cent, the weights
+  // and AdamW's state stay float32, and autocast is off again afterwards.
+  const DiskStudentData disks(4);
+  const auto            train = [&](ComputePrecision precision, const std::string & method) {
+    torch::manual_seed(7);
+    Segmenter                student = BuildSegmenter(TinyUNet(64, 1));
+    SegmenterTrainingOptions options;
+    options.epochs = 2;
+    options.batchSize = 2;
+    options.learningRate = 1e-3;
+    options.precision = precision;
+    options.semiSupervised = method;
+    const auto log = TrainSegmenter(*student, disks.Data(), options, { "student", "", "" }, false, torch::kCPU);
+    return std::make_pair(student, log);
+  };
+  const auto [fp32, fp32Log] = train(ComputePrecision::Float32, "paper");
+  const auto [bf16, bf16Log] = train(ComputePrecision::BFloat16, "paper");
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  ASSERT_EQ(bf16Log.size(), 2u);
+  double apart = 0;
+  const auto reference = fp32->named_parameters();
+  for (const auto & item : bf16->named_parameters())
+  {
+    EXPECT_EQ(item.value().scalar_type(), torch::kFloat32) << item.key();
+    apart = std::max(apart, (item.value() - reference[item.key()]).abs().max().item<double>());
+  }
+  EXPECT_GT(apart, 0.0); // bf16 was used
+  for (size_t e = 0; e < 2; ++e)
+  {
+    EXPECT_NEAR(bf16Log[e].supervised, fp32Log[e].supervised, 0.05 * fp32Log[e].supervised) << "epoch " << e + 1;
+    EXPECT_NEAR(bf16Log[e].validationDice, fp32Log[e].validationDice, 0.05) << "epoch " << e + 1;
+  }
+  // An online method's forward passes (here Mean Teacher's two networks) run in bf16 too.
+  const auto [meanTeacher, meanTeacherLog] = train(ComputePrecision::BFloat16, "mean_teacher");
+  EXPECT_TRUE(std::isfinite(meanTeacherLog.back().total));
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+
+  // The option travels through the training JSON; unknown names and bf16 on a GPU are refused.
+  SegmenterTrainingOptions options;
+  EXPECT_FALSE(options.ToJson().contains("precision")); // fp32 runs keep their earlier settings
+  options.precision = ComputePrecision::BFloat16;
+  EXPECT_EQ(SegmenterTrainingOptions::FromJson(options.ToJson(), {}).precision, ComputePrecision::BFloat16);
+  try
+  {
+    SegmenterTrainingOptions::FromJson(Json{ { "precision", "fp16" } }, {});
+    ADD_FAILURE() << "fp16 accepted";
+  }
+  catch (const std::invalid_argument & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("'precision': unknown precision 'fp16'"), std::string::npos) << e.what();
+  }
+  Segmenter  network = BuildSegmenter(TinyUNet(64, 1));
+  const auto onGpu = TrainingErrorOf([&] { TrainSegmenter(*network, disks.Data(), options, { "student", "", "" }, false, torch::Device("cuda")); });
+  EXPECT_NE(onGpu.find("precision bf16 trains through the CPU's autocast"), std::string::npos) << onGpu;
 }
 
 TEST(Segmenter, PipelineWithAUNetStudent)

@@ -3,6 +3,7 @@
 // against values worked out by hand.
 #include "sinus/ConsistencyRampUp.h"
 #include "sinus/CrossPseudoSupervision.h"
+#include "sinus/Losses.h"
 #include "sinus/MeanTeacher.h"
 #include "sinus/SegmenterRegistry.h"
 #include "sinus/StrongPerturbation.h"
@@ -238,4 +239,39 @@ TEST(SemiSupervisedBaselines, UniMatchFeaturePerturbationStream)
   Segmenter transunet = BuildSegmenter(SegmenterSpec::ForArchitecture("transunet", "cpu", 64));
   EXPECT_FALSE(transunet->PerturbsFeatures());
   EXPECT_THROW(transunet->LogitsWithPerturbedFeatures(torch::rand({ 1, 3, 64, 64 }), 0.5), std::logic_error);
+}
+
+TEST(SemiSupervisedBaselines, EveryLossComputesInFloat32FromBFloat16Logits)
+{
+  // A network trained under a bf16 PrecisionScope hands its losses bf16 logits. Each loss must give
+  // exactly what it gives for the same values in float32, as a float32 tensor, with the gradient
+  // flowing back to the bf16 logits.
+  torch::manual_seed(3);
+  const torch::Tensor logits = (torch::randn({ 2, 1, 6, 6 }) * 3).to(torch::kBFloat16).requires_grad_(true);
+  const torch::Tensor other = (torch::randn({ 2, 1, 6, 6 }) * 3).to(torch::kBFloat16);
+  const torch::Tensor target = (torch::rand({ 2, 1, 6, 6 }) > 0.5).to(torch::kFloat32);
+  const torch::Tensor asFloat = logits.detach().to(torch::kFloat32), otherFloat = other.to(torch::kFloat32);
+  const WeakViewPseudoLabels pseudo = PseudoLabelsOfWeakView(other, 0.9);
+  const WeakViewPseudoLabels pseudoFloat = PseudoLabelsOfWeakView(otherFloat, 0.9);
+  EXPECT_TRUE(torch::equal(pseudo.labels, pseudoFloat.labels) && torch::equal(pseudo.confident, pseudoFloat.confident));
+  const std::vector<std::pair<const char *, std::pair<torch::Tensor, torch::Tensor>>> pairs{
+    { "supervised", { SupervisedLoss(logits, target), SupervisedLoss(asFloat, target) } },
+    { "dice", { DiceLoss(logits, target), DiceLoss(asFloat, target) } },
+    { "distillation", { KnowledgeDistillationPerImage(other, logits, 2.0), KnowledgeDistillationPerImage(otherFloat, asFloat, 2.0) } },
+    { "unsupervised", { UnsupervisedLoss(logits, target), UnsupervisedLoss(asFloat, target) } },
+    { "mean teacher", { ProbabilityConsistencyLoss(logits, other), ProbabilityConsistencyLoss(asFloat, otherFloat) } },
+    { "cps", { CrossPseudoSupervisionLoss(logits, other).first, CrossPseudoSupervisionLoss(asFloat, otherFloat).first } },
+    { "unimatch", { ConfidentDiceLoss(logits, pseudo), ConfidentDiceLoss(asFloat, pseudoFloat) } },
+  };
+  for (const auto & [name, values] : pairs)
+  {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(values.first.scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(torch::equal(values.first, values.second)) << values.first << " vs " << values.second;
+  }
+  SupervisedLoss(logits, target).backward();
+  ASSERT_TRUE(logits.grad().defined());
+  EXPECT_EQ(logits.grad().scalar_type(), torch::kBFloat16);
+  EXPECT_GT(logits.grad().abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(Float32Logits(asFloat).is_same(asFloat)); // float32 logits are not copied
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The restricted state-dict unpickler: reads official checkpoints, refuses everything else.
 #include "sinus/FileUtilities.h"
+#include "sinus/SamModel.h"
 #include "sinus/StateDict.h"
 #include "sinusTestSupport.h"
 
@@ -119,4 +120,34 @@ TEST(StateDict, MissingNotZipAndTruncatedFiles)
   WriteFileAtomically(dir + "/half.pth", original.substr(0, original.size() / 2));
   EXPECT_NE(ErrorOf([&] { LoadStateDict(dir + "/half.pth"); }).find("half.pth:"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST(StateDict, AdoptionTakesTheLoadedTensorsOverAndChecksLikeStrictLoading)
+{
+  // A model loaded from a file keeps one copy of its weights: the file's tensors become the
+  // module's parameters; a view into a larger storage is copied instead (it may be shared).
+  torch::manual_seed(5);
+  torch::nn::Linear   layer(4, 3);
+  const torch::Tensor weight = torch::randn({ 3, 4 });
+  const torch::Tensor storage = torch::randn({ 10 });
+  const torch::Tensor bias = storage.narrow(0, 2, 3);
+  AdoptStateDictStrict(*layer, [&] { return StateDict{ { "weight", weight }, { "bias", bias } }; }, "layer.pth");
+  EXPECT_EQ(layer->weight.data_ptr(), weight.data_ptr());
+  EXPECT_TRUE(torch::equal(layer->bias, bias));
+  EXPECT_NE(layer->bias.data_ptr(), bias.data_ptr());
+  EXPECT_TRUE(layer->weight.requires_grad() && layer->weight.is_leaf());
+  layer(torch::ones({ 2, 4 })).sum().backward();
+  EXPECT_TRUE(torch::equal(layer->weight.grad(), torch::full({ 3, 4 }, 2.0f)));
+  EXPECT_EQ(ModelStateDict(*layer).size(), 2u);
+
+  // The same check as strict loading, naming every problem and the file.
+  torch::nn::Linear other(4, 3);
+  const std::string error = ErrorOf([&] {
+    AdoptStateDictStrict(*other, [&] { return StateDict{ { "weight", torch::zeros({ 4, 4 }) }, { "scale", torch::zeros({ 1 }) } }; },
+                         "other.pth");
+  });
+  EXPECT_NE(error.find("other.pth: checkpoint does not match"), std::string::npos) << error;
+  EXPECT_NE(error.find("missing keys (1):\n    bias"), std::string::npos) << error;
+  EXPECT_NE(error.find("unexpected keys (1):\n    scale"), std::string::npos) << error;
+  EXPECT_NE(error.find("weight (checkpoint [4, 4], model [3, 4])"), std::string::npos) << error;
 }

@@ -543,6 +543,16 @@ TEST(CommandLine, ModelInfoCountsParametersAndMultiplyAddsOfAnArchitecture)
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.output.find("unknown segmenter architecture 'resnet'"), std::string::npos) << unknown.output;
   EXPECT_EQ(RunSinusSeg("model-info --model x.sinusseg --input 64").status, 2);
+  // --save writes the untrained network, which loads back with the same size and predicts.
+  const fs::path root = ScratchDirectory("cli_model_info_save");
+  const fs::path saved = root / "unet.sinusseg";
+  ASSERT_EQ(RunSinusSeg("model-info --arch unet --preset cpu --input 64 --save '" + saved.string() + "'").status, 0);
+  const Result reloaded = RunSinusSeg("model-info --model '" + saved.string() + "'");
+  ASSERT_EQ(reloaded.status, 0) << reloaded.output;
+  EXPECT_NE(reloaded.output.find("parameters: 1.96 M\n"), std::string::npos) << reloaded.output;
+  EXPECT_EQ(RunSinusSeg("model-info --model '" + saved.string() + "' --save '" + (root / "again.sinusseg").string() + "'").status, 2);
+  EXPECT_FALSE(fs::exists(root / "again.sinusseg"));
+  fs::remove_all(root);
 }
 
 TEST(CommandLine, BenchmarkTableOneTrainsEveryRowAndResumes)
@@ -586,10 +596,19 @@ TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
   EXPECT_NE(run.output.find("student on"), std::string::npos) << run.output;
   // nnU-Net is planned from the datalist's labelled images.
   const Result planned = RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "nn").string() +
-                                     "' --teacher-arch nnunet --stage teacher --input-size 64" + kTinyEpochs);
+                                     "' --teacher-arch nnunet --stage teacher --input-size 64 --precision bf16" + kTinyEpochs);
   ASSERT_EQ(planned.status, 0) << planned.output;
   const sinus::Json nnConfig = sinus::ParseJson(sinus::ReadTextFile(root / "nn" / "config.json"));
   EXPECT_EQ(nnConfig.at("teacher").at("learning_rate_schedule").get<std::string>(), "poly");
+  // --precision sets both stages' training precision, recorded with the run and said at the start.
+  EXPECT_EQ(nnConfig.at("teacher").at("precision").get<std::string>(), "bf16");
+  EXPECT_EQ(nnConfig.at("student").at("precision").get<std::string>(), "bf16");
+  EXPECT_NE(planned.output.find("forward pass and losses in bf16"), std::string::npos) << planned.output;
+  const Result fp16 = RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "fp16").string() +
+                                  "' --precision fp16" + kTinyEpochs);
+  EXPECT_EQ(fp16.status, 2);
+  EXPECT_NE(fp16.output.find("--precision: unknown precision 'fp16'"), std::string::npos) << fp16.output;
+  EXPECT_FALSE(fs::exists(root / "fp16"));
   EXPECT_EQ(RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "bad").string() +
                         "' --teacher-arch vgg" + kTinyEpochs).status, 2);
   EXPECT_FALSE(fs::exists(root / "bad"));

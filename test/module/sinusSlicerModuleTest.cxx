@@ -220,7 +220,7 @@ TEST(SlicerModule, AnyTrainedSegmenterWithItsStoredPostprocessing)
   EXPECT_NE(bf16Run.output.find("precision: bf16"), std::string::npos) << bf16Run.output;
   reader->SetFileName((root / "bf16.nrrd").string());
   reader->Update();
-  filter->SetPrecision(sinus::InferencePrecision::BFloat16);
+  filter->SetPrecision(sinus::ComputePrecision::BFloat16);
   filter->Update();
   int bf16Differences = 0;
   for (size_t i = 0; i < 160 * 96; ++i)

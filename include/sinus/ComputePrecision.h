@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#ifndef sinus_InferencePrecision_h
-#define sinus_InferencePrecision_h
+#ifndef sinus_ComputePrecision_h
+#define sinus_ComputePrecision_h
 
 #include <ostream>
 #include <string>
@@ -8,8 +8,9 @@
 namespace sinus
 {
 
-/** The number format of a network's matrix products and convolutions at prediction time. */
-enum class InferencePrecision
+/** The number format of a network's matrix products and convolutions, when it predicts and (as an
+ *  option) when it trains. */
+enum class ComputePrecision
 {
   Auto,     ///< BFloat16 where the CPU computes it natively, else Float32 (ResolvePrecision)
   Float32,  ///< every operation in float32: the reference
@@ -17,14 +18,14 @@ enum class InferencePrecision
 };
 
 /** "auto", "fp32" or "bf16"; throws std::invalid_argument naming the text otherwise. */
-InferencePrecision
-ParseInferencePrecision(const std::string & text);
+ComputePrecision
+ParseComputePrecision(const std::string & text);
 
 std::string
-ToString(InferencePrecision precision);
+ToString(ComputePrecision precision);
 
 inline std::ostream &
-operator<<(std::ostream & os, InferencePrecision precision)
+operator<<(std::ostream & os, ComputePrecision precision)
 {
   return os << ToString(precision);
 }
@@ -37,16 +38,16 @@ CpuHasNativeBFloat16();
 
 /** What `requested` means on a CPU with or without native bfloat16: Auto becomes BFloat16 or
  *  Float32; Float32 and BFloat16 stay (bf16 asked for on a CPU without it runs, emulated). */
-InferencePrecision
-ResolvePrecision(InferencePrecision requested, bool nativeBFloat16);
+ComputePrecision
+ResolvePrecision(ComputePrecision requested, bool nativeBFloat16);
 
 /** ResolvePrecision on this CPU. */
-InferencePrecision
-ResolvePrecision(InferencePrecision requested);
+ComputePrecision
+ResolvePrecision(ComputePrecision requested);
 
 /** One line for logs: "bf16 (auto: this CPU has AVX512_BF16)", "fp32". */
 std::string
-DescribePrecision(InferencePrecision requested);
+DescribePrecision(ComputePrecision requested);
 
 /** While it lives, LibTorch's CPU autocast computes in the resolved precision of `requested`:
  *  for BFloat16, matrix products and convolutions in bfloat16 (their outputs bfloat16), the
@@ -56,20 +57,20 @@ DescribePrecision(InferencePrecision requested);
 class PrecisionScope
 {
 public:
-  explicit PrecisionScope(InferencePrecision requested);
+  explicit PrecisionScope(ComputePrecision requested);
   ~PrecisionScope();
   PrecisionScope(const PrecisionScope &) = delete;
   PrecisionScope & operator=(const PrecisionScope &) = delete;
 
   /** The precision in force (Float32 or BFloat16). */
-  InferencePrecision
+  ComputePrecision
   Precision() const
   {
     return m_Precision;
   }
 
 private:
-  InferencePrecision m_Precision;
+  ComputePrecision m_Precision;
   bool               m_PreviousEnabled = false;
   int                m_PreviousType = 0;
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sinus/InferencePrecision.h"
+#include "sinus/ComputePrecision.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/library.h>
@@ -49,28 +49,28 @@ TORCH_LIBRARY_IMPL(aten, AutocastCPU, m)
 #endif
 } // namespace
 
-InferencePrecision
-ParseInferencePrecision(const std::string & text)
+ComputePrecision
+ParseComputePrecision(const std::string & text)
 {
   if (text == "auto")
-    return InferencePrecision::Auto;
+    return ComputePrecision::Auto;
   if (text == "fp32")
-    return InferencePrecision::Float32;
+    return ComputePrecision::Float32;
   if (text == "bf16")
-    return InferencePrecision::BFloat16;
+    return ComputePrecision::BFloat16;
   throw std::invalid_argument("unknown precision '" + text + "' (known: auto, fp32, bf16)");
 }
 
 std::string
-ToString(InferencePrecision precision)
+ToString(ComputePrecision precision)
 {
   switch (precision)
   {
-    case InferencePrecision::Auto:
+    case ComputePrecision::Auto:
       return "auto";
-    case InferencePrecision::BFloat16:
+    case ComputePrecision::BFloat16:
       return "bf16";
-    case InferencePrecision::Float32:
+    case ComputePrecision::Float32:
       break;
   }
   return "fp32";
@@ -88,42 +88,42 @@ CpuHasNativeBFloat16()
 #endif
 }
 
-InferencePrecision
-ResolvePrecision(InferencePrecision requested, bool nativeBFloat16)
+ComputePrecision
+ResolvePrecision(ComputePrecision requested, bool nativeBFloat16)
 {
-  if (requested != InferencePrecision::Auto)
+  if (requested != ComputePrecision::Auto)
     return requested;
-  return nativeBFloat16 ? InferencePrecision::BFloat16 : InferencePrecision::Float32;
+  return nativeBFloat16 ? ComputePrecision::BFloat16 : ComputePrecision::Float32;
 }
 
-InferencePrecision
-ResolvePrecision(InferencePrecision requested)
+ComputePrecision
+ResolvePrecision(ComputePrecision requested)
 {
   return ResolvePrecision(requested, CpuHasNativeBFloat16());
 }
 
 std::string
-DescribePrecision(InferencePrecision requested)
+DescribePrecision(ComputePrecision requested)
 {
   const bool               native = CpuHasNativeBFloat16();
-  const InferencePrecision resolved = ResolvePrecision(requested, native);
+  const ComputePrecision resolved = ResolvePrecision(requested, native);
   const std::string        cpu = native ? "this CPU has AVX512_BF16" : "this CPU has no native bf16";
-  if (requested == InferencePrecision::Auto)
+  if (requested == ComputePrecision::Auto)
     return ToString(resolved) + " (auto: " + cpu + ")";
-  if (resolved == InferencePrecision::BFloat16 && !native)
+  if (resolved == ComputePrecision::BFloat16 && !native)
     return "bf16 (" + cpu + ": emulated, slower than fp32)";
   return ToString(resolved);
 }
 
-PrecisionScope::PrecisionScope(InferencePrecision requested)
+PrecisionScope::PrecisionScope(ComputePrecision requested)
   : m_Precision(ResolvePrecision(requested))
   , m_PreviousEnabled(at::autocast::is_cpu_enabled())
   , m_PreviousType(static_cast<int>(at::autocast::get_autocast_cpu_dtype()))
 {
   // Float32 turns an enclosing scope's autocast off: fp32 is the reference wherever it is asked for.
-  if (m_Precision == InferencePrecision::BFloat16)
+  if (m_Precision == ComputePrecision::BFloat16)
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  at::autocast::set_cpu_enabled(m_Precision == InferencePrecision::BFloat16);
+  at::autocast::set_cpu_enabled(m_Precision == ComputePrecision::BFloat16);
 }
 
 PrecisionScope::~PrecisionScope()
@@ -131,7 +131,7 @@ PrecisionScope::~PrecisionScope()
   at::autocast::set_cpu_enabled(m_PreviousEnabled);
   at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(m_PreviousType));
   // Autocast keeps bf16 copies of the weights while it is on; they belong to the outermost scope.
-  if (m_Precision == InferencePrecision::BFloat16 && !m_PreviousEnabled)
+  if (m_Precision == ComputePrecision::BFloat16 && !m_PreviousEnabled)
     at::autocast::clear_cache();
 }
 

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// The precision choice: names, the run-time rule for auto, and the autocast scope.
+#include "sinus/ComputePrecision.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include <gtest/gtest.h>
+
+using sinus::ComputePrecision;
+
+TEST(ComputePrecision, NamesRoundTripAndUnknownOnesAreRefusedByName)
+{
+  for (const ComputePrecision p : { ComputePrecision::Auto, ComputePrecision::Float32, ComputePrecision::BFloat16 })
+    EXPECT_EQ(sinus::ParseComputePrecision(sinus::ToString(p)), p);
+  try
+  {
+    sinus::ParseComputePrecision("fp16");
+    FAIL() << "fp16 accepted";
+  }
+  catch (const std::invalid_argument & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("unknown precision 'fp16' (known: auto, fp32, bf16)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ComputePrecision, AutoIsBFloat16OnlyWhereTheCpuHasIt)
+{
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Auto, true), ComputePrecision::BFloat16);
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Auto, false), ComputePrecision::Float32);
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Float32, true), ComputePrecision::Float32);
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::BFloat16, false), ComputePrecision::BFloat16);
+  // This machine's answer agrees with the kernel's view of the CPU.
+  std::cout << "this CPU: " << sinus::DescribePrecision(ComputePrecision::Auto) << std::endl;
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Auto),
+            sinus::CpuHasNativeBFloat16() ? ComputePrecision::BFloat16 : ComputePrecision::Float32);
+}
+
+TEST(ComputePrecision, ScopeComputesProductsInBFloat16AndRestoresFloat32)
+{
+  torch::manual_seed(3);
+  torch::nn::Linear   layer(8, 4);
+  const torch::Tensor x = torch::randn({ 2, 8 });
+  torch::NoGradGuard  noGrad;
+  {
+    const sinus::PrecisionScope bf16(ComputePrecision::BFloat16);
+    EXPECT_EQ(bf16.Precision(), ComputePrecision::BFloat16);
+    const torch::Tensor y = layer(x);
+    EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+    EXPECT_LT((y.to(torch::kFloat32) - layer->weight.matmul(x.t()).t().add(layer->bias)).abs().max().item<float>(), 0.05f);
+    {
+      const sinus::PrecisionScope fp32(ComputePrecision::Float32);
+      EXPECT_EQ(layer(x).scalar_type(), torch::kFloat32); // fp32 asked for inside: the reference
+    }
+    EXPECT_EQ(layer(x).scalar_type(), torch::kBFloat16);
+  }
+  EXPECT_EQ(layer(x).scalar_type(), torch::kFloat32);
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+}
