@@ -222,7 +222,8 @@ RunPredict(const std::vector<std::string> & args)
   {
     throw UsageError(std::string("--precision: ") + e.what());
   }
-  std::cout << "precision: " << sinus::DescribePrecision(precision) << std::endl;
+  const std::string described = sinus::DescribePrecision(precision); // bf16 without AVX-512 is refused here
+  std::cout << "precision: " << described << std::endl;
   for (const auto & b : boxes)
     prompts.push_back(ParseBox(b));
   for (const auto & p : points)

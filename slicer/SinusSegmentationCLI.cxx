@@ -357,7 +357,8 @@ Run(const Arguments & args)
   if (args.threads < 0)
     throw std::invalid_argument("--threads must be 0 (all cores) or positive");
   sinus::ConfigureRuntime(args.threads);
-  std::cout << "precision: " << sinus::DescribePrecision(args.precision) << std::endl;
+  const std::string precision = sinus::DescribePrecision(args.precision); // bf16 without AVX-512 is refused here
+  std::cout << "precision: " << precision << std::endl;
   const std::string & input = args.positional[0];
   const std::string & output = args.positional[1];
   std::cout << "<filter-start><filter-name>SinusSegmentation</filter-name><filter-comment>Segmenting the maxillary sinus in " << input

@@ -31,17 +31,34 @@ operator<<(std::ostream & os, ComputePrecision precision)
 }
 
 /** Whether this CPU has bfloat16 dot-product instructions (AVX512_BF16; CPUs with AMX have them
- *  too), asked of the CPU when called, never assumed from the build machine. Without them oneDNN
+ *  too), asked of the CPU when called, never assumed from the build machine, and oneDNN may use them
+ *  (OneDnnIsaCapAllowsBFloat16 of its ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA). Without them oneDNN
  *  emulates bfloat16, slower than float32. */
 bool
 CpuHasNativeBFloat16();
+
+/** Whether oneDNN's instruction-set cap `cap` (the value of ONEDNN_MAX_CPU_ISA; empty: none) leaves
+ *  it its bf16 kernels: none, ALL, or an ISA with BF16, FP16 or AMX in its name (AVX512_CORE_BF16
+ *  and above); a lower cap (AVX2, AVX512_CORE, ...) makes oneDNN emulate bf16, as on a CPU without it. */
+bool
+OneDnnIsaCapAllowsBFloat16(const std::string & cap);
+
+/** Whether bf16 can run here at all, natively or emulated: LibTorch 1.x's oneDNN (2.x) has bf16
+ *  kernels for AVX-512 CPUs only, so an AVX2-only CPU (or oneDNN capped below AVX512_CORE) cannot. */
+bool
+CpuCanComputeBFloat16();
+
+/** Whether oneDNN's instruction-set cap `cap` (empty: none) leaves it AVX-512 kernels. */
+bool
+OneDnnIsaCapAllowsAvx512(const std::string & cap);
 
 /** What `requested` means on a CPU with or without native bfloat16: Auto becomes BFloat16 or
  *  Float32; Float32 and BFloat16 stay (bf16 asked for on a CPU without it runs, emulated). */
 ComputePrecision
 ResolvePrecision(ComputePrecision requested, bool nativeBFloat16);
 
-/** ResolvePrecision on this CPU. */
+/** ResolvePrecision on this CPU; throws std::runtime_error when that is BFloat16 and the CPU
+ *  cannot compute it (CpuCanComputeBFloat16), rather than failing later inside oneDNN. */
 ComputePrecision
 ResolvePrecision(ComputePrecision requested);
 

@@ -5,6 +5,8 @@
 #include <torch/library.h>
 #include <torch/version.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace sinus
@@ -76,16 +78,65 @@ ToString(ComputePrecision precision)
   return "fp32";
 }
 
+namespace
+{
+std::string
+UpperCase(const std::string & text)
+{
+  std::string upper;
+  for (const char c : text)
+    upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return upper;
+}
+} // namespace
+
+bool
+OneDnnIsaCapAllowsBFloat16(const std::string & cap)
+{
+  const std::string upper = UpperCase(cap);
+  return upper.empty() || upper == "ALL" || upper.find("BF16") != std::string::npos || upper.find("FP16") != std::string::npos ||
+         upper.find("AMX") != std::string::npos;
+}
+
+bool
+OneDnnIsaCapAllowsAvx512(const std::string & cap)
+{
+  const std::string upper = UpperCase(cap);
+  return upper.empty() || upper == "ALL" || upper.find("AVX512") != std::string::npos;
+}
+
+namespace
+{
+/** oneDNN's instruction-set cap as oneDNN reads it (ONEDNN_ first); empty: none. */
+std::string
+OneDnnIsaCap()
+{
+  for (const char * name : { "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA" })
+    if (const char * cap = std::getenv(name))
+      return cap;
+  return {};
+}
+
+// The compiler's CPUID reader, asked at run time: also false when the operating system does not save
+// the AVX-512 state. Elsewhere no run-time check is written: the float32 reference.
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#  define SINUS_CPU_SUPPORTS(feature) (__builtin_cpu_init(), __builtin_cpu_supports(feature) != 0)
+#else
+#  define SINUS_CPU_SUPPORTS(feature) false
+#endif
+} // namespace
+
 bool
 CpuHasNativeBFloat16()
 {
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-  // The compiler's CPUID reader: also true only when the operating system saves the AVX-512 state.
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16") != 0;
-#else
-  return false; // no run-time check written for this CPU family: the float32 reference
-#endif
+  return SINUS_CPU_SUPPORTS("avx512bf16") && OneDnnIsaCapAllowsBFloat16(OneDnnIsaCap());
+}
+
+bool
+CpuCanComputeBFloat16()
+{
+  // oneDNN's AVX512_CORE level: AVX512F, BW, VL, DQ; BW is the one AVX-512 CPUs without it lack.
+  return SINUS_CPU_SUPPORTS("avx512bw") && OneDnnIsaCapAllowsAvx512(OneDnnIsaCap());
 }
 
 ComputePrecision
@@ -99,15 +150,19 @@ ResolvePrecision(ComputePrecision requested, bool nativeBFloat16)
 ComputePrecision
 ResolvePrecision(ComputePrecision requested)
 {
-  return ResolvePrecision(requested, CpuHasNativeBFloat16());
+  const ComputePrecision resolved = ResolvePrecision(requested, CpuHasNativeBFloat16());
+  if (resolved == ComputePrecision::BFloat16 && !CpuCanComputeBFloat16())
+    throw std::runtime_error("precision bf16: this CPU has no AVX-512 (or oneDNN is capped below AVX512_CORE), and this "
+                             "LibTorch's bf16 kernels need it; use fp32 (or auto, which chooses fp32 here)");
+  return resolved;
 }
 
 std::string
 DescribePrecision(ComputePrecision requested)
 {
-  const bool               native = CpuHasNativeBFloat16();
-  const ComputePrecision resolved = ResolvePrecision(requested, native);
-  const std::string        cpu = native ? "this CPU has AVX512_BF16" : "this CPU has no native bf16";
+  const bool             native = CpuHasNativeBFloat16();
+  const ComputePrecision resolved = ResolvePrecision(requested);
+  const std::string      cpu = native ? "this CPU has AVX512_BF16" : "this CPU has no native bf16 (or oneDNN is capped below it)";
   if (requested == ComputePrecision::Auto)
     return ToString(resolved) + " (auto: " + cpu + ")";
   if (resolved == ComputePrecision::BFloat16 && !native)

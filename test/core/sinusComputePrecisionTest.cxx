@@ -3,6 +3,7 @@
 #include "sinus/ComputePrecision.h"
 
 #include <ATen/autocast_mode.h>
+#include <cstdlib>
 #include <torch/torch.h>
 
 #include <gtest/gtest.h>
@@ -34,6 +35,30 @@ TEST(ComputePrecision, AutoIsBFloat16OnlyWhereTheCpuHasIt)
   std::cout << "this CPU: " << sinus::DescribePrecision(ComputePrecision::Auto) << std::endl;
   EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Auto),
             sinus::CpuHasNativeBFloat16() ? ComputePrecision::BFloat16 : ComputePrecision::Float32);
+  // oneDNN capped below AVX512_CORE_BF16 emulates bf16: auto then keeps fp32, on any CPU.
+  for (const char * cap : { "AVX2", "avx512_core", "AVX512_CORE_VNNI", "SSE41" })
+    EXPECT_FALSE(sinus::OneDnnIsaCapAllowsBFloat16(cap)) << cap;
+  for (const char * cap : { "", "ALL", "AVX512_CORE_BF16", "avx512_core_amx", "AVX512_CORE_FP16" })
+    EXPECT_TRUE(sinus::OneDnnIsaCapAllowsBFloat16(cap)) << cap;
+  EXPECT_TRUE(sinus::OneDnnIsaCapAllowsAvx512("AVX512_CORE") && sinus::OneDnnIsaCapAllowsAvx512(""));
+  EXPECT_FALSE(sinus::OneDnnIsaCapAllowsAvx512("avx2"));
+  // As on an AVX2-only CPU: auto keeps fp32, and bf16 is refused by name before oneDNN fails
+  // inside a convolution (LibTorch 1.x's oneDNN has no bf16 kernels below AVX-512).
+  ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+  EXPECT_FALSE(sinus::CpuHasNativeBFloat16());
+  EXPECT_FALSE(sinus::CpuCanComputeBFloat16());
+  EXPECT_EQ(sinus::ResolvePrecision(ComputePrecision::Auto), ComputePrecision::Float32);
+  try
+  {
+    sinus::ResolvePrecision(ComputePrecision::BFloat16);
+    ADD_FAILURE() << "bf16 accepted without AVX-512";
+  }
+  catch (const std::runtime_error & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("precision bf16: this CPU has no AVX-512"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(sinus::PrecisionScope scope(ComputePrecision::BFloat16), std::runtime_error);
+  ::unsetenv("ONEDNN_MAX_CPU_ISA");
 }
 
 TEST(ComputePrecision, ScopeComputesProductsInBFloat16AndRestoresFloat32)

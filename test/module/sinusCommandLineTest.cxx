@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <sstream>
 #include <cstdio>
@@ -196,6 +198,18 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
   EXPECT_EQ(fp16.status, 2);
   EXPECT_NE(fp16.output.find("--precision: unknown precision 'fp16' (known: auto, fp32, bf16)"), std::string::npos) << fp16.output;
   EXPECT_FALSE(fs::exists(root / "never.png"));
+  // Where bf16 cannot run (an AVX2-only CPU, here oneDNN capped at AVX2): refused before any work.
+  ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+  const Result noAvx512 = RunSinusSeg("predict " + model + " --precision bf16 --input '" + (root / "in" / "raw.png").string() +
+                                      "' --output '" + (root / "never.png").string() + "'");
+  const Result autoOnAvx2 = RunSinusSeg("predict " + model + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
+                                        (root / "auto_avx2.png").string() + "' --box 30,20,80,65");
+  ::unsetenv("ONEDNN_MAX_CPU_ISA");
+  EXPECT_NE(noAvx512.status, 0);
+  EXPECT_NE(noAvx512.output.find("precision bf16: this CPU has no AVX-512"), std::string::npos) << noAvx512.output;
+  EXPECT_FALSE(fs::exists(root / "never.png"));
+  ASSERT_EQ(autoOnAvx2.status, 0) << autoOnAvx2.output;
+  EXPECT_NE(autoOnAvx2.output.find("precision: fp32 (auto: "), std::string::npos) << autoOnAvx2.output;
   // The golden click (55,42), label 1, through --point.
   const Result clicked = RunSinusSeg("predict " + reference + " --input '" + (root / "in" / "raw.png").string() + "' --output '" +
                                      (root / "point_mask.png").string() + "' --prob '" + (root / "point_prob.mha").string() +
