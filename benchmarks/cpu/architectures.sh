@@ -7,22 +7,22 @@
 #    the process's start) and of the peak memory. The networks carry their initial weights
 #    (`model-info --save`): time and memory do not depend on the values, the masks mean nothing.
 #  - training (TRAIN_PRESETS, default cpu): images per second of `sinusseg train --stage teacher`, one
-#    epoch of STEPS optimiser steps on phantom radiographs, the network's own training plan (batch,
+#    epoch of STEPS (default 30) optimiser steps on phantom radiographs, the network's own training plan (batch,
 #    patches, deep supervision, augmentation), from the stage's epoch time (which includes
 #    validating on 2 images).
 #
 #   IMAGE=radiograph.png [PRESETS="cpu paper"] [TRAIN_PRESETS=cpu] [ARCHS="unet deeplabv3plus ..."]
-#     [RUNS=3] [STEPS=6] [THREADS=cores] [SINUSSEG=sinusseg] bash benchmarks/cpu/architectures.sh OUT
+#     [RUNS=3] [STEPS=30] [THREADS=cores] [SINUSSEG=sinusseg] bash benchmarks/cpu/architectures.sh OUT
 set -euo pipefail
 out=${1:?usage: IMAGE=radiograph bash $0 OUT}
 : "${IMAGE:?set IMAGE to a radiograph}"
 [[ -f $IMAGE ]] || { echo "error: $IMAGE: no such file" >&2; exit 2; }
 sinusseg=${SINUSSEG:-sinusseg}
 archs=${ARCHS:-unet deeplabv3plus transunet unetr nnunet medsam}
-presets=${PRESETS:-cpu paper}
-train_presets=${TRAIN_PRESETS:-cpu}
+presets=${PRESETS-cpu paper} # PRESETS="": training only
+train_presets=${TRAIN_PRESETS-cpu} # TRAIN_PRESETS="": prediction only
 runs=${RUNS:-3}
-steps=${STEPS:-6}
+steps=${STEPS:-30}
 threads=${THREADS:-$(nproc)}
 mkdir -p "$out"
 
@@ -92,7 +92,7 @@ for preset in $train_presets; do
         exit 1
       fi
       batch=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["teacher"]["batch_size"])' "$run/config.json")
-      seconds=$(sed -n 's/.*epoch 1\/1: .*, \([0-9.]*\) s$/\1/p' "$run.log" | tail -1)
+      seconds=$(awk -F, 'NR == 2 { print $NF }' "$run/teacher_log.csv")
       speed[$precision]=$(awk -v b="$batch" -v s="$steps" -v t="$seconds" 'BEGIN { printf "%.2f", b * s / t }')
     done
     echo "| $arch | $preset | $batch | ${speed[fp32]} | ${speed[bf16]} | $(awk -v a="${speed[fp32]}" -v b="${speed[bf16]}" 'BEGIN { printf "%.2f", b / a }') |"

@@ -23,7 +23,8 @@ MedSAMPredictor::SetImage(const Raster<double> & grey, const ProgressCallback & 
     if (progress)
       progress(0.3 * f);
   });
-  torch::NoGradGuard noGrad;
+  // Inference mode: the embeddings only ever meet the decoder, without gradients.
+  const c10::InferenceMode inference;
   {
     // The ViT-B encoder is nearly all of the work; the prompt encoder and decoder stay float32.
     const PrecisionScope scope(m_Precision);

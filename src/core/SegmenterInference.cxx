@@ -113,8 +113,10 @@ PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool 
   const MedSAMPreprocessed pre = PreprocessForMedSAM(grey, size);
   const torch::Tensor      image =
     torch::from_blob(const_cast<uint8_t *>(pre.resizedUInt8.data.data()), { 1, size, size, 3 }, torch::kUInt8).permute({ 0, 3, 1, 2 });
-  torch::NoGradGuard  noGrad;
-  torch::Tensor       logits;
+  // Inference mode: besides no gradients, no version counters or view tracking; the probability
+  // leaves as a raster, never to meet autograd.
+  const c10::InferenceMode inference;
+  torch::Tensor            logits;
   {
     const PrecisionScope scope(precision);
     logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged);
