@@ -89,6 +89,18 @@ TrainingSettings::Resolve(const std::string & datalist) const
       throw UsageError(std::string("--precision: ") + e.what());
     }
   }
+  // bf16 where this CPU cannot compute it is refused now, before a run folder exists.
+  for (const sinus::ComputePrecision stage : { config.teacher.precision, config.student.precision })
+  {
+    try
+    {
+      sinus::ResolvePrecision(stage);
+    }
+    catch (const std::runtime_error & e)
+    {
+      throw UsageError(e.what());
+    }
+  }
   return config;
 }
 

@@ -205,6 +205,14 @@ SegmenterTrainer::CheckPrecision() const
   if (m_Device.is_cuda() && m_Options.precision == ComputePrecision::BFloat16)
     throw SegmenterTrainingError(m_Stage + ": precision bf16 trains through the CPU's autocast; on " + m_Device.str() +
                                  " train with precision fp32 (or auto)");
+  try
+  {
+    ForwardPrecision(); // a CPU that cannot compute bf16 (no AVX-512) is refused before the first step
+  }
+  catch (const std::runtime_error & e)
+  {
+    throw SegmenterTrainingError(m_Stage + ": " + e.what());
+  }
 }
 
 ComputePrecision

@@ -623,6 +623,13 @@ TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
   EXPECT_EQ(fp16.status, 2);
   EXPECT_NE(fp16.output.find("--precision: unknown precision 'fp16'"), std::string::npos) << fp16.output;
   EXPECT_FALSE(fs::exists(root / "fp16"));
+  ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1); // as an AVX2-only CPU: bf16 refused before a folder exists
+  const Result avx2 = RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "avx2").string() +
+                                  "' --precision bf16" + kTinyEpochs);
+  ::unsetenv("ONEDNN_MAX_CPU_ISA");
+  EXPECT_EQ(avx2.status, 2);
+  EXPECT_NE(avx2.output.find("precision bf16: this CPU has no AVX-512"), std::string::npos) << avx2.output;
+  EXPECT_FALSE(fs::exists(root / "avx2"));
   EXPECT_EQ(RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "bad").string() +
                         "' --teacher-arch vgg" + kTinyEpochs).status, 2);
   EXPECT_FALSE(fs::exists(root / "bad"));
