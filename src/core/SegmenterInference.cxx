@@ -106,6 +106,15 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
   return probabilities;
 }
 
+void
+UseChannelsLast(torch::nn::Module & network)
+{
+  const torch::NoGradGuard noGrad;
+  for (torch::Tensor & parameter : network.parameters())
+    if (parameter.dim() == 4 && !parameter.is_contiguous(torch::MemoryFormat::ChannelsLast))
+      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 Raster<float>
 PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged, ComputePrecision precision)
 {
@@ -119,7 +128,8 @@ PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool 
   torch::Tensor            logits;
   {
     const PrecisionScope scope(precision);
-    logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged);
+    UseChannelsLast(segmenter);
+    logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image).contiguous(torch::MemoryFormat::ChannelsLast), mirrorAveraged);
   }
   return LogitsToOriginalProbability(logits, grey.height, grey.width);
 }
