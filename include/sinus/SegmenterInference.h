@@ -58,12 +58,6 @@ std::vector<Raster<float>>
 PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<SegmentationSample> & samples, int64_t batchSize,
                              const torch::Device & device, bool mirrorAveraged);
 
-/** Puts the network's 4-D weights (convolution kernels) in channels-last memory, values unchanged:
- *  LibTorch 1.13's CPU convolutions and GroupNorm run about 1.7x faster on channels-last maps
- *  (Performance.md). PredictProbability does it, and feeds its input channels-last. */
-void
-UseChannelsLast(torch::nn::Module & network);
-
 /** One radiograph (grey values in [0, 255]) through any segmenter with its automatic prompt, as
  *  training evaluates it: MedSAM's preprocessing at the network's input size, logits (mirror-averaged
  *  with `mirrorAveraged`, as the model file says: ReadTestTimeMirror), sigmoid, bilinear

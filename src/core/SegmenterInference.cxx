@@ -106,15 +106,6 @@ PredictOriginalProbabilities(SegmenterImpl & segmenter, const std::vector<Segmen
   return probabilities;
 }
 
-void
-UseChannelsLast(torch::nn::Module & network)
-{
-  const torch::NoGradGuard noGrad;
-  for (torch::Tensor & parameter : network.parameters())
-    if (parameter.dim() == 4 && !parameter.is_contiguous(torch::MemoryFormat::ChannelsLast))
-      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
-}
-
 Raster<float>
 PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool mirrorAveraged, ComputePrecision precision)
 {
@@ -128,8 +119,7 @@ PredictProbability(SegmenterImpl & segmenter, const Raster<double> & grey, bool 
   torch::Tensor            logits;
   {
     const PrecisionScope scope(precision);
-    UseChannelsLast(segmenter);
-    logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image).contiguous(torch::MemoryFormat::ChannelsLast), mirrorAveraged);
+    logits = NetworkLogits(segmenter, SegmenterInput(segmenter, image), mirrorAveraged);
   }
   return LogitsToOriginalProbability(logits, grey.height, grey.width);
 }

@@ -69,25 +69,6 @@ TEST(Architectures, EveryTableOneNetworkPredictsInBFloat16CloseToFloat32)
   }
 }
 
-TEST(Architectures, EveryTableOneNetworkGivesTheSameLogitsInChannelsLastMemory)
-{
-  // Prediction runs channels-last (UseChannelsLast): the same logits as the contiguous layout, to
-  // float rounding, in every network, and no operation refuses the layout.
-  for (const std::string & name : TableOneArchitectures())
-  {
-    Segmenter net = SmallNetwork(name);
-    net->eval();
-    torch::NoGradGuard  noGrad;
-    const torch::Tensor x = torch::rand({ 1, 3, 64, 64 });
-    const torch::Tensor reference = NetworkLogits(*net, x, true);
-    UseChannelsLast(*net);
-    const torch::Tensor channelsLast = NetworkLogits(*net, x.contiguous(torch::MemoryFormat::ChannelsLast), true);
-    const double        worst = (channelsLast - reference).abs().max().item<double>();
-    std::cout << name << ": channels-last against contiguous, max |logit difference| " << worst << std::endl;
-    EXPECT_LE(worst, 1e-4 * std::max(1.0, reference.abs().max().item<double>())) << name;
-  }
-}
-
 TEST(Architectures, EveryNetworkRoundTripsThroughAModelFile)
 {
   const std::string dir = ScratchDirectory("architectures_files");
