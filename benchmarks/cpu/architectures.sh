@@ -32,9 +32,8 @@ echo "image: $IMAGE; $runs runs each, in turn"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo
-echo "| architecture | preset (input) | wall fp32 | wall bf16 | predict's time fp32 | bf16 | peak memory fp32 | bf16 |"
-echo "|---|---|---|---|---|---|---|---|"
+[[ -z $presets ]] || printf '\n%s\n%s\n' "| architecture | preset (input) | wall fp32 | wall bf16 | predict's time fp32 | bf16 | peak memory fp32 | bf16 |" \
+  "|---|---|---|---|---|---|---|---|"
 for preset in $presets; do
   for arch in $archs; do
     model="$out/$arch-$preset.sinusseg"
