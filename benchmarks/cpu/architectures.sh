@@ -12,7 +12,7 @@
 #    validating on 2 images).
 #
 #   IMAGE=radiograph.png [PRESETS="cpu paper"] [TRAIN_PRESETS=cpu] [ARCHS="unet deeplabv3plus ..."]
-#     [RUNS=3] [STEPS=30] [THREADS=cores] [SINUSSEG=sinusseg] bash benchmarks/cpu/architectures.sh OUT
+#     [RUNS=3] [STEPS=30] [THREADS=cores] [SINUSSEG=sinusseg] [ISA=avx2] bash benchmarks/cpu/architectures.sh OUT
 set -euo pipefail
 out=${1:?usage: IMAGE=radiograph bash $0 OUT}
 : "${IMAGE:?set IMAGE to a radiograph}"
@@ -27,6 +27,17 @@ threads=${THREADS:-$(nproc)}
 mkdir -p "$out"
 
 grep -o -m1 'avx512_bf16\|amx_bf16' /proc/cpuinfo > /dev/null && bf16="yes" || bf16="no"
+# ISA=avx2: as on an AVX2-only CPU (oneDNN and ATen capped, see vitb_side_by_side.sh); bf16 cannot run
+# there, so its columns say so.
+case ${ISA:-} in
+  "") ;;
+  avx2)
+    export ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
+    bf16="no (capped at AVX2: oneDNN, ATen)" ;;
+  *) echo "error: ISA=$ISA: only avx2 is known" >&2; exit 2 ;;
+esac
+precisions="fp32 bf16"
+[[ -z ${ISA:-} ]] || precisions="fp32"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, native bf16: $bf16; $threads threads"
 echo "image: $IMAGE; $runs runs each, in turn"
 
@@ -40,7 +51,7 @@ for preset in $presets; do
     [[ -f $model ]] || "$sinusseg" model-info --arch "$arch" --preset "$preset" --save "$model" > "$out/$arch-$preset.info"
     input=$(sed -n 's/^input: \([0-9]*\) x.*/\1/p' "$out/$arch-$preset.info")
     for run in $(seq "$runs"); do
-      for precision in fp32 bf16; do
+      for precision in $precisions; do
         log="$out/$arch-$preset-$precision.$run"
         if ! /usr/bin/time -f "%e %M" -o "$log.time" "$sinusseg" predict --model "$model" --input "$IMAGE" --output "$log.png" \
           --precision "$precision" --threads "$threads" > "$log.log" 2>&1; then
@@ -52,6 +63,7 @@ for preset in $presets; do
     row="| $arch | $preset ($input) |"
     for column in wall own peak; do
       for precision in fp32 bf16; do
+        [[ " $precisions " == *" $precision "* ]] || { row+=" - |"; continue; }
         value=$(for run in $(seq "$runs"); do
           log="$out/$arch-$preset-$precision.$run"
           case $column in
@@ -80,7 +92,8 @@ echo "|---|---|---|---|---|---|"
 for preset in $train_presets; do
   for arch in $archs; do
     declare -A speed=()
-    for precision in fp32 bf16; do
+    speed[bf16]="-"
+    for precision in $precisions; do
       run="$out/train-$arch-$preset-$precision"
       rm -rf "$run"
       echo "{\"teacher\": {\"epochs\": 1, \"steps_per_epoch\": $steps}}" > "$run.json"
@@ -94,6 +107,8 @@ for preset in $train_presets; do
       seconds=$(awk -F, 'NR == 2 { print $NF }' "$run/teacher_log.csv")
       speed[$precision]=$(awk -v b="$batch" -v s="$steps" -v t="$seconds" 'BEGIN { printf "%.2f", b * s / t }')
     done
-    echo "| $arch | $preset | $batch | ${speed[fp32]} | ${speed[bf16]} | $(awk -v a="${speed[fp32]}" -v b="${speed[bf16]}" 'BEGIN { printf "%.2f", b / a }') |"
+    ratio="-"
+    [[ ${speed[bf16]} == "-" ]] || ratio=$(awk -v a="${speed[fp32]}" -v b="${speed[bf16]}" 'BEGIN { printf "%.2f", b / a }')
+    echo "| $arch | $preset | $batch | ${speed[fp32]} | ${speed[bf16]} | $ratio |"
   done
 done
