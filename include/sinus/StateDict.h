@@ -24,6 +24,11 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/** Whether `tensor` is all of its storage, contiguous from its start: such a tensor can be kept as it
+ *  is without holding other memory alive (the reader and AdoptStateDictStrict keep those, copy the rest). */
+bool
+OwnsWholeStorage(const torch::Tensor & tensor);
+
 /** Reads an official PyTorch checkpoint (`torch.save(model.state_dict())`, zip format), such as
  *  medsam_vit_b.pth or sam_vit_b_01ec64.pth, without executing any pickle code.
  *

@@ -773,13 +773,14 @@ ShapesOf(const StateDict & own)
   return shapes;
 }
 
-/** Every missing key, unexpected key and shape mismatch of `given` against `expected`, in one error. */
-void
+/** Every missing key, unexpected key and shape mismatch of `given` against `expected`, in one
+ *  error; without any, the position of each name in `given`. */
+std::map<std::string, size_t>
 RequireMatchingStateDict(const ExpectedShapes & expected, const StateDict & given, const std::string & source)
 {
-  std::map<std::string, const torch::Tensor *> byName;
-  for (const auto & [name, tensor] : given)
-    byName[name] = &tensor;
+  std::map<std::string, size_t> byName;
+  for (size_t i = 0; i < given.size(); ++i)
+    byName[given[i].first] = i;
   std::vector<std::string> missing, mismatched, unexpected;
   std::set<std::string>    known;
   for (const auto & [name, shape] : expected)
@@ -788,10 +789,10 @@ RequireMatchingStateDict(const ExpectedShapes & expected, const StateDict & give
     const auto it = byName.find(name);
     if (it == byName.end())
       missing.push_back(name);
-    else if (it->second->sizes() != c10::IntArrayRef(shape))
+    else if (given[it->second].second.sizes() != c10::IntArrayRef(shape))
     {
       std::ostringstream s;
-      s << name << " (checkpoint " << it->second->sizes() << ", model " << c10::IntArrayRef(shape) << ")";
+      s << name << " (checkpoint " << given[it->second].second.sizes() << ", model " << c10::IntArrayRef(shape) << ")";
       mismatched.push_back(s.str());
     }
   }
@@ -799,7 +800,7 @@ RequireMatchingStateDict(const ExpectedShapes & expected, const StateDict & give
     if (!known.count(name))
       unexpected.push_back(name);
   if (missing.empty() && mismatched.empty() && unexpected.empty())
-    return;
+    return byName;
   std::string message = source + ": checkpoint does not match the model architecture";
   const auto  list = [&](const char * title, const std::vector<std::string> & items) {
     if (items.empty())
@@ -814,29 +815,18 @@ RequireMatchingStateDict(const ExpectedShapes & expected, const StateDict & give
   throw CheckpointError(message);
 }
 
-std::map<std::string, torch::Tensor>
-ByName(StateDict && stateDict)
-{
-  std::map<std::string, torch::Tensor> byName;
-  for (auto & [name, tensor] : stateDict)
-    byName[name] = std::move(tensor);
-  return byName;
-}
 } // namespace
 
 void
 LoadStateDictStrict(torch::nn::Module & module, const StateDict & stateDict, const std::string & source)
 {
-  const StateDict own = ModelStateDict(module);
-  RequireMatchingStateDict(ShapesOf(own), stateDict, source);
-  std::map<std::string, const torch::Tensor *> given;
-  for (const auto & [name, tensor] : stateDict)
-    given[name] = &tensor;
-  torch::NoGradGuard noGrad;
+  const StateDict                     own = ModelStateDict(module);
+  const std::map<std::string, size_t> position = RequireMatchingStateDict(ShapesOf(own), stateDict, source);
+  torch::NoGradGuard                  noGrad;
   for (const auto & [name, tensor] : own)
   {
     torch::Tensor target = tensor;
-    target.copy_(*given[name]);
+    target.copy_(stateDict[position.at(name)].second);
   }
 }
 
@@ -851,25 +841,21 @@ AdoptStateDictStrict(torch::nn::Module & module, const std::function<StateDict()
     torch::Tensor released = tensor;
     released.set_data(torch::empty({ 0 }, tensor.options()));
   }
-  StateDict loaded = load();
-  RequireMatchingStateDict(shapes, loaded, source);
-  std::map<std::string, torch::Tensor> byName = ByName(std::move(loaded));
-  std::set<const void *>               taken;
-  torch::NoGradGuard                   noGrad;
+  StateDict                           loaded = load();
+  const std::map<std::string, size_t> position = RequireMatchingStateDict(shapes, loaded, source);
+  std::set<const void *>              taken;
+  torch::NoGradGuard                  noGrad;
   for (const auto & [name, tensor] : own)
   {
-    torch::Tensor & value = byName.at(name);
+    torch::Tensor & value = loaded[position.at(name)].second;
     // Taken over as they are when they own their memory in the module's type; a view into a
     // larger storage, memory already taken by another entry (tied in the file, separate here, as
     // PyTorch's load_state_dict makes them) or another type is copied.
-    const bool whole = value.is_contiguous() && value.storage_offset() == 0 &&
-                       value.storage().nbytes() == static_cast<size_t>(value.numel()) * value.element_size() &&
-                       taken.insert(value.storage().data()).second;
+    const bool sameType = value.scalar_type() == tensor.scalar_type() && value.device() == tensor.device();
+    const bool firstOwner = OwnsWholeStorage(value) && taken.insert(value.storage().data()).second;
     torch::Tensor target = tensor;
-    target.set_data(whole && value.scalar_type() == tensor.scalar_type() && value.device() == tensor.device()
-                      ? value
-                      : value.to(tensor.options(), /*non_blocking=*/false, /*copy=*/true).contiguous());
-    value = torch::Tensor();
+    target.set_data(sameType && firstOwner ? value : value.to(tensor.options(), /*non_blocking=*/false, /*copy=*/true).contiguous());
+    value = torch::Tensor(); // a copied entry's original goes now, not after the last
   }
 }
 } // namespace sinus

@@ -125,8 +125,8 @@ private:
   void                 CheckData() const;
   void                 CheckTargets() const;
   void                 CheckPatchSize() const;
-  void                 CheckPrecision() const;
-  /** The precision of the forward pass and losses: the option's on the CPU, fp32 on a GPU. */
+  /** The precision of the forward pass and losses: the option's on the CPU, fp32 on a GPU; what
+   *  cannot run here (bf16 asked for on a GPU or without AVX-512) is an error naming the stage. */
   ComputePrecision     ForwardPrecision() const;
   std::string          Identity() const;
   void                 SaveCheckpoint(torch::optim::AdamW & optimizer) const;
@@ -181,6 +181,7 @@ private:
   int64_t                            m_GlobalBatch = 0;   ///< images per optimiser step over all ranks
   std::vector<SegmenterEpochRecord>  m_Log;
   double                             m_BestScore = -2;
+  ComputePrecision                   m_ForwardPrecision = ComputePrecision::Float32; ///< ForwardPrecision(), set by Run
 };
 
 void
@@ -198,27 +199,23 @@ SegmenterTrainer::CheckData() const
     CheckTargets();
 }
 
-void
-SegmenterTrainer::CheckPrecision() const
+ComputePrecision
+SegmenterTrainer::ForwardPrecision() const
 {
   // PrecisionScope switches LibTorch's CPU autocast; on a GPU the forward pass would quietly stay fp32.
   if (m_Device.is_cuda() && m_Options.precision == ComputePrecision::BFloat16)
     throw SegmenterTrainingError(m_Stage + ": precision bf16 trains through the CPU's autocast; on " + m_Device.str() +
                                  " train with precision fp32 (or auto)");
+  if (m_Device.is_cuda())
+    return ComputePrecision::Float32;
   try
   {
-    ForwardPrecision(); // a CPU that cannot compute bf16 (no AVX-512) is refused before the first step
+    return ResolvePrecision(m_Options.precision); // a CPU without AVX-512 cannot compute bf16
   }
   catch (const std::runtime_error & e)
   {
     throw SegmenterTrainingError(m_Stage + ": " + e.what());
   }
-}
-
-ComputePrecision
-SegmenterTrainer::ForwardPrecision() const
-{
-  return m_Device.is_cuda() ? ComputePrecision::Float32 : ResolvePrecision(m_Options.precision);
 }
 
 void
@@ -487,7 +484,7 @@ SegmenterTrainer::TrainBatch(const TrainingBatch & batch, const BatchShare & sha
   torch::Tensor total;
   {
     // The forward pass and the losses in the chosen precision; backward outside it, as autocast asks.
-    const PrecisionScope                         precision(ForwardPrecision());
+    const PrecisionScope                         precision(m_ForwardPrecision);
     const torch::Tensor                          logits = m_Segmenter.Logits(input);
     const torch::Tensor                          supervised = DeeplySupervisedLoss(m_Segmenter, logits, targetMaps, batch.labelled);
     std::vector<std::pair<const char *, double>> losses{ { "supervised", supervised.item<double>() } };
@@ -525,7 +522,7 @@ SegmenterTrainer::TrainOnlineBatch(const torch::Tensor & input, const torch::Ten
   const SupervisedTerm supervised = [&](SegmenterImpl & network, const torch::Tensor & logits) {
     return DeeplySupervisedLoss(network, logits, step.labels, step.labelled);
   };
-  std::optional<PrecisionScope> precision(std::in_place, ForwardPrecision());
+  std::optional<PrecisionScope> precision(std::in_place, m_ForwardPrecision);
   const OnlineStepLosses        losses = m_Method->Loss(m_Segmenter, step, supervised);
   precision.reset(); // backward outside autocast
   report.supervised = losses.supervised;
@@ -711,7 +708,7 @@ SegmenterTrainer::Run(bool resume, const Json & modelMetadata)
 {
   m_Options.Validate();
   CheckData();
-  CheckPrecision();
+  m_ForwardPrecision = ForwardPrecision(); // decided once, before the first step
   m_Segmenter.to(m_Device);
   // Every rank starts from rank 0's weights (the online methods copy them into their own networks).
   BroadcastModuleState(m_Group, m_Segmenter);

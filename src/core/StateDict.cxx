@@ -488,12 +488,10 @@ private:
       if (offset < 0 || last >= args->items[0]->tensor.numel())
         Fail(at, "tensor view exceeds its storage");
       auto                t = Make(Value::Kind::Tensor);
-      const torch::Tensor & storage = args->items[0]->tensor;
-      const torch::Tensor   view = storage.as_strided(size, stride, offset);
+      const torch::Tensor view = args->items[0]->tensor.as_strided(size, stride, offset);
       // A tensor that is its whole storage (every parameter torch.save writes) keeps that memory;
       // a part of a larger storage is copied out, so that it never holds the rest alive.
-      const bool whole = offset == 0 && view.numel() == storage.numel() && view.is_contiguous();
-      t->tensor = whole ? view : view.clone();
+      t->tensor = OwnsWholeStorage(view) ? view : view.clone();
       return t;
     }
     if (name == "torch._utils._rebuild_parameter")
@@ -515,6 +513,13 @@ private:
 };
 
 } // namespace
+
+bool
+OwnsWholeStorage(const torch::Tensor & tensor)
+{
+  return tensor.is_contiguous() && tensor.storage_offset() == 0 &&
+         tensor.storage().nbytes() == static_cast<size_t>(tensor.numel()) * tensor.element_size();
+}
 
 StateDict
 UnpickleStateDict(const std::string & pickle, const std::function<std::string(const std::string &)> & storage,
