@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <iomanip>
@@ -131,6 +132,9 @@ CommandMain(int argc, char * argv[], const std::vector<std::pair<std::string, Co
     std::cout << "sinusseg " << SINUSSEG_VERSION << std::endl;
     return 0;
   }
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full disk,
+  // instead of killing the process with SIGXFSZ halfway through a file.
+  std::signal(SIGXFSZ, SIG_IGN);
   for (const auto & [command, run] : here)
     if (command == name)
       return RunHere(name, run, std::vector<std::string>(argv + 2, argv + argc));

@@ -109,17 +109,21 @@ WriteMaskAndProbability(const ImageJob & job, bool folder, const std::function<v
     return;
   }
   const fs::path maskTemporary = sinus::TemporarySibling(job.mask);
-  writeMask(maskTemporary.string());
   try
   {
+    writeMask(maskTemporary.string());
     if (!job.probability.empty())
       writeProbability(job.probability);
   }
-  catch (...)
+  catch (const std::exception & e)
   {
     std::error_code ec;
     fs::remove(maskTemporary, ec);
-    throw;
+    // The user knows the mask by its own name, not by the temporary one it was written under.
+    std::string message = e.what();
+    for (size_t at; (at = message.find(maskTemporary.string())) != std::string::npos;)
+      message.replace(at, maskTemporary.string().size(), job.mask);
+    throw std::runtime_error(message);
   }
   sinus::CommitFile(maskTemporary, job.mask);
 }

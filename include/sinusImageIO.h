@@ -24,6 +24,11 @@ struct RadiographInfo
   std::string format;          ///< the ImageIO that read it, e.g. "PNGImageIO"
 };
 
+/** The largest image the readers accept, checked from the header before any pixel is read: a
+ *  full-resolution panoramic radiograph is about 3000 x 1500 (4.5 Mi pixels). */
+constexpr uint64_t kLargestImageSide = 65536;
+constexpr uint64_t kLargestImagePixels = uint64_t{ 1 } << 28; ///< samples (pixels x components): 1 GiB as float
+
 /** Reads a 2-D radiograph through ITK's IO factories (PNG, JPEG, TIFF, BMP, DICOM, NRRD, MetaImage,
  *  NIfTI, ...) as float grey values. RGB becomes luminance (ITU-R BT.601 weights; for 8-bit samples
  *  PIL's integer formula, so grey RGB stays exactly grey); RGBA is accepted only when fully opaque.

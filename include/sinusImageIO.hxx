@@ -4,14 +4,55 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinusFilterSupport.h"
+#include "sinusPngHeader.h"
 
+#include "itkImageFileReader.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace sinus
 {
+
+/** Throws unless the file at `written` reads back as `image` (the same size, and for lossless
+ *  formats the same pixels). ITK's writers do not all report a failed write: with the disk full or
+ *  a file-size limit, PNG, BMP and NRRD files came out truncated and no error was raised. */
+template <typename TImage>
+void
+RequireImageReadsBack(const TImage * image, const std::filesystem::path & written, const std::string & path)
+{
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(written.string());
+  try
+  {
+    if (HasPngSignature(written.string()))
+      RequireReadablePngHeader(written.string());
+    reader->Update();
+  }
+  catch (const std::runtime_error &)
+  {
+    throw std::runtime_error(path + ": the written file is incomplete and was removed (disk full or file-size limit?)");
+  }
+  catch (const itk::ExceptionObject &)
+  {
+    throw std::runtime_error(path + ": the written file is incomplete and was removed (disk full or file-size limit?)");
+  }
+  const TImage * back = reader->GetOutput();
+  if (back->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
+    throw std::runtime_error(path + ": the written file does not read back at the image's size (disk full or file-size limit?)");
+  std::string extension = written.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".jpg" || extension == ".jpeg")
+    return; // lossy: its pixels differ by design
+  itk::ImageRegionConstIterator<TImage> a(image, image->GetLargestPossibleRegion());
+  itk::ImageRegionConstIterator<TImage> b(back, back->GetLargestPossibleRegion());
+  for (; !a.IsAtEnd(); ++a, ++b)
+    if (!(a.Get() == b.Get()))
+      throw std::runtime_error(path + ": the written file does not hold the image's pixels (disk full or file-size limit?)");
+}
 
 template <typename TImage>
 void
@@ -35,6 +76,16 @@ WriteImage(const TImage * image, const std::string & path, bool compress)
     std::error_code ec;
     std::filesystem::remove(temporary, ec);
     throw std::runtime_error(path + ": cannot write image: " + std::string(e.GetDescription()));
+  }
+  try
+  {
+    RequireImageReadsBack(image, temporary, path);
+  }
+  catch (const std::exception &)
+  {
+    std::error_code ec;
+    std::filesystem::remove(temporary, ec);
+    throw;
   }
   CommitFile(temporary, path);
 }

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -399,6 +400,7 @@ main(int argc, char * argv[])
               << argv[0] << " --xml" << std::endl;
     return EXIT_SUCCESS;
   }
+  std::signal(SIGXFSZ, SIG_IGN); // a file-size limit fails the write (reported), not the process
   try
   {
     Run(ParseArguments(argc, argv));

@@ -2,15 +2,21 @@
 #ifndef sinus_FileUtilities_h
 #define sinus_FileUtilities_h
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
 namespace sinus
 {
 
-/** Reads a whole file; throws std::runtime_error naming the file when it cannot be read. */
+/** The largest text file (JSON, CSV) read whole: far above any datalist, configuration, VIA export
+ *  or training log, far below what would exhaust a workstation's memory once parsed. */
+constexpr std::uintmax_t kTextFileLimit = std::uintmax_t{ 64 } << 20;
+
+/** Reads a whole file; throws std::runtime_error naming the file when it cannot be read or is
+ *  larger than `limit` bytes (refused from its size, before anything is allocated). */
 std::string
-ReadTextFile(const std::filesystem::path & path);
+ReadTextFile(const std::filesystem::path & path, std::uintmax_t limit = kTextFileLimit);
 
 /** A path in the same folder as `target` that keeps its file name (and so its extensions, which
  *  choose ITK's ImageIO) behind a hidden, unique prefix. Used to write a file completely before
@@ -26,6 +32,30 @@ CommitFile(const std::filesystem::path & temporary, const std::filesystem::path 
 /** Writes `contents` to `target` through TemporarySibling + CommitFile. */
 void
 WriteFileAtomically(const std::filesystem::path & target, const std::string & contents);
+
+/** A file written through a callback (LibTorch's archive writers take one): every failed write
+ *  (disk full, file-size limit) is remembered, not reported to the caller, and Finish() -- which
+ *  also flushes the file to the disk -- throws with the system's reason (the caller names the file,
+ *  which is a temporary the user never sees). LibTorch's
+ *  writers must not see the failure themselves: their destructor then throws again, which ends the
+ *  process (std::terminate) instead of reporting the error. */
+class CheckedFileSink
+{
+public:
+  explicit CheckedFileSink(const std::filesystem::path & file);
+  ~CheckedFileSink();
+  CheckedFileSink(const CheckedFileSink &) = delete;
+  CheckedFileSink & operator=(const CheckedFileSink &) = delete;
+
+  /** Writes all `size` bytes or records why not; returns `size` either way. */
+  size_t Write(const void * data, size_t size);
+  /** Flushes and closes; throws std::runtime_error after any failed write. */
+  void Finish();
+
+private:
+  int m_Descriptor = -1;
+  int m_Error = 0;
+};
 
 /** An output folder that only appears when complete. Files are written under Path(); Commit()
  *  renames the staging folder to the target. Destroyed without Commit() (an error was thrown), the

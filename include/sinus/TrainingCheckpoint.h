@@ -19,6 +19,17 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/** Writes a LibTorch archive to a temporary sibling and renames it onto `path`; a failed write
+ *  (disk full, file-size limit) throws std::runtime_error "PATH: cannot write WHAT: reason",
+ *  removes the temporary and leaves an earlier file at `path` as it was. */
+void
+WriteArchiveAtomically(torch::serialize::OutputArchive & archive, const std::string & path, const std::string & what);
+
+/** Loads a LibTorch archive after RequireBoundedZipArchive: an archive whose entries claim more
+ *  than the file holds (a zip bomb) is refused before LibTorch allocates them. */
+void
+ReadArchiveChecked(torch::serialize::InputArchive & archive, const std::string & path, const torch::Device & device = torch::kCPU);
+
 /** The checkpoint format shared by SinusSeg's trainers: a LibTorch archive with the trainer's
  *  `format` tag, an `identity` string (the settings that give the checkpoint its meaning) and
  *  whatever `write` adds (weights, optimiser state, logs). Written to a temporary sibling and

@@ -2,10 +2,13 @@
 #include "sinus/FileUtilities.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace sinus
@@ -23,12 +26,19 @@ UniqueTag()
 } // namespace
 
 std::string
-ReadTextFile(const fs::path & path)
+ReadTextFile(const fs::path & path, std::uintmax_t limit)
 {
   std::ifstream in(path, std::ios::binary);
   if (!in)
   {
     throw std::runtime_error(path.string() + ": cannot open file for reading");
+  }
+  std::error_code      ec;
+  const std::uintmax_t size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  if (!ec && size > limit)
+  {
+    throw std::runtime_error(path.string() + ": " + std::to_string(size) + " bytes, more than the " + std::to_string(limit >> 20) +
+                             " MiB a text file (JSON, CSV) may have here; refused without reading it");
   }
   std::ostringstream buffer;
   buffer << in.rdbuf();
@@ -69,16 +79,58 @@ WriteFileAtomically(const fs::path & target, const std::string & contents)
       throw std::runtime_error(target.string() + ": cannot open for writing");
     }
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
+    out.close();
     if (!out)
     {
-      out.close();
+      const int       error = errno;
       std::error_code ec;
       fs::remove(temporary, ec);
-      throw std::runtime_error(target.string() + ": write error (disk full?)");
+      throw std::runtime_error(target.string() + ": write error (" + (error ? std::strerror(error) : "disk full?") + "); nothing was written");
     }
   }
   CommitFile(temporary, target);
+}
+
+CheckedFileSink::CheckedFileSink(const fs::path & file)
+{
+  m_Descriptor = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (m_Descriptor < 0)
+    throw std::runtime_error(std::string("cannot open for writing: ") + std::strerror(errno));
+}
+
+CheckedFileSink::~CheckedFileSink()
+{
+  if (m_Descriptor >= 0)
+    ::close(m_Descriptor);
+}
+
+size_t
+CheckedFileSink::Write(const void * data, size_t size)
+{
+  const char * bytes = static_cast<const char *>(data);
+  for (size_t done = 0; done < size && m_Error == 0;)
+  {
+    const ssize_t n = ::write(m_Descriptor, bytes + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      m_Error = n < 0 ? errno : EIO;
+    else
+      done += static_cast<size_t>(n);
+  }
+  return size;
+}
+
+void
+CheckedFileSink::Finish()
+{
+  if (m_Error == 0 && ::fsync(m_Descriptor) != 0)
+    m_Error = errno;
+  if (::close(m_Descriptor) != 0 && m_Error == 0)
+    m_Error = errno;
+  m_Descriptor = -1;
+  if (m_Error != 0)
+    throw std::runtime_error(std::string("write error (") + std::strerror(m_Error) + ")");
 }
 
 StagingDirectory::StagingDirectory(fs::path target)

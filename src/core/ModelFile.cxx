@@ -2,11 +2,13 @@
 #include "sinus/ModelFile.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/ZipDirectory.h"
 
 #include <caffe2/serialize/inline_container.h>
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 namespace sinus
 {
@@ -26,7 +28,8 @@ WriteModelArchive(const std::string & path, const std::string & architecture, co
   const std::filesystem::path temporary = TemporarySibling(path);
   try
   {
-    caffe2::serialize::PyTorchStreamWriter writer(temporary.string());
+    CheckedFileSink                        file(temporary);
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void * data, size_t size) { return file.Write(data, size); });
     Json                                   tensors = Json::array();
     int                                    i = 0;
     for (const auto & [name, tensor] : ModelStateDict(module))
@@ -54,6 +57,7 @@ WriteModelArchive(const std::string & path, const std::string & architecture, co
     const std::string text = index.dump(2);
     writer.writeRecord(kIndex, text.data(), text.size());
     writer.writeEndOfFile();
+    file.Finish();
   }
   catch (const std::exception & e)
   {
@@ -96,7 +100,12 @@ OpenModelFile(const std::string & path)
   file.path = path;
   try
   {
+    RequireBoundedZipArchive(path);
     file.reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  }
+  catch (const ZipArchiveError & e)
+  {
+    throw CheckpointError(e.what());
   }
   catch (const std::exception &)
   {
@@ -149,26 +158,53 @@ DescriptionOf(const OpenedModelFile & file, const std::string & expectedArchitec
   return archive;
 }
 
+/** A tensor's shape from the index, each extent non-negative and their product within int64. */
+std::vector<int64_t>
+ShapeOf(const Json & entry, int64_t & numel)
+{
+  std::vector<int64_t> shape;
+  numel = 1;
+  for (const Json & d : entry.at("shape").get_ref<const Json::array_t &>())
+  {
+    const int64_t extent = JsonInteger(d);
+    if (extent < 0 || (extent > 0 && numel > std::numeric_limits<int64_t>::max() / extent))
+      throw std::runtime_error("tensor '" + entry.at("name").get<std::string>() + "' has an impossible shape " + entry.at("shape").dump());
+    shape.push_back(extent);
+    numel *= extent;
+  }
+  return shape;
+}
+
 StateDict
 TensorsOf(const OpenedModelFile & file)
 {
   StateDict tensors;
-  for (const Json & entry : file.index.at("tensors").get_ref<const Json::array_t &>())
+  try
   {
-    std::vector<int64_t> shape;
-    int64_t              numel = 1;
-    for (const Json & d : entry.at("shape").get_ref<const Json::array_t &>())
+    for (const Json & entry : file.index.at("tensors").get_ref<const Json::array_t &>())
     {
-      shape.push_back(JsonInteger(d));
-      numel *= shape.back();
+      int64_t                    numel = 0;
+      const std::vector<int64_t> shape = ShapeOf(entry, numel);
+      const std::string &        name = entry.at("name").get_ref<const std::string &>();
+      if (entry.at("dtype").get<std::string>() != "float32")
+        throw std::runtime_error("tensor '" + name + "' is not float32");
+      const std::string bytes = file.Record(entry.at("record").get<std::string>());
+      if (bytes.size() / sizeof(float) != static_cast<uint64_t>(numel) || bytes.size() % sizeof(float) != 0)
+        throw CheckpointError(file.path + ": tensor '" + name + "' has " + std::to_string(bytes.size()) + " bytes, expected " +
+                              std::to_string(numel) + " x 4 (truncated or corrupt model file)");
+      torch::Tensor t = torch::empty(shape, torch::kFloat32);
+      if (!bytes.empty())
+        std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+      tensors.emplace_back(name, t);
     }
-    const std::string bytes = file.Record(entry.at("record").get<std::string>());
-    if (entry.at("dtype").get<std::string>() != "float32" || bytes.size() != static_cast<size_t>(numel) * sizeof(float))
-      throw CheckpointError(file.path + ": tensor '" + entry.at("name").get<std::string>() + "' has " + std::to_string(bytes.size()) +
-                            " bytes, expected " + std::to_string(numel * 4) + " (truncated or corrupt model file)");
-    torch::Tensor t = torch::empty(shape, torch::kFloat32);
-    std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
-    tensors.emplace_back(entry.at("name").get<std::string>(), t);
+  }
+  catch (const CheckpointError &)
+  {
+    throw;
+  }
+  catch (const std::exception & e)
+  {
+    throw CheckpointError(file.path + ": invalid model index: " + e.what());
   }
   return tensors;
 }

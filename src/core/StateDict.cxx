@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/StateDict.h"
 
+#include "sinus/ZipDirectory.h"
+
 #include <caffe2/serialize/inline_container.h>
 
 #include <cstring>
@@ -440,7 +442,7 @@ private:
       return cached->second;
     const std::string bytes = m_Storage(key);
     const size_t      elementSize = c10::elementSize(type->second);
-    if (numel < 0 || bytes.size() != static_cast<size_t>(numel) * elementSize)
+    if (numel < 0 || bytes.size() % elementSize != 0 || bytes.size() / elementSize != static_cast<uint64_t>(numel))
     {
       Fail(at, "storage data/" + key + " holds " + std::to_string(bytes.size()) + " bytes, expected " +
                  std::to_string(numel) + " x " + std::to_string(elementSize) + " (truncated or corrupt checkpoint)");
@@ -475,17 +477,24 @@ private:
       const int64_t offset = args->items[1]->integer;
       if (size.size() != stride.size())
         Fail(at, "tensor size and stride differ in length");
+      // The last element the view reaches, computed so that no size or stride can overflow it:
+      // every step is checked against the storage's length, which is at most the file's size.
+      const int64_t storageLength = args->items[0]->tensor.numel();
+      if (offset < 0 || offset > storageLength)
+        Fail(at, "tensor view exceeds its storage");
       int64_t last = offset;
+      bool    empty = false;
       for (size_t d = 0; d < size.size(); ++d)
       {
         if (size[d] < 0 || stride[d] < 0)
           Fail(at, "negative tensor size or stride");
-        if (size[d] == 0)
-          last = -1;
-        else if (last >= 0)
+        empty |= size[d] == 0;
+        if (size[d] > 1 && stride[d] > 0 && (size[d] - 1 > storageLength / stride[d] || last > storageLength - (size[d] - 1) * stride[d]))
+          Fail(at, "tensor view exceeds its storage");
+        if (size[d] > 1)
           last += (size[d] - 1) * stride[d];
       }
-      if (offset < 0 || last >= args->items[0]->tensor.numel())
+      if (!empty && last >= storageLength)
         Fail(at, "tensor view exceeds its storage");
       auto                t = Make(Value::Kind::Tensor);
       const torch::Tensor view = args->items[0]->tensor.as_strided(size, stride, offset);
@@ -554,7 +563,12 @@ LoadStateDict(const std::string & path)
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   try
   {
+    RequireBoundedZipArchive(path);
     reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  }
+  catch (const ZipArchiveError & e)
+  {
+    throw CheckpointError(e.what());
   }
   catch (const std::exception & e)
   {

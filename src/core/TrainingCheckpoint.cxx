@@ -2,11 +2,38 @@
 #include "sinus/TrainingCheckpoint.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/ZipDirectory.h"
 
 #include <filesystem>
 
 namespace sinus
 {
+
+void
+WriteArchiveAtomically(torch::serialize::OutputArchive & archive, const std::string & path, const std::string & what)
+{
+  const std::filesystem::path temporary = TemporarySibling(path);
+  try
+  {
+    CheckedFileSink file(temporary);
+    archive.save_to([&](const void * data, size_t size) { return file.Write(data, size); });
+    file.Finish();
+  }
+  catch (const std::exception & e)
+  {
+    std::error_code ec;
+    std::filesystem::remove(temporary, ec);
+    throw std::runtime_error(path + ": cannot write " + what + ": " + std::string(e.what()).substr(0, 200));
+  }
+  CommitFile(temporary, path);
+}
+
+void
+ReadArchiveChecked(torch::serialize::InputArchive & archive, const std::string & path, const torch::Device & device)
+{
+  RequireBoundedZipArchive(path);
+  archive.load_from(path, device);
+}
 
 void
 WriteTrainingCheckpoint(const std::string & path, const std::string & format, const std::string & identity,
@@ -16,18 +43,14 @@ WriteTrainingCheckpoint(const std::string & path, const std::string & format, co
   write(archive);
   archive.write("identity", c10::IValue(identity));
   archive.write("format", c10::IValue(format));
-  const std::filesystem::path temporary = TemporarySibling(path);
   try
   {
-    archive.save_to(temporary.string());
+    WriteArchiveAtomically(archive, path, "the checkpoint");
   }
   catch (const std::exception & e)
   {
-    std::error_code ec;
-    std::filesystem::remove(temporary, ec);
-    throw TrainingCheckpointError(path + ": cannot write the checkpoint: " + std::string(e.what()).substr(0, 200));
+    throw TrainingCheckpointError(e.what());
   }
-  CommitFile(temporary, path);
 }
 
 void
@@ -37,7 +60,7 @@ ReadTrainingCheckpoint(const std::string & path, const std::string & format, con
   try
   {
     torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
+    ReadArchiveChecked(archive, path, device);
     c10::IValue savedFormat, savedIdentity;
     archive.read("format", savedFormat);
     if (!savedFormat.isString() || savedFormat.toStringRef() != format)

@@ -3,6 +3,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/RankCoordination.h"
+#include "sinus/RunLock.h"
 #include "sinus/SemiSupervisedPipeline.h"
 #include "sinusReportGraphics.h"
 #include "sinusTrainingDatalist.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 namespace sinus
 {
@@ -90,8 +92,11 @@ RunPretraining(const PretrainingJob & job, const MaskedPretrainingCallbacks & ca
   const fs::path                   folder(job.outputDirectory);
   const fs::path                   checkpoint = folder / PretrainingFiles::kCheckpoint;
   const DataParallelGroup &        group = ProcessGroup();
+  std::optional<RunLock>           lock; // one run per folder, for the whole of this one
   RunOnLeader(group, "preparing the pretraining folder " + folder.string(), [&] {
     fs::create_directories(folder);
+    lock.emplace(RunLock::ForFolder(folder), folder.string());
+    RemoveAbandonedTemporaries(folder);
     if (!job.resume)
       fs::remove(checkpoint);
   });

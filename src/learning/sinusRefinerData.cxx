@@ -4,12 +4,14 @@
 #include "sinus/FileUtilities.h"
 #include "sinus/ModelFile.h"
 #include "sinus/RankCoordination.h"
+#include "sinus/RunLock.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusEvaluation.h"
 #include "sinusImageIO.h"
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 namespace sinus
 {
@@ -97,6 +99,12 @@ TrainRefinerModel(const RefinerSettings & settings, const RefinerTrainingData & 
                   bool resume, const std::function<void(const std::vector<RefinerEpochRecord> &)> & onEpoch)
 {
   const std::string checkpoint = out + ".checkpoint";
+  // One run per output: a second one started on the same model file is refused, not interleaved.
+  std::optional<RunLock> lock;
+  RunOnLeader(ProcessGroup(), "locking " + out, [&] {
+    lock.emplace(RunLock::ForFile(out), out);
+    RemoveAbandonedTemporaries(fs::absolute(out).parent_path());
+  });
   if (!resume && fs::exists(checkpoint))
     throw std::runtime_error(checkpoint + ": a checkpoint of an earlier run exists; pass --resume to continue it, or remove it");
   torch::manual_seed(settings.training.seed);

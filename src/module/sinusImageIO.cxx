@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusImageIO.h"
 
+#include "sinusPngHeader.h"
+
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
 #include "itkVectorImage.h"
@@ -15,6 +17,24 @@ namespace sinus
 namespace
 {
 
+/** Refuses, from the header alone, an image whose pixels could not be held: a hostile or broken
+ *  header (100000 x 100000) would otherwise make the reader allocate tens of gigabytes first. */
+void
+RequireReasonableExtent(const std::string & path, const itk::ImageIOBase & io)
+{
+  const uint64_t width = io.GetDimensions(0), height = io.GetDimensions(1);
+  const uint64_t components = std::max(1u, io.GetNumberOfComponents());
+  if (width < 1 || height < 1)
+    throw std::runtime_error(path + ": the header gives an empty image (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  if (width > kLargestImageSide || height > kLargestImageSide || width * height > kLargestImagePixels / components)
+  {
+    throw std::runtime_error(path + ": the header claims " + std::to_string(width) + "x" + std::to_string(height) + " pixels x " +
+                             std::to_string(components) + " components, more than this program reads (at most " +
+                             std::to_string(kLargestImageSide) + " a side and " + std::to_string(kLargestImagePixels >> 20) +
+                             " Mi samples); refused before reading the pixels");
+  }
+}
+
 itk::ImageIOBase::Pointer
 OpenImageHeader(const std::string & path)
 {
@@ -22,6 +42,8 @@ OpenImageHeader(const std::string & path)
   {
     throw std::runtime_error(path + ": file not found");
   }
+  if (HasPngSignature(path))
+    RequireReadablePngHeader(path);
   itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
@@ -54,6 +76,7 @@ OpenImageHeader(const std::string & path)
                                "); a single 2-D radiograph is expected. Extract the slice or frame you mean first.");
     }
   }
+  RequireReasonableExtent(path, *io);
   return io;
 }
 

@@ -49,9 +49,12 @@ RunFolder::Open(const PipelineRunOptions & options)
 {
   const fs::path configPath = File("config.json"), statePath = File("state.json");
   const Json &   config = m_Config;
+  // One run per folder: a second one started on it is refused before it reads or writes anything.
+  fs::create_directories(m_Root);
+  m_Lock = std::make_unique<RunLock>(RunLock::ForFolder(m_Root), m_Root.string());
+  RemoveAbandonedTemporaries(m_Root);
   if (!fs::exists(configPath))
   {
-    fs::create_directories(m_Root);
     WriteFileAtomically(configPath, config.dump(2) + "\n");
     return;
   }

@@ -3,11 +3,13 @@
 #define sinus_RunFolder_h
 
 #include "sinus/DataParallelGroup.h"
+#include "sinus/RunLock.h"
 #include "sinus/SemiSupervisedPipeline.h"
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -70,6 +72,7 @@ private:
   Messenger                             m_Message;
   std::set<PipelineStage>               m_TakenOver;
   std::chrono::steady_clock::time_point m_StageStart;
+  std::unique_ptr<RunLock>              m_Lock; ///< rank 0's, held while the run lives
 };
 
 } // namespace sinus

@@ -3,6 +3,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/SegmenterRegistry.h"
+#include "sinus/TrainingCheckpoint.h"
 
 namespace sinus
 {
@@ -56,9 +57,7 @@ SaveStageTensors(const fs::path & path, const std::vector<std::pair<std::string,
   for (const auto & [key, value] : tensors)
     archive.write(key, value.to(torch::kCPU));
   archive.write("names", c10::IValue(names.dump()));
-  const fs::path temporary = TemporarySibling(path);
-  archive.save_to(temporary.string());
-  CommitFile(temporary, path);
+  WriteArchiveAtomically(archive, path.string(), "the stage's tensors");
 }
 
 torch::Tensor
@@ -69,7 +68,7 @@ LoadStageTensor(const fs::path & path, const std::string & key, PipelineStage st
   try
   {
     torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
+    ReadArchiveChecked(archive, path.string());
     c10::IValue names;
     archive.read("names", names);
     if (ParseJson(names.toStringRef()).dump() != expectedNames.dump())

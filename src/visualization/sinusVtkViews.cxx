@@ -18,6 +18,7 @@
 #include <vtkImageProperty.h>
 #include <vtkInteractorStyleImage.h>
 #include <vtkLookupTable.h>
+#include <vtkErrorCode.h>
 #include <vtkPNGWriter.h>
 #include <vtkPen.h>
 #include <vtkPolyDataMapper.h>
@@ -267,11 +268,12 @@ WriteWindowPng(vtkRenderWindow * window, const std::string & output)
   writer->SetFileName((temporary.string()).c_str());
   writer->SetInputConnection(grab->GetOutputPort());
   writer->Write();
-  if (!fs::exists(temporary) || fs::file_size(temporary) == 0)
+  // VTK reports a failed or short write (disk full, file-size limit) in its error code only.
+  if (writer->GetErrorCode() != vtkErrorCode::NoError || !fs::exists(temporary) || fs::file_size(temporary) == 0)
   {
     std::error_code ec;
     fs::remove(temporary, ec);
-    throw std::runtime_error(output + ": VTK could not write the PNG");
+    throw std::runtime_error(output + ": VTK could not write the PNG (" + vtkErrorCode::GetStringFromErrorCode(writer->GetErrorCode()) + ")");
   }
   CommitFile(temporary, output);
 }

@@ -47,3 +47,19 @@ TEST(FileUtilities, AtomicWriteReplacesWholeFiles)
   EXPECT_THROW(sinus::ReadTextFile(root / "nope"), std::runtime_error);
   fs::remove_all(root);
 }
+
+TEST(FileUtilities, ReadTextFileRefusesAFileLargerThanItsLimitFromItsSize)
+{
+  const fs::path root = ScratchDirectory("text_limit");
+  sinus::WriteFileAtomically(root / "big.csv", std::string(2000, 'x'));
+  EXPECT_EQ(sinus::ReadTextFile(root / "big.csv", 2000).size(), 2000u);
+  try
+  {
+    sinus::ReadTextFile(root / "big.csv", 1999);
+    FAIL() << "a file over the limit was read";
+  }
+  catch (const std::runtime_error & e)
+  {
+    EXPECT_NE(std::string(e.what()).find((root / "big.csv").string() + ": 2000 bytes, more than the"), std::string::npos) << e.what();
+  }
+}
