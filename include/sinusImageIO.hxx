@@ -4,7 +4,9 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinusFilterSupport.h"
-#include "sinusPngHeader.h"
+#include "sinusJpegCheck.h"
+#include "sinusPngCheck.h"
+#include "sinusTiffCheck.h"
 
 #include "itkImageFileReader.h"
 #include "itkImageRegionConstIterator.h"
@@ -29,7 +31,11 @@ RequireImageReadsBack(const TImage * image, const std::filesystem::path & writte
   try
   {
     if (HasPngSignature(written.string()))
-      RequireReadablePngHeader(written.string());
+      RequireReadablePng(written.string());
+    if (LooksLikeJpeg(written.string()))
+      RequireReadableJpeg(written.string(), kLargestImagePixels);
+    if (LooksLikeTiff(written.string()))
+      RequireReadableTiff(written.string(), kLargestImagePixels);
     reader->Update();
   }
   catch (const std::runtime_error &)

@@ -27,7 +27,7 @@ packages=(
   libxml2-utils          # xmllint: Slicer CLI XML schema validation
   libgloo-dev            # headers of LibTorch's c10d Gloo process group (data-parallel jobs)
   python3-torch          # torchrun, the launcher of data-parallel jobs and their tests
-  libpng-dev             # libpng checks a PNG header before ITK reads it (ITK 5.2 aborts on a truncated one)
+  libpng-dev libjpeg62-turbo-dev libtiff-dev  # PNG/JPEG/TIFF checked with their codec before ITK 5.2 reads them
   libtcmalloc-minimal4   # malloc of the LibTorch programs: about a third less peak memory than glibc's
 )
 missing=()

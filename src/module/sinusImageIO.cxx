@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusImageIO.h"
 
-#include "sinusPngHeader.h"
+#include "sinusJpegCheck.h"
+#include "sinusPngCheck.h"
+#include "sinusTiffCheck.h"
 
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
@@ -42,8 +44,13 @@ OpenImageHeader(const std::string & path)
   {
     throw std::runtime_error(path + ": file not found");
   }
+  // Files ITK 5.2 would crash or abort on are checked with their codec library first.
   if (HasPngSignature(path))
-    RequireReadablePngHeader(path);
+    RequireReadablePng(path);
+  if (LooksLikeJpeg(path))
+    RequireReadableJpeg(path, kLargestImagePixels);
+  if (LooksLikeTiff(path))
+    RequireReadableTiff(path, kLargestImagePixels);
   itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)

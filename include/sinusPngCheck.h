@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#ifndef sinusPngHeader_h
-#define sinusPngHeader_h
+#ifndef sinusPngCheck_h
+#define sinusPngCheck_h
 
 #include <string>
 
@@ -16,7 +16,7 @@ HasPngSignature(const std::string & path);
  *  and libpng's reason when it is truncated or invalid. ITK 5.2 reads the header without one, so
  *  such a file would otherwise abort the whole process instead of failing with an error. */
 void
-RequireReadablePngHeader(const std::string & path);
+RequireReadablePng(const std::string & path);
 
 } // namespace sinus
 

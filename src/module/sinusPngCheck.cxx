@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sinusPngHeader.h"
+#include "sinusPngCheck.h"
 
 #include <png.h>
 
@@ -69,7 +69,7 @@ HasPngSignature(const std::string & path)
 }
 
 void
-RequireReadablePngHeader(const std::string & path)
+RequireReadablePng(const std::string & path)
 {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file)
