@@ -92,11 +92,22 @@ using MultiComponentImageType = itk::VectorImage<float, 2>;
 MultiComponentImageType::Pointer
 ReadAllComponents(const std::string & path, const itk::ImageIOBase::Pointer & io)
 {
-  auto reader = itk::ImageFileReader<MultiComponentImageType>::New();
+  const uint64_t width = io->GetDimensions(0), height = io->GetDimensions(1);
+  const unsigned components = io->GetNumberOfComponents();
+  auto           reader = itk::ImageFileReader<MultiComponentImageType>::New();
   reader->SetFileName(path);
   reader->SetImageIO(io);
   try
   {
+    // The reader reads the header again. Some of ITK's readers fill fields of a truncated header
+    // with whatever memory held (found by fuzzing: a 25-byte BMP read as 200 G pixels the second
+    // time), so the extent checked from the first reading must hold before anything is allocated.
+    reader->UpdateOutputInformation();
+    const auto size = reader->GetOutput()->GetLargestPossibleRegion().GetSize();
+    if (size[0] != width || size[1] != height || io->GetNumberOfComponents() != components)
+      throw std::runtime_error(path + ": the header reads differently each time (" + std::to_string(width) + "x" + std::to_string(height) + "x" +
+                               std::to_string(components) + ", then " + std::to_string(size[0]) + "x" + std::to_string(size[1]) + "x" +
+                               std::to_string(io->GetNumberOfComponents()) + "); the file is truncated or corrupt");
     reader->Update();
   }
   catch (const itk::ExceptionObject & e)
