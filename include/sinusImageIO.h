@@ -55,6 +55,21 @@ ReadGreyForDisplay(const std::string & path);
 itk::Size<2>
 ReadImageSize(const std::string & path);
 
+/** Checks a PNG, JPEG or TIFF file (by its signature or extension) with its codec library, and a
+ *  MetaImage header's line lengths, before ITK reads the file: ITK 5.2 aborts, crashes or
+ *  overflows a buffer on some corrupt ones (found by fuzzing). Throws std::runtime_error naming
+ *  the file. Every reader here calls it. */
+void
+RequireCodecReadable(const std::string & path);
+
+/** Reads an image of any dimension through ITK's readers after RequireCodecReadable, refusing from
+ *  the header an image of more than kLargestImagePixels samples or an empty one before anything is
+ *  allocated; errors name the file. For readers that take 3-D files too (evaluation, the Slicer
+ *  module); 2-D radiographs and masks use the functions above. */
+template <typename TImage>
+typename TImage::Pointer
+ReadImageChecked(const std::string & path);
+
 /** Writes through a hidden temporary file in the same folder and renames it into place, so an
  *  interrupted run never leaves a truncated image. Errors name the file. */
 template <typename TImage>

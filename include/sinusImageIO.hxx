@@ -19,6 +19,41 @@
 namespace sinus
 {
 
+template <typename TImage>
+typename TImage::Pointer
+ReadImageChecked(const std::string & path)
+{
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(path + ": file not found");
+  RequireCodecReadable(path);
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(path);
+  try
+  {
+    reader->UpdateOutputInformation();
+    const auto size = reader->GetOutput()->GetLargestPossibleRegion().GetSize();
+    uint64_t   samples = std::max<uint64_t>(1, reader->GetOutput()->GetNumberOfComponentsPerPixel());
+    for (unsigned d = 0; d < TImage::ImageDimension; ++d)
+    {
+      if (size[d] < 1)
+        throw std::runtime_error(path + ": the header gives an empty image");
+      if (size[d] > kLargestImagePixels / samples)
+        samples = kLargestImagePixels + 1;
+      else
+        samples *= size[d];
+    }
+    if (samples > kLargestImagePixels)
+      throw std::runtime_error(path + ": the header claims more than " + std::to_string(kLargestImagePixels >> 20) +
+                               " Mi samples, more than this program reads; refused before reading the pixels");
+    reader->Update();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw std::runtime_error(path + ": cannot read: " + std::string(e.GetDescription()));
+  }
+  return reader->GetOutput();
+}
+
 /** Throws unless the file at `written` reads back as `image` (the same size, and for lossless
  *  formats the same pixels). ITK's writers do not all report a failed write: with the disk full or
  *  a file-size limit, PNG, BMP and NRRD files came out truncated and no error was raised. */
@@ -57,7 +92,7 @@ RequireImageReadsBack(const TImage * image, const std::filesystem::path & writte
   itk::ImageRegionConstIterator<TImage> b(back, back->GetLargestPossibleRegion());
   for (; !a.IsAtEnd(); ++a, ++b)
     if (!(a.Get() == b.Get()))
-      throw std::runtime_error(path + ": the written file does not hold the image's pixels (disk full or file-size limit?)");
+      throw std::runtime_error(path + ": the written file does not hold the image's pixels and was removed (disk full or file-size limit?)");
 }
 
 template <typename TImage>
@@ -69,12 +104,14 @@ WriteImage(const TImage * image, const std::string & path, bool compress)
     throw std::invalid_argument(path + ": no image to write");
   }
   const std::filesystem::path temporary = TemporarySibling(path);
-  auto                        writer = itk::ImageFileWriter<TImage>::New();
-  writer->SetInput(image);
-  writer->SetFileName(temporary.string());
-  writer->SetUseCompression(compress);
   try
   {
+    // The writer (and its ImageIO) must be gone before the file is read back: ITK's BMP writer
+    // keeps its stream open, unflushed, until then.
+    auto writer = itk::ImageFileWriter<TImage>::New();
+    writer->SetInput(image);
+    writer->SetFileName(temporary.string());
+    writer->SetUseCompression(compress);
     writer->Update();
   }
   catch (const itk::ExceptionObject & e)

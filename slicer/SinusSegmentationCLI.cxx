@@ -7,7 +7,6 @@
 // map is written on the input's grid. Progress goes to stdout as <filter-progress> tags; errors go
 // to stderr with a non-zero exit.
 #include "itkExtractImageFilter.h"
-#include "itkImageFileReader.h"
 #include "itkMedSAMImageFilter.h"
 #include "itkSegmenterImageFilter.h"
 #include "sinus/FileUtilities.h"
@@ -176,6 +175,7 @@ ParseArguments(int argc, char * argv[])
 Volume::Pointer
 ReadSingleSliceVolume(const std::string & path, bool * isVolume = nullptr)
 {
+  sinus::RequireCodecReadable(path);
   const itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
@@ -187,10 +187,7 @@ ReadSingleSliceVolume(const std::string & path, bool * isVolume = nullptr)
                              " slices; SinusSeg segments one radiograph (a 2-D image or a single-slice volume)");
   if (isVolume)
     *isVolume = io->GetNumberOfDimensions() == 3;
-  auto reader = itk::ImageFileReader<Volume>::New();
-  reader->SetFileName(path);
-  reader->Update();
-  return reader->GetOutput();
+  return sinus::ReadImageChecked<Volume>(path);
 }
 
 Slice::Pointer

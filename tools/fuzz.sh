@@ -4,7 +4,8 @@
 #   bash tools/fuzz.sh [SECONDS] [TARGET...]     (default: 600 s, every target)
 # Builds build-fuzz/ with Clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer when
 # needed (apt: clang-14 libfuzzer-14-dev), then runs each target's Fuzz.NAME.Brief test for SECONDS,
-# JOBS targets at a time (default: the number of cores). Each keeps its corpus between runs in
+# JOBS targets at a time (default: the number of cores), from random seed SEED (default 0: a new
+# one each run; CI's brief runs use seed 1). Each keeps its corpus between runs in
 # build-fuzz/test/fuzz/corpus-NAME/ and writes what it finds to findings-NAME/. Prints one line per
 # target (executions, coverage, features, corpus, peak memory, result); exits 1 if any target found
 # a crash, leak, timeout or out-of-memory input. Documentation/Reliability.md has the figures.
@@ -20,7 +21,7 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSINUSSEG_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
 fi
-cmake "$build" -DSINUSSEG_FUZZ_SECONDS="$seconds" > /dev/null
+cmake "$build" -DSINUSSEG_FUZZ_SECONDS="$seconds" -DSINUSSEG_FUZZ_SEED="${SEED:-0}" > /dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
 if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(cd "$build" && ctest -N -R '^Fuzz\..*\.Brief$' | sed -n 's/.*Fuzz\.\(.*\)\.Brief$/\1/p')

@@ -3,7 +3,7 @@
 # SinusSeg set-up on Debian 12, run from anywhere as root (or a user with sudo):
 #   bash tools/setup.sh demo   install what is missing, build, run `sinusseg demo`
 #   bash tools/setup.sh test   install what is missing, build, run every test
-#                              (full build and the LibTorch-only core build)
+#                              (full build, base and LibTorch-only core builds, fuzz targets)
 # Each step is skipped when it is already done: packages already installed are not touched,
 # CMake configures only once per build folder and builds incrementally.
 set -euo pipefail
@@ -28,6 +28,7 @@ packages=(
   libgloo-dev            # headers of LibTorch's c10d Gloo process group (data-parallel jobs)
   python3-torch          # torchrun, the launcher of data-parallel jobs and their tests
   libpng-dev libjpeg62-turbo-dev libtiff-dev  # PNG/JPEG/TIFF checked with their codec before ITK 5.2 reads them
+  clang-14 libfuzzer-14-dev  # the fuzz targets (libFuzzer needs Clang)
   libtcmalloc-minimal4   # malloc of the LibTorch programs: about a third less peak memory than glibc's
 )
 missing=()
@@ -73,4 +74,8 @@ build "$root/build-base" -DSINUSSEG_BASE_ONLY=ON
 ( cd "$root/build-base" && ctest -j "$jobs" --output-on-failure --timeout 900 )
 build "$root/build-core" -DSINUSSEG_CORE_ONLY=ON
 ( cd "$root/build-core" && ctest -j "$jobs" --output-on-failure --timeout 900 )
+# ---- Fuzz targets (Clang, libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer): each target's
+# regression corpus, then 30 s of fuzzing from a fixed seed (tools/fuzz.sh fuzzes for longer) ----
+build "$root/build-fuzz" -DSINUSSEG_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+( cd "$root/build-fuzz" && ctest -j "$jobs" --output-on-failure --timeout 900 )
 echo "== build and tests finished after $(( $(date +%s) - start )) s"

@@ -49,7 +49,7 @@ constexpr std::uint64_t kLargestCompressedTotal = std::uint64_t{ 64 } << 20;
 void
 RequireBoundedEntries(const std::vector<ZipEntry> & entries, std::uint64_t fileSize, const std::string & source);
 
-/** Both checks on the file at `path` (errors name it). */
+/** Both checks on the file at `path`; every error's message starts with "PATH: ". */
 void
 RequireBoundedZipArchive(const std::string & path);
 

@@ -105,7 +105,7 @@ OpenModelFile(const std::string & path)
   }
   catch (const ZipArchiveError & e)
   {
-    throw CheckpointError(e.what());
+    throw CheckpointError(path + ": not a SinusSeg model file, or damaged: " + std::string(e.what()).substr(path.size() + 2));
   }
   catch (const std::exception &)
   {

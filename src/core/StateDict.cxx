@@ -16,7 +16,9 @@ namespace sinus
 namespace
 {
 
-/** A value on the unpickler's stack. Containers are shared so the memo can alias them. */
+/** A value on the unpickler's stack. Values are owned by the unpickler's arena and refer to each
+ *  other by plain pointers, so the memo can alias containers and a hostile pickle that makes a
+ *  container hold itself cannot leak them (reference counting would: found by fuzzing). */
 struct Value
 {
   enum class Kind
@@ -34,23 +36,15 @@ struct Value
     Tensor,
     Mark
   };
-  Kind                                                        kind = Kind::None;
-  int64_t                                                     integer = 0;
-  double                                                      real = 0;
-  std::string                                                 text; // String, Global ("module.name"), Storage key
-  std::vector<std::shared_ptr<Value>>                         items;
-  std::vector<std::pair<std::shared_ptr<Value>, std::shared_ptr<Value>>> entries;
-  torch::Tensor                                               tensor; // Storage (1-D, flat) and Tensor
+  Kind                                 kind = Kind::None;
+  int64_t                              integer = 0;
+  double                               real = 0;
+  std::string                          text; // String, Global ("module.name"), Storage key
+  std::vector<Value *>                 items;
+  std::vector<std::pair<Value *, Value *>> entries;
+  torch::Tensor                        tensor; // Storage (1-D, flat) and Tensor
 };
-using ValuePtr = std::shared_ptr<Value>;
-
-ValuePtr
-Make(Value::Kind kind)
-{
-  auto v = std::make_shared<Value>();
-  v->kind = kind;
-  return v;
-}
+using ValuePtr = Value *;
 
 const std::map<std::string, torch::ScalarType> kStorageTypes = {
   { "torch.FloatStorage", torch::kFloat32 },   { "torch.DoubleStorage", torch::kFloat64 },
@@ -512,6 +506,14 @@ private:
     Fail(at, "'" + name + "' cannot be called");
   }
 
+  ValuePtr Make(Value::Kind kind)
+  {
+    m_Arena.push_back(std::make_unique<Value>());
+    m_Arena.back()->kind = kind;
+    return m_Arena.back().get();
+  }
+
+  std::vector<std::unique_ptr<Value>>                 m_Arena; // every value, freed with the unpickler
   const std::string &                                 m_Data;
   const std::function<std::string(const std::string &)> & m_Storage;
   const std::string &                                 m_Source;
@@ -568,7 +570,8 @@ LoadStateDict(const std::string & path)
   }
   catch (const ZipArchiveError & e)
   {
-    throw CheckpointError(e.what());
+    throw CheckpointError(path + ": not a PyTorch zip checkpoint (torch.save format of PyTorch >= 1.6), or damaged: " +
+                          std::string(e.what()).substr(path.size() + 2));
   }
   catch (const std::exception & e)
   {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusEvaluation.h"
 
-#include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
 #include "itkSegmentationMetricsImageFilter.h"
 #include "sinus/Json.h"
+#include "sinusImageIO.h"
 
 #include <algorithm>
 #include <cmath>
@@ -51,11 +51,19 @@ MaskDimension(const std::string & path)
 {
   if (!fs::exists(path))
     throw std::runtime_error(path + ": file not found");
+  RequireCodecReadable(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
     throw std::runtime_error(path + ": not a readable image");
   io->SetFileName(path);
-  io->ReadImageInformation();
+  try
+  {
+    io->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw std::runtime_error(path + ": cannot read the image header: " + std::string(e.GetDescription()));
+  }
   if (io->GetNumberOfComponents() != 1)
     throw std::runtime_error(path + ": a mask must have one component per pixel, found " +
                              std::to_string(io->GetNumberOfComponents()));
@@ -77,19 +85,7 @@ SegmentationMetrics
 EvaluatePair(const EvaluationCase & c, const EvaluationOptions & options)
 {
   using ImageType = itk::Image<float, D>;
-  const auto read = [](const std::string & path) {
-    auto reader = itk::ImageFileReader<ImageType>::New();
-    reader->SetFileName(path);
-    try
-    {
-      reader->Update();
-    }
-    catch (const itk::ExceptionObject & e)
-    {
-      throw std::runtime_error(path + ": cannot read: " + std::string(e.GetDescription()));
-    }
-    return typename ImageType::Pointer(reader->GetOutput());
-  };
+  const auto read = [](const std::string & path) { return ReadImageChecked<ImageType>(path); };
   auto filter = itk::SegmentationMetricsImageFilter<ImageType>::New();
   filter->SetPredictionImage(read(c.predictionPath));
   filter->SetReferenceImage(read(c.referencePath));

@@ -2,6 +2,7 @@
 #include "sinusImageIO.h"
 
 #include "sinusJpegCheck.h"
+#include "sinusMetaImageCheck.h"
 #include "sinusPngCheck.h"
 #include "sinusTiffCheck.h"
 
@@ -44,13 +45,7 @@ OpenImageHeader(const std::string & path)
   {
     throw std::runtime_error(path + ": file not found");
   }
-  // Files ITK 5.2 would crash or abort on are checked with their codec library first.
-  if (HasPngSignature(path))
-    RequireReadablePng(path);
-  if (LooksLikeJpeg(path))
-    RequireReadableJpeg(path, kLargestImagePixels);
-  if (LooksLikeTiff(path))
-    RequireReadableTiff(path, kLargestImagePixels);
+  RequireCodecReadable(path);
   itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
@@ -281,6 +276,20 @@ ReadGreyForDisplay(const std::string & path)
   for (size_t i = 0; i < r.data.size(); ++i)
     grey.data[i] = static_cast<uint8_t>(high > low ? std::lround(255.0 * (r.data[i] - low) / (high - low)) : 0);
   return grey;
+}
+
+void
+RequireCodecReadable(const std::string & path)
+{
+  // Files ITK 5.2 would crash or abort on are checked with their codec library first.
+  if (HasPngSignature(path))
+    RequireReadablePng(path);
+  if (LooksLikeJpeg(path))
+    RequireReadableJpeg(path, kLargestImagePixels);
+  if (LooksLikeTiff(path))
+    RequireReadableTiff(path, kLargestImagePixels);
+  if (LooksLikeMetaImage(path))
+    RequireBoundedMetaImageHeader(path);
 }
 
 itk::Size<2>

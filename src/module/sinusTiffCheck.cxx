@@ -77,9 +77,26 @@ RequireReadableTiff(const std::string & path, unsigned long long largestPixels)
     Refuse(path, "no image size in its first directory");
   if (static_cast<unsigned long long>(width) * height > largestPixels)
     Refuse(path, "the header claims " + std::to_string(width) + "x" + std::to_string(height) + " pixels, more than this program reads");
-  std::vector<uint32_t> pixels(static_cast<size_t>(width) * height);
-  if (!TIFFReadRGBAImageOriented(tiff.get(), width, height, pixels.data(), ORIENTATION_TOPLEFT, 0))
-    Refuse(path, t_LastTiffError.empty() ? "its first image cannot be decoded" : t_LastTiffError);
+  uint16_t samples = 1, bits = 1;
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLESPERPIXEL, &samples);
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_BITSPERSAMPLE, &bits);
+  if (samples < 1 || bits < 1 || bits > 64 || static_cast<unsigned long long>(width) * height * samples > largestPixels)
+    Refuse(path, std::to_string(samples) + " samples of " + std::to_string(bits) + " bits per pixel at " + std::to_string(width) + "x" +
+                   std::to_string(height) + " pixels is not an image this program reads");
+  // Every strip or tile decoded as stored (any sample format), as ITK's reader will decode them.
+  const bool     tiled = TIFFIsTiled(tiff.get()) != 0;
+  const uint32_t pieces = tiled ? TIFFNumberOfTiles(tiff.get()) : TIFFNumberOfStrips(tiff.get());
+  const tmsize_t pieceSize = tiled ? TIFFTileSize(tiff.get()) : TIFFStripSize(tiff.get());
+  if (pieces == 0 || pieceSize <= 0)
+    Refuse(path, t_LastTiffError.empty() ? "no image data" : t_LastTiffError);
+  std::vector<unsigned char> buffer(static_cast<size_t>(pieceSize));
+  for (uint32_t piece = 0; piece < pieces; ++piece)
+  {
+    const tmsize_t decoded = tiled ? TIFFReadEncodedTile(tiff.get(), piece, buffer.data(), pieceSize)
+                                   : TIFFReadEncodedStrip(tiff.get(), piece, buffer.data(), pieceSize);
+    if (decoded < 0)
+      Refuse(path, t_LastTiffError.empty() ? "its image data cannot be decoded" : t_LastTiffError);
+  }
 }
 
 } // namespace sinus

@@ -315,13 +315,17 @@ TEST(CrashSafety, HostileInputsAreRefusedBeforeAllocating)
   sinus::WriteFileAtomically(root / "bomb.sinusseg", ZipBomb("archive/sinusseg_model.json", 4000000000u));
   const CommandResult bomb = RunSinusSeg("model-info --model '" + (root / "bomb.sinusseg").string() + "'");
   EXPECT_EQ(bomb.status, 1) << bomb.output;
-  EXPECT_NE(bomb.output.find("bomb.sinusseg: compressed entry 'archive/sinusseg_model.json' would unpack to 4000000000 bytes"),
+  EXPECT_NE(bomb.output.find("bomb.sinusseg: not a SinusSeg model file, or damaged: compressed entry 'archive/sinusseg_model.json' "
+                             "would unpack to 4000000000 bytes"),
             std::string::npos)
     << bomb.output;
   sinus::WriteFileAtomically(root / "bomb.pth", ZipBomb("archive/data.pkl", 4000000000u));
   const CommandResult pth = RunSinusSeg("model-info --checkpoint '" + (root / "bomb.pth").string() + "'");
   EXPECT_EQ(pth.status, 1) << pth.output;
-  EXPECT_NE(pth.output.find("bomb.pth: compressed entry 'archive/data.pkl'"), std::string::npos) << pth.output;
+  EXPECT_NE(pth.output.find("bomb.pth: not a PyTorch zip checkpoint (torch.save format of PyTorch >= 1.6), or damaged: compressed entry "
+                            "'archive/data.pkl'"),
+            std::string::npos)
+    << pth.output;
 
   // A 1 GiB VIA CSV (one line; sparse, so it takes no disk): refused from its size.
   const fs::path csv = root / "line.csv";

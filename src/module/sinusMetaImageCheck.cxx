@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sinusMetaImageCheck.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace sinus
+{
+namespace
+{
+/** A real header is a few hundred bytes; this bounds how far the check reads. */
+constexpr size_t kLongestMetaImageHeader = size_t{ 64 } << 10;
+
+bool
+StartsWithKey(const std::string & line, const char * key)
+{
+  const size_t start = line.find_first_not_of(" \t");
+  return start != std::string::npos && line.compare(start, std::char_traits<char>::length(key), key) == 0;
+}
+} // namespace
+
+bool
+LooksLikeMetaImage(const std::string & path)
+{
+  std::string extension = std::filesystem::path(path).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension == ".mha" || extension == ".mhd";
+}
+
+void
+RequireBoundedMetaImageHeader(const std::string & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error(path + ": cannot open the file for reading");
+  std::string line;
+  size_t      read = 0;
+  for (int number = 1; read < kLongestMetaImageHeader; ++number)
+  {
+    line.clear();
+    char c = 0;
+    while (in.get(c) && c != '\n' && line.size() <= kLongestMetaImageHeaderLine)
+      line += c;
+    read += line.size() + 1;
+    if (line.size() > kLongestMetaImageHeaderLine)
+      throw std::runtime_error(path + ": MetaImage header line " + std::to_string(number) + " is longer than " +
+                               std::to_string(kLongestMetaImageHeaderLine) + " characters; refused (ITK's reader would overflow on it)");
+    if (StartsWithKey(line, "ElementDataFile"))
+    {
+      // The header's last field: LOCAL (pixels follow) or one data file. MetaIO's other forms (a
+      // file list, a numbered file-name pattern) describe slice stacks, not a radiograph, and a
+      // pattern with step 0 divides by zero inside MetaIO (found by fuzzing).
+      const size_t equals = line.find('=');
+      const size_t start = equals == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", equals + 1);
+      std::string  value = start == std::string::npos ? std::string() : line.substr(start);
+      value.erase(value.find_last_not_of(" \t\r") + 1);
+      if (value == "LIST" || value.find_first_of("% \t") != std::string::npos)
+        throw std::runtime_error(path + ": MetaImage ElementDataFile '" + value +
+                                 "' names a list or pattern of files; a radiograph is one image (LOCAL or one data file)");
+      return;
+    }
+    if (!in)
+      return; // a header without its last field: ITK's reader refuses it with its own error
+  }
+  throw std::runtime_error(path + ": MetaImage header longer than " + std::to_string(kLongestMetaImageHeader >> 10) +
+                           " KiB without an ElementDataFile line; refused");
+}
+
+} // namespace sinus
