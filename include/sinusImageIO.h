@@ -62,6 +62,11 @@ ReadImageSize(const std::string & path);
 void
 RequireCodecReadable(const std::string & path);
 
+/** ITK's reader for the file at `path` (nullptr when no reader takes it); an exception a reader
+ *  throws while probing the file becomes a std::runtime_error naming it. */
+itk::ImageIOBase::Pointer
+ProbeImageIO(const std::string & path);
+
 /** Reads an image of any dimension through ITK's readers after RequireCodecReadable, refusing from
  *  the header an image of more than kLargestImagePixels samples or an empty one before anything is
  *  allocated; errors name the file. For readers that take 3-D files too (evaluation, the Slicer

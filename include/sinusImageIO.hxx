@@ -4,16 +4,11 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinusFilterSupport.h"
-#include "sinusJpegCheck.h"
-#include "sinusPngCheck.h"
-#include "sinusTiffCheck.h"
 
 #include "itkImageFileReader.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 
-#include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace sinus
@@ -65,12 +60,7 @@ RequireImageReadsBack(const TImage * image, const std::filesystem::path & writte
   reader->SetFileName(written.string());
   try
   {
-    if (HasPngSignature(written.string()))
-      RequireReadablePng(written.string());
-    if (LooksLikeJpeg(written.string()))
-      RequireReadableJpeg(written.string(), kLargestImagePixels);
-    if (LooksLikeTiff(written.string()))
-      RequireReadableTiff(written.string(), kLargestImagePixels);
+    RequireCodecReadable(written.string());
     reader->Update();
   }
   catch (const std::runtime_error &)
@@ -84,8 +74,7 @@ RequireImageReadsBack(const TImage * image, const std::filesystem::path & writte
   const TImage * back = reader->GetOutput();
   if (back->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
     throw std::runtime_error(path + ": the written file does not read back at the image's size (disk full or file-size limit?)");
-  std::string extension = written.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = LowerCaseExtension(written);
   if (extension == ".jpg" || extension == ".jpeg")
     return; // lossy: its pixels differ by design
   itk::ImageRegionConstIterator<TImage> a(image, image->GetLargestPossibleRegion());

@@ -16,7 +16,8 @@ LooksLikeMetaImage(const std::string & path);
 constexpr size_t kLongestMetaImageHeaderLine = 250;
 
 /** Reads a MetaImage header up to its ElementDataFile line and throws std::runtime_error naming
- *  the file when a line is longer than kLongestMetaImageHeaderLine, the header never ends, or the
+ *  the file when a line is longer than kLongestMetaImageHeaderLine or is not a "Name = value"
+ *  field, the header never ends, or the
  *  pixels lie in a list or a numbered pattern of files (slice stacks, and a division by zero in
  *  ITK's MetaIO for a pattern with step 0). */
 void

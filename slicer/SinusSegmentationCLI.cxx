@@ -176,8 +176,7 @@ Volume::Pointer
 ReadSingleSliceVolume(const std::string & path, bool * isVolume = nullptr)
 {
   sinus::RequireCodecReadable(path);
-  const itk::ImageIOBase::Pointer io =
-    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  const itk::ImageIOBase::Pointer io = sinus::ProbeImageIO(path);
   if (!io)
     throw std::runtime_error(path + ": not an image file ITK can read");
   io->SetFileName(path);

@@ -4,19 +4,20 @@
 # UndefinedBehaviorSanitizer (GCC, -DSINUSSEG_SANITIZE=ON): any report ends the program that made
 # it, so a test with a report fails.
 #   bash tools/sanitize.sh [ctest arguments...]     e.g. bash tools/sanitize.sh -R CommandLine
-#   CORE_ONLY=1 bash tools/sanitize.sh              the base and core layers' tests alone (faster)
+#   LAYERS=core bash tools/sanitize.sh              the base and core layers' tests alone (faster)
+#   LAYERS=base bash tools/sanitize.sh              the base layer's tests alone (a minute)
 # The optional job beside CI (it takes about an hour on 2 cores, too long for every push; see
 # Documentation/Reliability.md). Builds build-sanitize/ incrementally; needs the packages of
 # tools/setup.sh. LibTorch, ITK and VTK are not instrumented; leaks inside them are suppressed
 # (test/lsan-suppressions.txt), none of SinusSeg's own.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$root/build-sanitize"
-layers=(-DSINUSSEG_CORE_TESTS=ON)
-if [[ "${CORE_ONLY:-0}" == 1 ]]; then
-  build="$root/build-sanitize-core"
-  layers=(-DSINUSSEG_CORE_ONLY=ON)
-fi
+case "${LAYERS:-all}" in
+  all) build="$root/build-sanitize"; layers=(-DSINUSSEG_CORE_TESTS=ON) ;;
+  core) build="$root/build-sanitize-core"; layers=(-DSINUSSEG_CORE_ONLY=ON) ;;
+  base) build="$root/build-sanitize-base"; layers=(-DSINUSSEG_BASE_ONLY=ON) ;;
+  *) echo "LAYERS must be all, core or base" >&2; exit 2 ;;
+esac
 jobs="$(nproc 2>/dev/null || echo 2)"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSINUSSEG_SANITIZE=ON "${layers[@]}"

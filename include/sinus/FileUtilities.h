@@ -18,6 +18,15 @@ constexpr std::uintmax_t kTextFileLimit = std::uintmax_t{ 64 } << 20;
 std::string
 ReadTextFile(const std::filesystem::path & path, std::uintmax_t limit = kTextFileLimit);
 
+/** Up to `count` bytes from the start of a file (fewer when it is shorter; none when it cannot be
+ *  opened): enough to recognise a format by its signature. */
+std::string
+ReadFileStart(const std::filesystem::path & path, size_t count);
+
+/** The file name's last extension in lower case, with its dot (".jpg"). */
+std::string
+LowerCaseExtension(const std::filesystem::path & path);
+
 /** A path in the same folder as `target` that keeps its file name (and so its extensions, which
  *  choose ITK's ImageIO) behind a hidden, unique prefix. Used to write a file completely before
  *  CommitFile() renames it into place, so a crash never leaves a truncated output. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/FileUtilities.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -47,6 +49,24 @@ ReadTextFile(const fs::path & path, std::uintmax_t limit)
     throw std::runtime_error(path.string() + ": read error");
   }
   return buffer.str();
+}
+
+std::string
+ReadFileStart(const fs::path & path, size_t count)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::string   bytes(count, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(in ? count : static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+std::string
+LowerCaseExtension(const fs::path & path)
+{
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
 }
 
 fs::path

@@ -52,7 +52,7 @@ MaskDimension(const std::string & path)
   if (!fs::exists(path))
     throw std::runtime_error(path + ": file not found");
   RequireCodecReadable(path);
-  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  auto io = ProbeImageIO(path);
   if (!io)
     throw std::runtime_error(path + ": not a readable image");
   io->SetFileName(path);

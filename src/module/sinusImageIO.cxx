@@ -46,8 +46,7 @@ OpenImageHeader(const std::string & path)
     throw std::runtime_error(path + ": file not found");
   }
   RequireCodecReadable(path);
-  itk::ImageIOBase::Pointer io =
-    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  const itk::ImageIOBase::Pointer io = ProbeImageIO(path);
   if (!io)
   {
     throw std::runtime_error(path + ": not a readable image (unknown format or corrupt header)");
@@ -276,6 +275,21 @@ ReadGreyForDisplay(const std::string & path)
   for (size_t i = 0; i < r.data.size(); ++i)
     grey.data[i] = static_cast<uint8_t>(high > low ? std::lround(255.0 * (r.data[i] - low) / (high - low)) : 0);
   return grey;
+}
+
+itk::ImageIOBase::Pointer
+ProbeImageIO(const std::string & path)
+{
+  // ITK's readers may throw while they only probe a file (a corrupt TIFF: "No directories found"),
+  // with a message that does not name it.
+  try
+  {
+    return itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw std::runtime_error(path + ": not a readable image: " + std::string(e.GetDescription()));
+  }
 }
 
 void

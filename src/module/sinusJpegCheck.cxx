@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusJpegCheck.h"
 
-#include <algorithm>
-#include <cctype>
+#include "sinus/FileUtilities.h"
+
 #include <csetjmp>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -80,13 +79,8 @@ DecodeError(std::FILE * file, unsigned long long largestPixels, std::vector<unsi
 bool
 LooksLikeJpeg(const std::string & path)
 {
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (extension == ".jpg" || extension == ".jpeg")
-    return true;
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  unsigned char                          marker[2];
-  return file && std::fread(marker, 1, 2, file.get()) == 2 && marker[0] == 0xFF && marker[1] == 0xD8;
+  const std::string extension = LowerCaseExtension(path);
+  return extension == ".jpg" || extension == ".jpeg" || ReadFileStart(path, 2) == "\xFF\xD8";
 }
 
 void

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusMetaImageCheck.h"
 
-#include <algorithm>
-#include <cctype>
-#include <filesystem>
+#include "sinus/FileUtilities.h"
+
 #include <fstream>
 #include <stdexcept>
 
@@ -14,19 +13,21 @@ namespace
 /** A real header is a few hundred bytes; this bounds how far the check reads. */
 constexpr size_t kLongestMetaImageHeader = size_t{ 64 } << 10;
 
-bool
-StartsWithKey(const std::string & line, const char * key)
+/** The field name of a "Name = value" line, without the blanks around it. */
+std::string
+FieldName(const std::string & line)
 {
-  const size_t start = line.find_first_not_of(" \t");
-  return start != std::string::npos && line.compare(start, std::char_traits<char>::length(key), key) == 0;
+  std::string name = line.substr(0, line.find('='));
+  name.erase(0, name.find_first_not_of(" \t"));
+  name.erase(name.find_last_not_of(" \t") + 1);
+  return name;
 }
 } // namespace
 
 bool
 LooksLikeMetaImage(const std::string & path)
 {
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = LowerCaseExtension(path);
   return extension == ".mha" || extension == ".mhd";
 }
 
@@ -48,7 +49,11 @@ RequireBoundedMetaImageHeader(const std::string & path)
     if (line.size() > kLongestMetaImageHeaderLine)
       throw std::runtime_error(path + ": MetaImage header line " + std::to_string(number) + " is longer than " +
                                std::to_string(kLongestMetaImageHeaderLine) + " characters; refused (ITK's reader would overflow on it)");
-    if (StartsWithKey(line, "ElementDataFile"))
+    // MetaIO reads a field's name up to the next '=', across line ends: a line without one joins
+    // the next, which is how a second, hidden ElementDataFile reached MetaIO (found by fuzzing).
+    if (line.find('=') == std::string::npos && line.find_first_not_of(" \t\r") != std::string::npos)
+      throw std::runtime_error(path + ": MetaImage header line " + std::to_string(number) + " is not a 'Name = value' field; refused");
+    if (FieldName(line) == "ElementDataFile")
     {
       // The header's last field: LOCAL (pixels follow) or one data file. MetaIO's other forms (a
       // file list, a numbered file-name pattern) describe slice stacks, not a radiograph, and a

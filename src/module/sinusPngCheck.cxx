@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusPngCheck.h"
 
+#include "sinus/FileUtilities.h"
+
 #include <png.h>
 
 #include <csetjmp>
@@ -63,9 +65,8 @@ HeaderError(std::FILE * file)
 bool
 HasPngSignature(const std::string & path)
 {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  unsigned char                          signature[kSignatureSize];
-  return file && std::fread(signature, 1, kSignatureSize, file.get()) == kSignatureSize && png_sig_cmp(signature, 0, kSignatureSize) == 0;
+  const std::string signature = ReadFileStart(path, kSignatureSize);
+  return signature.size() == kSignatureSize && png_sig_cmp(reinterpret_cast<png_const_bytep>(signature.data()), 0, kSignatureSize) == 0;
 }
 
 void

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusTiffCheck.h"
 
-#include <algorithm>
-#include <cctype>
+#include "sinus/FileUtilities.h"
+
 #include <cstdarg>
 #include <cstdio>
-#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -41,20 +43,56 @@ Refuse(const std::string & path, const std::string & reason)
 {
   throw std::runtime_error(path + ": not a readable TIFF (" + reason + "); the file is truncated or corrupt");
 }
+
+/** An unsigned integer of `width` bytes at `offset` in the file's byte order; nothing past the end. */
+std::optional<uint64_t>
+ReadUnsigned(std::ifstream & in, uint64_t offset, int width, bool bigEndian)
+{
+  unsigned char bytes[8] = {};
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(offset));
+  if (!in.read(reinterpret_cast<char *>(bytes), width))
+    return std::nullopt;
+  uint64_t value = 0;
+  for (int i = 0; i < width; ++i)
+    value |= static_cast<uint64_t>(bytes[bigEndian ? width - 1 - i : i]) << (8 * i);
+  return value;
+}
+
+/** Walks the chain of image directories (classic TIFF and BigTIFF) and refuses one that loops
+ *  back on itself or is longer than a radiograph's file can need: libtiff here stops such a chain
+ *  with a warning, but the older libtiff inside ITK 5.2 spins on it (found by fuzzing). */
+void
+RequireFiniteDirectoryChain(const std::string & path)
+{
+  constexpr int kMostDirectories = 64;
+  std::ifstream in(path, std::ios::binary);
+  const std::string start = ReadFileStart(path, 4);
+  const bool        bigEndian = start.rfind("MM", 0) == 0;
+  const auto        version = ReadUnsigned(in, 2, 2, bigEndian);
+  const bool        big = version && *version == 43;
+  auto              offset = ReadUnsigned(in, big ? 8 : 4, big ? 8 : 4, bigEndian);
+  std::set<uint64_t> seen;
+  for (int directory = 0; offset && *offset != 0; ++directory)
+  {
+    if (!seen.insert(*offset).second)
+      Refuse(path, "its directory chain loops back to offset " + std::to_string(*offset));
+    if (directory >= kMostDirectories)
+      Refuse(path, "more than " + std::to_string(kMostDirectories) + " image directories");
+    const auto entries = ReadUnsigned(in, *offset, big ? 8 : 2, bigEndian);
+    if (!entries)
+      return; // a directory past the end: libtiff refuses the file with its own error
+    offset = ReadUnsigned(in, *offset + (big ? 8 : 2) + *entries * (big ? 20 : 12), big ? 8 : 4, bigEndian);
+  }
+}
 } // namespace
 
 bool
 LooksLikeTiff(const std::string & path)
 {
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (extension == ".tif" || extension == ".tiff")
-    return true;
-  std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  unsigned char                                    mark[4];
-  if (!file || std::fread(mark, 1, 4, file.get()) != 4)
-    return false;
-  return (mark[0] == 'I' && mark[1] == 'I' && mark[2] == 42 && mark[3] == 0) || (mark[0] == 'M' && mark[1] == 'M' && mark[2] == 0 && mark[3] == 42);
+  const std::string extension = LowerCaseExtension(path);
+  const std::string mark = ReadFileStart(path, 4);
+  return extension == ".tif" || extension == ".tiff" || mark == std::string("II*\0", 4) || mark == std::string("MM\0*", 4);
 }
 
 void
@@ -67,6 +105,7 @@ RequireReadableTiff(const std::string & path, unsigned long long largestPixels)
     return true;
   }();
   (void)installed;
+  RequireFiniteDirectoryChain(path);
   t_LastTiffError.clear();
   std::unique_ptr<TIFF, TiffCloser> tiff(TIFFOpen(path.c_str(), "r"));
   if (!tiff)

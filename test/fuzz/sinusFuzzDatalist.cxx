@@ -6,14 +6,5 @@
 extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 {
-  const std::string path = sinusfuzz::WriteInput(data, size, "dataset.json");
-  try
-  {
-    sinus::ReadDatalist(path);
-  }
-  catch (const sinus::DatalistError & e)
-  {
-    sinusfuzz::RequireNamedError(e, path);
-  }
-  return 0;
+  return sinusfuzz::ReadAsFile<sinus::DatalistError>(data, size, "dataset.json", [](const std::string & path) { sinus::ReadDatalist(path); });
 }

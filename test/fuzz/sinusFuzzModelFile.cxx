@@ -5,23 +5,7 @@
 #include "sinusFuzzSupport.h"
 
 extern "C" int
-LLVMFuzzerInitialize(int *, char ***)
-{
-  torch::set_num_threads(1);
-  return 0;
-}
-
-extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 {
-  const std::string path = sinusfuzz::WriteInput(data, size, "model.sinusseg");
-  try
-  {
-    sinus::ReadModelArchive(path);
-  }
-  catch (const sinus::CheckpointError & e)
-  {
-    sinusfuzz::RequireNamedError(e, path);
-  }
-  return 0;
+  return sinusfuzz::ReadAsFile<sinus::CheckpointError>(data, size, "model.sinusseg", [](const std::string & path) { sinus::ReadModelArchive(path); });
 }

@@ -8,13 +8,6 @@
 #include <algorithm>
 
 extern "C" int
-LLVMFuzzerInitialize(int *, char ***)
-{
-  torch::set_num_threads(1);
-  return 0;
-}
-
-extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 {
   // Input: two bytes giving the pickle's length (little-endian), the pickle, then the bytes every

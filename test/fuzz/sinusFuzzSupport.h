@@ -43,6 +43,24 @@ RequireNamedError(const std::exception & e, const std::string & source)
   }
 }
 
+/** The whole of a file reader's fuzz target: the input written to `name`, read by `read(path)`;
+ *  a refusal must be a `TError` that names the file. */
+template <typename TError, typename TRead>
+int
+ReadAsFile(const uint8_t * data, size_t size, const std::string & name, TRead read)
+{
+  const std::string path = WriteInput(data, size, name);
+  try
+  {
+    read(path);
+  }
+  catch (const TError & e)
+  {
+    RequireNamedError(e, path);
+  }
+  return 0;
+}
+
 } // namespace sinusfuzz
 
 #endif

@@ -7,13 +7,6 @@
 #include "sinusFuzzSupport.h"
 
 extern "C" int
-LLVMFuzzerInitialize(int *, char ***)
-{
-  torch::set_num_threads(1);
-  return 0;
-}
-
-extern "C" int
 LLVMFuzzerTestOneInput(const uint8_t * data, size_t size)
 {
   const std::string path = sinusfuzz::WriteInput(data, size, "config.json");
