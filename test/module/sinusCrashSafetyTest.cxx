@@ -244,7 +244,7 @@ AppendLittleEndian(std::string & bytes, uint64_t value, int width)
 }
 
 /** A zip archive of one deflated entry that claims `declared` bytes unpacked: the shape of a zip
- *  bomb (a real one's few kilobytes of deflate data are replaced by a stub; what a reader
+ *  bomb (a real one's few kilobytes of deflate data are replaced by 64 zero bytes; what a reader
  *  allocates is decided by the declared size). */
 std::string
 ZipBomb(const std::string & name, uint64_t declared)
