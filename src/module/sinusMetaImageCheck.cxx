@@ -2,8 +2,10 @@
 #include "sinusMetaImageCheck.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/IntegerText.h"
 
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 namespace sinus
@@ -22,6 +24,22 @@ FieldName(const std::string & line)
   name.erase(name.find_last_not_of(" \t") + 1);
   return name;
 }
+
+/** The value of a "Name = value" line, without the blanks around it. */
+std::string
+FieldValue(const std::string & line)
+{
+  const size_t equals = line.find('=');
+  const size_t start = equals == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", equals + 1);
+  std::string  value = start == std::string::npos ? std::string() : line.substr(start);
+  value.erase(value.find_last_not_of(" \t\r") + 1);
+  return value;
+}
+
+/** MetaIO's own limit on the number of dimensions; it warns above it, but ITK 5.2 then sizes its
+ *  per-dimension arrays from the number as written (a 16 GiB allocation for "NDims = 3e18", found by
+ *  fuzzing). */
+constexpr int64_t kMostMetaImageDimensions = 10;
 } // namespace
 
 bool
@@ -53,15 +71,19 @@ RequireBoundedMetaImageHeader(const std::string & path)
     // the next, which is how a second, hidden ElementDataFile reached MetaIO (found by fuzzing).
     if (line.find('=') == std::string::npos && line.find_first_not_of(" \t\r") != std::string::npos)
       throw std::runtime_error(path + ": MetaImage header line " + std::to_string(number) + " is not a 'Name = value' field; refused");
+    if (FieldName(line) == "NDims")
+    {
+      const std::optional<int64_t> dimensions = ParseWholeInteger(FieldValue(line));
+      if (!dimensions || *dimensions < 1 || *dimensions > kMostMetaImageDimensions)
+        throw std::runtime_error(path + ": MetaImage NDims '" + FieldValue(line) + "' is not a number of dimensions from 1 to " +
+                                 std::to_string(kMostMetaImageDimensions));
+    }
     if (FieldName(line) == "ElementDataFile")
     {
       // The header's last field: LOCAL (pixels follow) or one data file. MetaIO's other forms (a
       // file list, a numbered file-name pattern) describe slice stacks, not a radiograph, and a
       // pattern with step 0 divides by zero inside MetaIO (found by fuzzing).
-      const size_t equals = line.find('=');
-      const size_t start = equals == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", equals + 1);
-      std::string  value = start == std::string::npos ? std::string() : line.substr(start);
-      value.erase(value.find_last_not_of(" \t\r") + 1);
+      const std::string value = FieldValue(line);
       if (value == "LIST" || value.find_first_of("% \t") != std::string::npos)
         throw std::runtime_error(path + ": MetaImage ElementDataFile '" + value +
                                  "' names a list or pattern of files; a radiograph is one image (LOCAL or one data file)");

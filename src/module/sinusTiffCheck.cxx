@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -59,19 +60,60 @@ ReadUnsigned(std::ifstream & in, uint64_t offset, int width, bool bigEndian)
   return value;
 }
 
-/** Walks the chain of image directories (classic TIFF and BigTIFF) and refuses one that loops
- *  back on itself or is longer than a radiograph's file can need: libtiff here stops such a chain
- *  with a warning, but the older libtiff inside ITK 5.2 spins on it (found by fuzzing). */
-void
-RequireFiniteDirectoryChain(const std::string & path)
+/** The byte order and sizes of a classic TIFF or a BigTIFF file. */
+struct TiffLayout
 {
-  constexpr int kMostDirectories = 64;
-  std::ifstream in(path, std::ios::binary);
-  const std::string start = ReadFileStart(path, 4);
-  const bool        bigEndian = start.rfind("MM", 0) == 0;
-  const auto        version = ReadUnsigned(in, 2, 2, bigEndian);
-  const bool        big = version && *version == 43;
-  auto              offset = ReadUnsigned(in, big ? 8 : 4, big ? 8 : 4, bigEndian);
+  bool bigEndian = false;
+  bool big = false; ///< BigTIFF: 8-byte counts and offsets, 20-byte entries
+  int  OffsetWidth() const { return big ? 8 : 4; }
+  int  CountWidth() const { return big ? 8 : 2; }
+  int  EntryWidth() const { return big ? 20 : 12; }
+};
+
+/** Refuses an ASCII entry that is empty or whose last byte is not NUL, as TIFF 6.0 requires of
+ *  every ASCII value: ITK 5.2's reader measures the strings of tags unknown to libtiff with strlen
+ *  and reads past libtiff's buffer otherwise (found by fuzzing). An entry whose value lies past the
+ *  end of the file is left to libtiff, which refuses or skips it. Returns false for an entry past
+ *  the end of the file (a truncated directory, which libtiff refuses). */
+bool
+RequireTerminatedText(std::ifstream & in, const TiffLayout & layout, uint64_t entry, const std::string & path)
+{
+  constexpr uint64_t kAsciiType = 2;
+  const auto         type = ReadUnsigned(in, entry + 2, 2, layout.bigEndian);
+  if (!type)
+    return false;
+  if (*type != kAsciiType)
+    return true;
+  const auto tag = ReadUnsigned(in, entry, 2, layout.bigEndian);
+  const auto count = ReadUnsigned(in, entry + 4, layout.OffsetWidth(), layout.bigEndian);
+  if (!count || *count == 0)
+    Refuse(path, "its text tag " + std::to_string(tag.value_or(0)) + " is empty, without the NUL a TIFF text ends with");
+  const uint64_t valueField = entry + 4 + static_cast<uint64_t>(layout.OffsetWidth());
+  const bool     inEntry = *count <= static_cast<uint64_t>(layout.OffsetWidth());
+  const auto     start = inEntry ? std::optional<uint64_t>(valueField) : ReadUnsigned(in, valueField, layout.OffsetWidth(), layout.bigEndian);
+  if (!start || *start > std::numeric_limits<uint64_t>::max() - *count)
+    return true;
+  const auto last = ReadUnsigned(in, *start + *count - 1, 1, layout.bigEndian);
+  if (last && *last != 0)
+    Refuse(path, "its text tag " + std::to_string(tag.value_or(0)) + " does not end with the NUL a TIFF text ends with");
+  return true;
+}
+
+/** Walks the chain of image directories (classic TIFF and BigTIFF) and refuses one that loops
+ *  back on itself or is longer than a radiograph's file can need (libtiff here stops such a chain
+ *  with a warning, but the older libtiff inside ITK 5.2 spins on it; found by fuzzing), and every
+ *  unterminated text entry of each directory. */
+void
+RequireWellFormedDirectories(const std::string & path)
+{
+  constexpr int      kMostDirectories = 64;
+  constexpr uint64_t kMostEntries = 65535; // what a classic TIFF directory can hold; libtiff's limit for BigTIFF too
+  std::ifstream      in(path, std::ios::binary);
+  TiffLayout         layout;
+  layout.bigEndian = ReadFileStart(path, 4).rfind("MM", 0) == 0;
+  const auto version = ReadUnsigned(in, 2, 2, layout.bigEndian);
+  layout.big = version && *version == 43;
+  auto               offset = ReadUnsigned(in, layout.big ? 8 : 4, layout.OffsetWidth(), layout.bigEndian);
   std::set<uint64_t> seen;
   for (int directory = 0; offset && *offset != 0; ++directory)
   {
@@ -79,10 +121,16 @@ RequireFiniteDirectoryChain(const std::string & path)
       Refuse(path, "its directory chain loops back to offset " + std::to_string(*offset));
     if (directory >= kMostDirectories)
       Refuse(path, "more than " + std::to_string(kMostDirectories) + " image directories");
-    const auto entries = ReadUnsigned(in, *offset, big ? 8 : 2, bigEndian);
+    const auto entries = ReadUnsigned(in, *offset, layout.CountWidth(), layout.bigEndian);
     if (!entries)
       return; // a directory past the end: libtiff refuses the file with its own error
-    offset = ReadUnsigned(in, *offset + (big ? 8 : 2) + *entries * (big ? 20 : 12), big ? 8 : 4, bigEndian);
+    if (*entries > kMostEntries)
+      Refuse(path, "a directory of " + std::to_string(*entries) + " entries");
+    const uint64_t first = *offset + static_cast<uint64_t>(layout.CountWidth());
+    for (uint64_t e = 0; e < *entries; ++e)
+      if (!RequireTerminatedText(in, layout, first + e * static_cast<uint64_t>(layout.EntryWidth()), path))
+        return;
+    offset = ReadUnsigned(in, first + *entries * static_cast<uint64_t>(layout.EntryWidth()), layout.OffsetWidth(), layout.bigEndian);
   }
 }
 } // namespace
@@ -105,7 +153,7 @@ RequireReadableTiff(const std::string & path, unsigned long long largestPixels)
     return true;
   }();
   (void)installed;
-  RequireFiniteDirectoryChain(path);
+  RequireWellFormedDirectories(path);
   t_LastTiffError.clear();
   std::unique_ptr<TIFF, TiffCloser> tiff(TIFFOpen(path.c_str(), "r"));
   if (!tiff)

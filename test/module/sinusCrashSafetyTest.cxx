@@ -285,6 +285,37 @@ ZipBomb(const std::string & name, uint64_t declared)
   AppendLittleEndian(zip, 0, 2);
   return zip;
 }
+
+/** A 2x2 8-bit grey TIFF whose ImageDescription (tag 270) holds `text` with no NUL at its end. */
+std::string
+TiffWithUnterminatedText(const std::string & text)
+{
+  struct Entry
+  {
+    uint64_t tag, type, count, value;
+  };
+  constexpr uint64_t kShort = 3, kAscii = 2, kLong = 4, kEntries = 10;
+  const uint64_t     pixelsAt = 8 + 2 + kEntries * 12 + 4;
+  const Entry        entries[kEntries] = { { 256, kShort, 1, 2 }, { 257, kShort, 1, 2 },  { 258, kShort, 1, 8 },       { 259, kShort, 1, 1 },
+                                           { 262, kShort, 1, 1 }, { 270, kAscii, 4, 0 },  { 273, kLong, 1, pixelsAt }, { 277, kShort, 1, 1 },
+                                           { 278, kShort, 1, 2 }, { 279, kLong, 1, 4 } };
+  std::string        tiff = "II";
+  AppendLittleEndian(tiff, 42, 2);
+  AppendLittleEndian(tiff, 8, 4);
+  AppendLittleEndian(tiff, kEntries, 2);
+  for (const Entry & e : entries)
+  {
+    AppendLittleEndian(tiff, e.tag, 2);
+    AppendLittleEndian(tiff, e.type, 2);
+    AppendLittleEndian(tiff, e.count, 4);
+    if (e.type == kAscii)
+      tiff += text.substr(0, 4); // four bytes fit in the entry itself
+    else
+      AppendLittleEndian(tiff, e.value, 4);
+  }
+  AppendLittleEndian(tiff, 0, 4); // no next directory
+  return tiff + std::string("\x00\x40\x80\xff", 4);
+}
 } // namespace
 
 TEST(CrashSafety, HostileInputsAreRefusedBeforeAllocating)
@@ -299,6 +330,13 @@ TEST(CrashSafety, HostileInputsAreRefusedBeforeAllocating)
   EXPECT_NE(huge.output.find("huge.mha: the header claims 100000x100000 pixels"), std::string::npos) << huge.output;
   EXPECT_FALSE(fs::exists(root / "p.png"));
 
+  // A header whose number of dimensions ITK 5.2 would size its arrays by (16 GiB for this one).
+  sinus::WriteFileAtomically(root / "ndims.mha", "ObjectType = Image\nNDims = 3e18\nDimSize = 2 2\nElementType = MET_UCHAR\n"
+                                                 "ElementDataFile = huge.raw\n");
+  const CommandResult ndims = RunSinusSeg("preprocess --input '" + (root / "ndims.mha").string() + "' --output '" + (root / "p.png").string() + "'");
+  EXPECT_EQ(ndims.status, 1) << ndims.output;
+  EXPECT_NE(ndims.output.find("ndims.mha: MetaImage NDims '3e18' is not a number of dimensions from 1 to 10"), std::string::npos) << ndims.output;
+
   // A PNG cut inside its header: an error naming it (ITK 5.2 alone aborts the process there).
   const CommandResult phantom = RunSinusSeg("phantoms --out '" + (root / "one").string() + "' --count 1 --size 128x64");
   ASSERT_EQ(phantom.status, 0) << phantom.output;
@@ -310,6 +348,13 @@ TEST(CrashSafety, HostileInputsAreRefusedBeforeAllocating)
     EXPECT_EQ(truncated.status, 1) << cut << ": " << truncated.output;
     EXPECT_NE(truncated.output.find((root / "cut.png").string() + ": "), std::string::npos) << truncated.output;
   }
+
+  // A TIFF text tag without its closing NUL (ITK 5.2's reader runs past libtiff's buffer on one).
+  sinus::WriteFileAtomically(root / "text.tif", TiffWithUnterminatedText("abcd"));
+  const CommandResult text = RunSinusSeg("preprocess --input '" + (root / "text.tif").string() + "' --output '" + (root / "p.png").string() + "'");
+  EXPECT_EQ(text.status, 1) << text.output;
+  EXPECT_NE(text.output.find("text.tif: not a readable TIFF (its text tag 270 does not end with the NUL"), std::string::npos) << text.output;
+  EXPECT_FALSE(fs::exists(root / "p.png"));
 
   // A zip bomb given as a model file and as an official checkpoint: refused by name, not inflated.
   sinus::WriteFileAtomically(root / "bomb.sinusseg", ZipBomb("archive/sinusseg_model.json", 4000000000u));
