@@ -35,13 +35,14 @@ RunImportVia(const std::vector<std::string> & args)
   options.foreground = static_cast<uint8_t>(foreground);
   if (!filter.empty())
   {
-    const size_t eq = filter.find('=');
-    if (eq == std::string::npos || eq == 0)
+    try
     {
-      throw UsageError("--region-filter must be KEY=VALUE");
+      sinus::SetRegionFilter(options, filter);
     }
-    options.attributeKey = filter.substr(0, eq);
-    options.attributeValue = filter.substr(eq + 1);
+    catch (const std::invalid_argument & e)
+    {
+      throw UsageError(std::string("--region-filter: ") + e.what());
+    }
   }
   const sinus::ViaImportSummary summary = sinus::ImportViaAnnotations(options);
   std::cout << "wrote " << summary.images << " masks (" << summary.regions << " regions";

@@ -17,9 +17,10 @@ int
 RunTrain(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              datalist, out, variant, refinement, distillation, teacherFrom;
+  std::string              datalist, out, teacherFrom;
+  sinus::MethodChoices     method;
   std::vector<std::string> stageNames;
-  double                   alpha = -1;
+  double                   alpha = 0;
   TrainingSettings         settings;
   po::options_description  desc("Options");
   desc.add_options()
@@ -28,9 +29,9 @@ RunTrain(const std::vector<std::string> & args)
     ("stage", po::value(&stageNames)->multitoken(), "run only these stages: teacher, pseudo-labels, refinement, student, evaluation")
     ("resume", "continue the run in --out: completed stages are skipped, an interrupted one continues from its last epoch")
     ("teacher-from", po::value(&teacherFrom), "take the teacher and its pseudo-labels from the finished run in this folder (its teacher settings must be this run's): try student settings without training the teacher again")
-    ("variant", po::value(&variant), "an ablation row of the paper's Table 2 (see `sinusseg ablation --help`)")
-    ("refinement", po::value(&refinement), "pseudo-label refinement: off, no_cbam, cbam (SinusCycle-GAN without or with CBAM), postprocessing (the teacher's masks through the postprocessing chosen for it on the validation images)")
-    ("distillation", po::value(&distillation), "student's KD: off, unweighted, weighted")
+    ("variant", po::value(&method.variant), "an ablation row of the paper's Table 2 (see `sinusseg ablation --help`)")
+    ("refinement", po::value(&method.refinement), "pseudo-label refinement: off, no_cbam, cbam (SinusCycle-GAN without or with CBAM), postprocessing (the teacher's masks through the postprocessing chosen for it on the validation images)")
+    ("distillation", po::value(&method.distillation), "student's KD: off, unweighted, weighted")
     ("alpha", po::value(&alpha), "weight of L_sup in the student's objective (1 - alpha weighs L_unsup)");
   settings.AddOptions(desc);
   po::variables_map values;
@@ -40,15 +41,9 @@ RunTrain(const std::vector<std::string> & args)
   std::set<sinus::PipelineStage> stages;
   try
   {
-    if (!variant.empty())
-      config = sinus::ApplyAblationVariant(config, sinus::FindAblationVariant(variant));
-    if (!refinement.empty())
-      config.refinement = sinus::ParseRefinementMode(refinement);
-    if (!distillation.empty())
-      config.student.distillation = sinus::ParseDistillationMode(distillation);
     if (values.count("alpha"))
-      config.student.alpha = alpha;
-    config.Validate();
+      method.alpha = alpha;
+    config = method.ApplyTo(config);
     for (const auto & name : stageNames)
       stages.insert(sinus::ParsePipelineStage(name));
     sinus::ParseTrainingDevice(settings.device);

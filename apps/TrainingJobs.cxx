@@ -54,98 +54,14 @@ TrainingSettings::AddOptions(boost::program_options::options_description & optio
 sinus::SemiSupervisedConfig
 TrainingSettings::Resolve(const std::string & datalist) const
 {
-  sinus::SemiSupervisedConfig config;
   try
   {
-    sinus::Json json = configFile.empty() ? sinus::Json::object() : sinus::ParseJson(sinus::ReadTextFile(configFile));
-    if (json.is_object() && !json.contains("preset"))
-      json["preset"] = preset;
-    if (json.is_object() && inputSize != 0)
-      json["input_size"] = static_cast<int64_t>(inputSize);
-    config = sinus::SemiSupervisedConfig::FromJson(json);
-  }
-  catch (const std::exception & e)
-  {
-    throw UsageError((configFile.empty() ? std::string("--preset") : configFile) + ": " + e.what());
-  }
-  if (!teacherArch.empty() || !studentArch.empty())
-    config = WithChosenArchitectures(config, datalist);
-  if (teacherEpochs < 0 || studentEpochs < 0 || refinerEpochs < 0)
-    throw UsageError("epoch overrides must be positive");
-  if (teacherEpochs > 0)
-    config.teacher.epochs = teacherEpochs;
-  if (studentEpochs > 0)
-    config.student.epochs = studentEpochs;
-  if (refinerEpochs > 0)
-    config.refinerTraining.epochs = refinerEpochs;
-  if (!precision.empty())
-  {
-    try
-    {
-      config.teacher.precision = config.student.precision = sinus::ParseComputePrecision(precision);
-    }
-    catch (const std::invalid_argument & e)
-    {
-      throw UsageError(std::string("--precision: ") + e.what());
-    }
-  }
-  // bf16 where this CPU cannot compute it is refused now, before a run folder exists.
-  for (const sinus::ComputePrecision stage : { config.teacher.precision, config.student.precision })
-  {
-    try
-    {
-      sinus::ResolvePrecision(stage);
-    }
-    catch (const std::runtime_error & e)
-    {
-      throw UsageError(e.what());
-    }
-  }
-  return config;
-}
-
-sinus::SemiSupervisedConfig
-TrainingSettings::WithChosenArchitectures(const sinus::SemiSupervisedConfig & config, const std::string & datalist) const
-{
-  sinus::ArchitectureChoice choice;
-  choice.teacher = teacherArch;
-  choice.student = studentArch;
-  choice.preset = preset == "vit_b" ? "paper" : "cpu";
-  choice.inputSize = inputSize;
-  std::optional<sinus::DatasetFingerprint> fingerprint;
-  if ((teacherArch == "nnunet" || studentArch == "nnunet") && !datalist.empty())
-    fingerprint = sinus::ReadLabelledFingerprint(datalist);
-  try
-  {
-    return sinus::WithArchitectures(config, choice, fingerprint ? &*fingerprint : nullptr);
+    return sinus::TrainingSettings::Resolve(datalist);
   }
   catch (const std::invalid_argument & e)
   {
-    throw UsageError(std::string("--teacher-arch/--student-arch: ") + e.what());
+    throw UsageError(e.what());
   }
-}
-
-std::vector<std::string>
-TrainingSettings::Arguments() const
-{
-  std::vector<std::string> a{ "--preset " + preset };
-  const auto               add = [&](const char * option, const std::string & value, bool given) {
-    if (given)
-      a.push_back(std::string(option) + " " + value);
-  };
-  add("--config", configFile, !configFile.empty());
-  add("--device", device, device != "cpu");
-  add("--init-checkpoint", initCheckpoint, !initCheckpoint.empty());
-  add("--pretrained", pretrained, !pretrained.empty());
-  add("--input-size", std::to_string(inputSize), inputSize != 0);
-  add("--teacher-arch", teacherArch, !teacherArch.empty());
-  add("--student-arch", studentArch, !studentArch.empty());
-  add("--teacher-epochs", std::to_string(teacherEpochs), teacherEpochs != 0);
-  add("--student-epochs", std::to_string(studentEpochs), studentEpochs != 0);
-  add("--refiner-epochs", std::to_string(refinerEpochs), refinerEpochs != 0);
-  add("--precision", precision, !precision.empty());
-  add("--threads", std::to_string(threads), threads != 0);
-  return a;
 }
 
 std::string

@@ -6,6 +6,7 @@
 #include "sinus/AblationPlan.h"
 #include "sinus/DataParallelGroup.h"
 #include "sinus/SemiSupervisedPipeline.h"
+#include "sinusTrainingSettings.h"
 
 #include <boost/program_options.hpp>
 
@@ -15,28 +16,13 @@
 namespace sinusseg
 {
 
-/** The model/training options shared by `train`, `ablation` and `demo`. */
-struct TrainingSettings
+/** The model/training options shared by `train`, `ablation` and `demo` (sinus::TrainingSettings as
+ *  command-line options). */
+struct TrainingSettings : sinus::TrainingSettings
 {
-  std::string preset = "small";
-  std::string configFile;
-  std::string device = "cpu";
-  std::string initCheckpoint;
-  std::string pretrained; ///< a `sinusseg pretrain` model file or folder
-  int         teacherEpochs = 0, studentEpochs = 0, refinerEpochs = 0; ///< 0 = the configuration's
-  int         threads = 0;
-  int         inputSize = 0; ///< 0 = the preset's
-  std::string teacherArch, studentArch; ///< empty: the configuration's networks
-  std::string precision; ///< teacher's and student's training precision; empty: the configuration's
-
   void AddOptions(boost::program_options::options_description & options);
-  /** The preset, then the JSON file, then the architectures, then the epoch overrides; errors are
-   *  UsageError. An nnunet network is planned from `datalist`'s labelled images. */
+  /** sinus::TrainingSettings::Resolve with its errors as UsageError. */
   sinus::SemiSupervisedConfig Resolve(const std::string & datalist = "") const;
-  /** `config` with --teacher-arch/--student-arch applied. */
-  sinus::SemiSupervisedConfig WithChosenArchitectures(const sinus::SemiSupervisedConfig & config, const std::string & datalist) const;
-  /** These settings as command-line options (those that differ from the defaults). */
-  std::vector<std::string> Arguments() const;
 };
 
 /** Runs the trainer with a console display: stage messages as lines, and a progress bar with ETA

@@ -94,25 +94,12 @@ MedSAMImageFilter<TInputImage, TProbabilityImage, TMaskImage>::GenerateData()
   {
     itkExceptionMacro("Input " << e.what());
   }
-  const auto checkAbort = [this](double fraction) { sinus::ReportProgressOrAbort(this, fraction); };
   sinus::MedSAMPredictor predictor(m_Model);
   predictor.SetPrecision(m_Precision);
-  predictor.SetImage(grey, [&](double f) { checkAbort(0.8 * f); });
-  const bool        withPoints = !m_PointPrompts.points.empty();
-  const BoxListType boxes = (m_Boxes.empty() && !withPoints) ? BoxListType{ predictor.FullImageBox() } : m_Boxes;
-  const size_t      prompts = boxes.size() + (withPoints ? 1 : 0);
-  sinus::Raster<float> probability(grey.height, grey.width, 1, 0.0f);
-  m_PredictedIoUs.clear();
-  for (size_t b = 0; b < prompts; ++b)
-  {
-    const sinus::MedSAMPrediction prediction = b < boxes.size() ? predictor.PredictBox(boxes[b]) : predictor.PredictPoints(m_PointPrompts);
-    for (size_t i = 0; i < probability.data.size(); ++i)
-      probability.data[i] = std::max(probability.data[i], prediction.probability.data[i]);
-    m_PredictedIoUs.push_back(prediction.iou);
-    checkAbort(0.8 + 0.2 * static_cast<double>(b + 1) / static_cast<double>(prompts));
-  }
-
-  sinus::WriteProbabilityAndMask(probability, this->GetOutput(), this->GetMaskOutput(), 0.5, this->GetForegroundValue());
+  const sinus::PromptUnion prediction =
+    sinus::PredictPromptUnion(predictor, grey, m_Boxes, m_PointPrompts, [this](double fraction) { sinus::ReportProgressOrAbort(this, fraction); });
+  m_PredictedIoUs = prediction.ious;
+  sinus::WriteProbabilityAndMask(prediction.probability, this->GetOutput(), this->GetMaskOutput(), 0.5, this->GetForegroundValue());
   this->UpdateProgress(1.0f);
 }
 

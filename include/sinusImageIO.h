@@ -76,7 +76,9 @@ typename TImage::Pointer
 ReadImageChecked(const std::string & path);
 
 /** Writes through a hidden temporary file in the same folder and renames it into place, so an
- *  interrupted run never leaves a truncated image. Errors name the file. */
+ *  interrupted run never leaves a truncated image. Errors name the file. Call it qualified,
+ *  sinus::WriteImage: unqualified, argument-dependent lookup also finds ITK 5.2's itk::WriteImage,
+ *  which wins for a non-const image pointer and writes in place, unchecked. */
 template <typename TImage>
 void
 WriteImage(const TImage * image, const std::string & path, bool compress = true);

@@ -18,6 +18,11 @@ struct ViaImportOptions
   std::string attributeValue; ///< ... when key is not empty
 };
 
+/** Keeps only regions whose region_attributes KEY equals VALUE: `filter` is "KEY=VALUE"; throws
+ *  std::invalid_argument otherwise. */
+void
+SetRegionFilter(ViaImportOptions & options, const std::string & filter);
+
 struct ViaImportSummary
 {
   int images = 0;

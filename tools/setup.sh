@@ -30,6 +30,8 @@ packages=(
   libpng-dev libjpeg62-turbo-dev libtiff-dev  # PNG/JPEG/TIFF checked with their codec before ITK 5.2 reads them
   clang-14 libfuzzer-14-dev  # the fuzz targets (libFuzzer needs Clang)
   libtcmalloc-minimal4   # malloc of the LibTorch programs: about a third less peak memory than glibc's
+  python3-dev pybind11-dev python3-numpy  # the `sinusseg` Python module (python/)
+  python3-pytest python3-pil python3-matplotlib  # its tests, and the walk-through of Documentation/Python.md they run
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -76,6 +76,20 @@ private:
   int64_t            m_Height = 0, m_Width = 0;
 };
 
+/** The union of several prompts' predictions on one image: each box, then the points as one prompt
+ *  (the full-image box when there are neither), their probabilities combined by the maximum. */
+struct PromptUnion
+{
+  Raster<float>      probability; ///< on the original image grid
+  std::vector<float> ious;        ///< the decoder's IoU estimate of each prompt, in that order
+};
+
+/** Encodes `grey` (values in [0, 255]) and predicts every prompt; `progress` goes 0 -> 0.8 while
+ *  encoding and to 1 over the prompts (an exception thrown by it stops the work). */
+PromptUnion
+PredictPromptUnion(MedSAMPredictor & predictor, const Raster<double> & grey, const std::vector<BoxPrompt> & boxes,
+                   const PointPrompts & points, const ProgressCallback & progress = {});
+
 } // namespace sinus
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "sinus/TensorDictionary.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace sinus
@@ -121,6 +122,30 @@ MedSAMPredictor::Finish(const torch::Tensor & lowResLogits, const torch::Tensor 
   const Raster<float> lowResolution = TensorToRaster<float>(torch::sigmoid(lowResLogits).squeeze(0).squeeze(0));
   result.probability = ResizeBilinearAlignCornersFalse(lowResolution, m_Height, m_Width);
   result.mask = ThresholdProbability(result.probability, 0.5f, 1);
+  return result;
+}
+
+PromptUnion
+PredictPromptUnion(MedSAMPredictor & predictor, const Raster<double> & grey, const std::vector<BoxPrompt> & boxes,
+                   const PointPrompts & points, const ProgressCallback & progress)
+{
+  const auto report = [&](double fraction) {
+    if (progress)
+      progress(fraction);
+  };
+  predictor.SetImage(grey, [&](double f) { report(0.8 * f); });
+  const bool                   withPoints = !points.points.empty();
+  const std::vector<BoxPrompt> prompts = (boxes.empty() && !withPoints) ? std::vector<BoxPrompt>{ predictor.FullImageBox() } : boxes;
+  const size_t                 count = prompts.size() + (withPoints ? 1 : 0);
+  PromptUnion                  result{ Raster<float>(grey.height, grey.width, 1, 0.0f), {} };
+  for (size_t p = 0; p < count; ++p)
+  {
+    const MedSAMPrediction prediction = p < prompts.size() ? predictor.PredictBox(prompts[p]) : predictor.PredictPoints(points);
+    for (size_t i = 0; i < result.probability.data.size(); ++i)
+      result.probability.data[i] = std::max(result.probability.data[i], prediction.probability.data[i]);
+    result.ious.push_back(prediction.iou);
+    report(0.8 + 0.2 * static_cast<double>(p + 1) / static_cast<double>(count));
+  }
   return result;
 }
 

@@ -118,7 +118,7 @@ WriteOutlinedMontage(const std::vector<Raster<uint8_t>> & images, const std::vec
     }
     top += h + gap;
   }
-  WriteImage(montage.GetPointer(), path);
+  sinus::WriteImage(montage.GetPointer(), path);
 }
 
 namespace
@@ -206,8 +206,8 @@ PhantomWriter::WriteOne(int i)
   const std::string           name = PhantomName(i);
   const fs::path              imagePath = m_Folder / "images" / (name + ".png");
   std::lock_guard<std::mutex> lock(m_Mutex);
-  WriteImage(RasterToImage(phantom.image).GetPointer(), imagePath.string());
-  WriteImage(RasterToImage(phantom.mask).GetPointer(), (m_Folder / "masks" / (name + ".png")).string());
+  sinus::WriteImage(RasterToImage(phantom.image).GetPointer(), imagePath.string());
+  sinus::WriteImage(RasterToImage(phantom.mask).GetPointer(), (m_Folder / "masks" / (name + ".png")).string());
   w.fileSize = static_cast<int64_t>(fs::file_size(imagePath));
   m_Written[static_cast<size_t>(i)] = std::move(w);
   if (i < m_PreviewCount)

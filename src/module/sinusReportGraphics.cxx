@@ -137,7 +137,7 @@ WriteRgbPng(const RgbRaster & raster, const std::string & path)
   for (int64_t i = 0; i < raster.height * raster.width; ++i)
     for (int c = 0; c < 3; ++c)
       out[i][c] = raster.data[static_cast<size_t>(i * 3 + c)];
-  WriteImage(image.GetPointer(), path);
+  sinus::WriteImage(image.GetPointer(), path);
 }
 
 

@@ -121,6 +121,16 @@ PlanMasks(const std::vector<ViaImageAnnotation> & annotations, const ViaImportOp
 }
 } // namespace
 
+void
+SetRegionFilter(ViaImportOptions & options, const std::string & filter)
+{
+  const size_t equals = filter.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw std::invalid_argument("the region filter must be KEY=VALUE, not '" + filter + "'");
+  options.attributeKey = filter.substr(0, equals);
+  options.attributeValue = filter.substr(equals + 1);
+}
+
 ViaImportSummary
 ImportViaAnnotations(const ViaImportOptions & options)
 {
@@ -136,7 +146,7 @@ ImportViaAnnotations(const ViaImportOptions & options)
   {
     const Raster<uint8_t> mask =
       RasterizeShapes(plan.shapes, static_cast<int64_t>(plan.size[0]), static_cast<int64_t>(plan.size[1]), options.foreground);
-    WriteImage(RasterToImage(mask).GetPointer(), (staging.Path() / plan.maskName).string());
+    sinus::WriteImage(RasterToImage(mask).GetPointer(), (staging.Path() / plan.maskName).string());
     ++summary.images;
     summary.regions += static_cast<int>(plan.shapes.size());
   }
