@@ -51,7 +51,7 @@ def test_bad_settings_raise_the_command_lines_message(phantoms, tmp_path, option
 
 def test_ctrl_c_stops_after_the_batch_and_resume_finishes_the_run(phantoms, tmp_path):
     out = tmp_path / "run"
-    seen, third = [], threading.Event()
+    seen, third, finished = [], threading.Event(), threading.Event()
 
     def record(info):
         seen.append(info)
@@ -59,11 +59,18 @@ def test_ctrl_c_stops_after_the_batch_and_resume_finishes_the_run(phantoms, tmp_
             third.set()
 
     # Ctrl-C as a terminal sends it: SIGINT to the process while the network trains (GIL released).
-    interrupter = threading.Thread(target=lambda: third.wait(60) and os.kill(os.getpid(), signal.SIGINT))
+    # Python's own handler, as in a terminal (a job started in the background inherits SIGINT ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupter = threading.Thread(target=lambda: third.wait(60) and not finished.is_set() and os.kill(os.getpid(), signal.SIGINT))
     interrupter.start()
-    with pytest.raises(KeyboardInterrupt, match=r"resume=True"):
-        sinusseg.train(phantoms / "dataset.json", out, stages=["teacher"], teacher_epochs=4, threads=2, progress=record, log=None)
-    interrupter.join()
+    try:
+        with pytest.raises(KeyboardInterrupt, match=r"resume=True"):
+            sinusseg.train(phantoms / "dataset.json", out, stages=["teacher"], teacher_epochs=4, threads=2, progress=record, log=None)
+    finally:
+        finished.set()
+        third.set()
+        interrupter.join()
+        signal.signal(signal.SIGINT, previous)
     assert len(seen) in (3, 4)  # stopped at the next batch's end
     assert (out / "teacher.checkpoint").exists() and logged_epochs(out / "teacher_log.csv") in (1, 2)
     messages = []
