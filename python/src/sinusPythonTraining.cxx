@@ -107,28 +107,6 @@ Text(const OptionalPath & path)
 }
 
 py::dict
-SummaryToPython(const ModelSummary & summary)
-{
-  const auto metric = [](const MetricSummary & m) {
-    py::dict d;
-    d["mean"] = m.mean;
-    d["std"] = m.std;
-    d["median"] = m.median;
-    d["min"] = m.min;
-    d["max"] = m.max;
-    d["count"] = m.count;
-    return d;
-  };
-  py::dict d;
-  d["dice"] = metric(summary.dice);
-  d["recall"] = metric(summary.recall);
-  d["precision"] = metric(summary.precision);
-  d["hd95_pixels"] = metric(summary.hd95Pixels);
-  d["hd95"] = metric(summary.hd95Physical);
-  return d;
-}
-
-py::dict
 Train(const TrainingRequest & request, const py::object & progress, const py::object & log)
 {
   SemiSupervisedConfig    config = request.method.ApplyTo(request.settings.Resolve(request.datalist));
@@ -186,7 +164,7 @@ Train(const TrainingRequest & request, const py::object & progress, const py::ob
   const PipelineResult & result = trainer->GetResult();
   py::dict               summaries;
   for (const ModelSummary & s : result.summaries)
-    summaries[py::str(s.model)] = SummaryToPython(s);
+    summaries[py::str(s.model)] = ToPython(ModelSummaryToJson(s).dump()); // as in evaluation.json
   py::dict d;
   d["out"] = request.out;
   d["test"] = summaries;
@@ -242,7 +220,8 @@ progress(info) is called after every batch with a dict: stage, step, steps, loss
 gets each stage's messages (default: print; None for silence). Ctrl-C (or an exception from a
 callback) stops training after the current batch; the last epoch's checkpoint stays and
 resume=True continues from it. Returns {"out": out, "test": {model: {dice, recall, precision,
-hd95, hd95_pixels: {mean, std, median, min, max, count}}}} when the evaluation stage ran.)");
+hd95_px, hd95_physical, hd95_normalized: {mean, std, median, min, max, count, ...}}}} (as in
+evaluation.json) when the evaluation stage ran.)");
 }
 
 } // namespace sinus::python
