@@ -4,11 +4,17 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinusFilterSupport.h"
+#include "sinusJpegEncoder.h"
+#include "sinusPngEncoder.h"
+
+#include "itkRGBAPixel.h"
+#include "itkRGBPixel.h"
 
 #include "itkImageFileReader.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 
+#include <optional>
 #include <stdexcept>
 
 namespace sinus
@@ -80,6 +86,83 @@ RequireImageReadsBack(const TImage * image, const std::filesystem::path & writte
       throw std::runtime_error(path + ": the written file does not hold the image's pixels and was removed (disk full or file-size limit?)");
 }
 
+/** Samples per pixel and bits per sample of the pixel types our own PNG/JPEG encoders take; 0 for
+ *  the others, which ITK's writers write. */
+template <typename TPixel>
+struct EncodedSamples
+{
+  static constexpr int channels = 0, bits = 0;
+};
+template <>
+struct EncodedSamples<unsigned char>
+{
+  static constexpr int channels = 1, bits = 8;
+};
+template <>
+struct EncodedSamples<unsigned short>
+{
+  static constexpr int channels = 1, bits = 16;
+};
+template <>
+struct EncodedSamples<itk::RGBPixel<unsigned char>>
+{
+  static constexpr int channels = 3, bits = 8;
+};
+template <>
+struct EncodedSamples<itk::RGBAPixel<unsigned char>>
+{
+  static constexpr int channels = 4, bits = 8;
+};
+
+/** The PNG or JPEG bytes of a 2-D image whose pixels our encoders take, or nothing (ITK's writer
+ *  then writes it). */
+template <typename TImage>
+std::optional<std::string>
+EncodeWithOwnCodec(const TImage * image, const std::string & path, bool compress)
+{
+  using Samples = EncodedSamples<typename TImage::PixelType>;
+  if constexpr (TImage::ImageDimension != 2 || Samples::channels == 0)
+    return std::nullopt;
+  else
+  {
+    const std::string extension = LowerCaseExtension(path);
+    const bool        png = extension == ".png";
+    const bool        jpeg = (extension == ".jpg" || extension == ".jpeg") && Samples::bits == 8 && Samples::channels != 4;
+    if ((!png && !jpeg) || image->GetBufferedRegion() != image->GetLargestPossibleRegion())
+      return std::nullopt;
+    const auto     size = image->GetLargestPossibleRegion().GetSize();
+    const auto     spacing = image->GetSpacing();
+    const uint32_t width = static_cast<uint32_t>(size[0]), height = static_cast<uint32_t>(size[1]);
+    if (png)
+      return EncodePng(image->GetBufferPointer(), width, height, Samples::channels, Samples::bits, spacing[0], spacing[1], compress);
+    constexpr int kItkJpegQuality = 95; // ITK's JPEG writer's default
+    return EncodeJpeg(reinterpret_cast<const uint8_t *>(image->GetBufferPointer()), width, height, Samples::channels, spacing[0], spacing[1],
+                      kItkJpegQuality);
+  }
+}
+
+/** Writes `image` to `temporary`: encoded by us where we can (ITK 5.2's PNG and JPEG writers crash
+ *  or end the process when a write fails), by ITK's writer otherwise. */
+template <typename TImage>
+void
+WriteImageFile(const TImage * image, const std::filesystem::path & temporary, bool compress)
+{
+  if (const std::optional<std::string> bytes = EncodeWithOwnCodec(image, temporary.string(), compress))
+  {
+    CheckedFileSink file(temporary);
+    file.Write(bytes->data(), bytes->size());
+    file.Finish();
+    return;
+  }
+  // The writer (and its ImageIO) must be gone before the file is read back: ITK's BMP writer
+  // keeps its stream open, unflushed, until then.
+  auto writer = itk::ImageFileWriter<TImage>::New();
+  writer->SetInput(image);
+  writer->SetFileName(temporary.string());
+  writer->SetUseCompression(compress);
+  writer->Update();
+}
+
 template <typename TImage>
 void
 WriteImage(const TImage * image, const std::string & path, bool compress)
@@ -91,19 +174,19 @@ WriteImage(const TImage * image, const std::string & path, bool compress)
   const std::filesystem::path temporary = TemporarySibling(path);
   try
   {
-    // The writer (and its ImageIO) must be gone before the file is read back: ITK's BMP writer
-    // keeps its stream open, unflushed, until then.
-    auto writer = itk::ImageFileWriter<TImage>::New();
-    writer->SetInput(image);
-    writer->SetFileName(temporary.string());
-    writer->SetUseCompression(compress);
-    writer->Update();
+    WriteImageFile(image, temporary, compress);
   }
   catch (const itk::ExceptionObject & e)
   {
     std::error_code ec;
     std::filesystem::remove(temporary, ec);
     throw std::runtime_error(path + ": cannot write image: " + std::string(e.GetDescription()));
+  }
+  catch (const std::exception & e)
+  {
+    std::error_code ec;
+    std::filesystem::remove(temporary, ec);
+    throw std::runtime_error(path + ": cannot write image: " + std::string(e.what()));
   }
   try
   {

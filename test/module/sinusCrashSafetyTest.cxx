@@ -218,18 +218,30 @@ TEST(CrashSafety, AFullDiskKeepsThePreviousCheckpointAndLeavesNoPartialOutput)
   EXPECT_NE(resumed.output.find("teacher: epoch 2/2"), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find("teacher: epoch 1/2"), std::string::npos) << resumed.output;
 
-  // An output image on a full disk: an error naming it, and no file under its name.
+  // An output image on a full disk: an error naming it, and no file under its name. PNG and JPEG
+  // are encoded by SinusSeg and fail as they are written; ITK's BMP and NRRD writers truncate
+  // silently and the read-back finds it.
   const std::string input = (root / "set" / "images" / "phantom_00000.png").string();
-  for (const char * name : { "mask.png", "mask.bmp", "mask.nrrd" })
+  for (const auto & [name, error] : std::vector<std::pair<std::string, std::string>>{ { "mask.png", ": cannot write image: write error (File too large)" },
+                                                                                       { "mask.jpg", ": cannot write image: write error (File too large)" },
+                                                                                       { "mask.bmp", ": the written file" },
+                                                                                       { "mask.nrrd", ": the written file" } })
   {
     const fs::path      mask = root / name;
     const CommandResult written = RunCommand("prlimit", "--fsize=16 '" + std::string(SINUSSEG_EXECUTABLE) + "' predict --model '" +
                                                           (out / "teacher.sinusseg").string() + "' --input '" + input + "' --output '" +
                                                           mask.string() + "'");
     EXPECT_EQ(written.status, 1) << written.output;
-    EXPECT_NE(written.output.find(mask.string() + ": the written file"), std::string::npos) << written.output;
+    EXPECT_NE(written.output.find(mask.string() + error), std::string::npos) << written.output;
     EXPECT_FALSE(fs::exists(mask)) << name;
   }
+  // Radiographs that fill the limit in the middle of their pixels (ITK 5.2's PNG writer crashed
+  // there, with a double free): an error, and no data set folder.
+  const CommandResult phantoms = RunCommand("prlimit", "--fsize=4096 '" + std::string(SINUSSEG_EXECUTABLE) + "' phantoms --out '" +
+                                                         (root / "more").string() + "' --count 1 --size 256x128");
+  EXPECT_EQ(phantoms.status, 1) << phantoms.output;
+  EXPECT_NE(phantoms.output.find("phantom_00000.png: cannot write image: write error (File too large)"), std::string::npos) << phantoms.output;
+  EXPECT_FALSE(fs::exists(root / "more"));
   for (const auto & entry : fs::directory_iterator(root))
     EXPECT_NE(entry.path().filename().string().rfind(".sinusseg-tmp-", 0), 0u) << entry.path();
 }
