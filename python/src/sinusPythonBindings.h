@@ -10,7 +10,7 @@ namespace sinus::python
 namespace py = pybind11;
 
 void
-RegisterErrors(pybind11::module_ & module);
+RegisterErrors();
 void
 RegisterModel(pybind11::module_ & module);
 void

@@ -16,9 +16,8 @@ ToPython(const std::string & json)
 }
 
 void
-RegisterErrors(pybind11::module_ & module)
+RegisterErrors()
 {
-  (void)module;
   // The command line prints what() of these; Python raises them with the same text.
   pybind11::register_local_exception_translator([](std::exception_ptr error) {
     try
@@ -46,7 +45,7 @@ RegisterErrors(pybind11::module_ & module)
 PYBIND11_MODULE(_sinusseg, module)
 {
   module.doc() = "SinusSeg: maxillary-sinus segmentation of panoramic radiographs (the engine of the sinusseg command)";
-  sinus::python::RegisterErrors(module);
+  sinus::python::RegisterErrors();
   sinus::python::RegisterModel(module);
   sinus::python::RegisterMetrics(module);
   sinus::python::RegisterImages(module);
