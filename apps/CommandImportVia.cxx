@@ -22,7 +22,9 @@ RunImportVia(const std::vector<std::string> & args)
     ("images", po::value(&options.imagesDirectory)->required(), "folder holding the annotated images")
     ("out", po::value(&options.outputDirectory)->required(), "output folder for the masks (must not exist, or be empty)")
     ("foreground", po::value(&foreground)->default_value(255), "mask value inside regions (1..255)")
-    ("region-filter", po::value(&filter), "keep only regions with region_attributes KEY equal to VALUE (KEY=VALUE)");
+    ("region-filter", po::value(&filter), "keep only regions with region_attributes KEY equal to VALUE (KEY=VALUE)")
+    ("datalist", po::value(&options.datalistPath), "make the masks the labels of these unlabelled training images in this datalist (rewritten; "
+                                                   "a validation or test image, or one already labelled, is refused)");
   po::variables_map values;
   if (!ParseCommandLine("import-via", "--csv FILE --images DIR --out DIR [options]", desc, args, values))
   {
@@ -51,6 +53,8 @@ RunImportVia(const std::vector<std::string> & args)
     std::cout << ", " << summary.regionsFilteredOut << " regions left out by --region-filter";
   }
   std::cout << ") to " << options.outputDirectory << std::endl;
+  if (!options.datalistPath.empty())
+    std::cout << "labelled " << summary.labelsAdded << " training images in " << options.datalistPath << std::endl;
   return 0;
 }
 

@@ -37,6 +37,7 @@ AllCommands()
     { "view", "interactive VTK viewer: radiograph, mask overlay with opacity, contours", "sinusseg-view" },
     { "plot", "training curves (losses, validation Dice) of a training folder as a PNG", "sinusseg" },
     { "ablation", "run the paper's ablations (Table 2) and alpha sweep (Table 3) and print the tables", "sinusseg-learn", true },
+    { "suggest", "rank a finished run's unlabelled images by what labelling them would teach; VIA project of the picks", "sinusseg-learn" },
     { "benchmark", "train the paper's Table 1 (six segmenters and the method) on a datalist; tables and Figure 5", "sinusseg-learn" },
   };
   return commands;

@@ -17,7 +17,7 @@ int
 RunTrain(const std::vector<std::string> & args)
 {
   namespace po = boost::program_options;
-  std::string              datalist, out, teacherFrom;
+  std::string              datalist, out, teacherFrom, resumeFrom;
   sinus::MethodChoices     method;
   std::vector<std::string> stageNames;
   double                   alpha = 0;
@@ -29,6 +29,9 @@ RunTrain(const std::vector<std::string> & args)
     ("stage", po::value(&stageNames)->multitoken(), "run only these stages: teacher, pseudo-labels, refinement, student, evaluation")
     ("resume", "continue the run in --out: completed stages are skipped, an interrupted one continues from its last epoch")
     ("teacher-from", po::value(&teacherFrom), "take the teacher and its pseudo-labels from the finished run in this folder (its teacher settings must be this run's): try student settings without training the teacher again")
+    ("resume-from", po::value(&resumeFrom), "a new run in --out that continues the finished run in this folder with the datalist's labels "
+                                            "as they are now (e.g. after `import-via --datalist`): its teacher is fine-tuned from that run's, "
+                                            "and the student from the new teacher (or from that run's student); same networks")
     ("variant", po::value(&method.variant), "an ablation row of the paper's Table 2 (see `sinusseg ablation --help`)")
     ("refinement", po::value(&method.refinement), "pseudo-label refinement: off, no_cbam, cbam (SinusCycle-GAN without or with CBAM), postprocessing (the teacher's masks through the postprocessing chosen for it on the validation images)")
     ("distillation", po::value(&method.distillation), "student's KD: off, unweighted, weighted")
@@ -62,6 +65,7 @@ RunTrain(const std::vector<std::string> & args)
   trainer->SetStages(stages);
   trainer->SetResume(values.count("resume") > 0);
   trainer->SetTeacherFrom(teacherFrom);
+  trainer->SetResumeFrom(resumeFrom);
   trainer->SetDevice(settings.device);
   trainer->SetInitCheckpoint(settings.initCheckpoint);
   trainer->SetPretrained(settings.pretrained);

@@ -136,6 +136,7 @@ int RunView(const std::vector<std::string> & args);
 int RunPlot(const std::vector<std::string> & args);
 int RunBenchmark(const std::vector<std::string> & args);
 int RunPretrain(const std::vector<std::string> & args);
+int RunSuggest(const std::vector<std::string> & args);
 
 } // namespace sinusseg
 

@@ -15,5 +15,6 @@ main(int argc, char * argv[])
                        { "train", RunTrain },
                        { "ablation", RunAblation },
                        { "benchmark", RunBenchmark },
-                       { "pretrain", RunPretrain } });
+                       { "pretrain", RunPretrain },
+                       { "suggest", RunSuggest } });
 }

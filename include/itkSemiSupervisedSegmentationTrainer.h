@@ -78,6 +78,9 @@ public:
   /** Reuse the refined pseudo-labels of another run's folder (same teacher and refiner settings). */
   itkSetStringMacro(RefinementFrom);
   itkGetStringMacro(RefinementFrom);
+  /** A finished run's folder whose networks this new run's start from (more labels, same networks). */
+  itkSetStringMacro(ResumeFrom);
+  itkGetStringMacro(ResumeFrom);
 
   /** The state reported with IterationEvent. */
   sinus::PipelineStage GetCurrentStage() const { return m_CurrentStage; }
@@ -97,6 +100,8 @@ protected:
   void GenerateData() override;
   /** The datalist read into samples, with a message before and after. */
   sinus::SemiSupervisedData ReadDatalistData();
+  /** The datalist's text with every path resolved (FormatRunDatalist). */
+  std::string DatalistCopy() const;
   using Superclass::MakeOutput;
   DataObjectPointer MakeOutput(DataObjectPointerArraySizeType index) override;
 
@@ -111,6 +116,7 @@ private:
   std::string                    m_Pretrained;
   std::string                    m_TeacherFrom;
   std::string                    m_RefinementFrom;
+  std::string                    m_ResumeFrom;
   sinus::SemiSupervisedData      m_Data;
   bool                           m_HasData{ false };
   sinus::PipelineStage           m_CurrentStage{ sinus::PipelineStage::Teacher };

@@ -70,6 +70,15 @@ LoadSemiSupervisedData(const std::string & datalistPath, const DatalistLoadOptio
 std::vector<SegmentationSample>
 LoadImageFolders(const std::vector<std::string> & folders, const DatalistLoadOptions & options, std::vector<std::string> & skipped);
 
+/** The datalist at `datalistPath` as a run keeps it (RunDatalistPath): every image and label path
+ *  made absolute, so that the copy reads the same files from the run's folder; throws
+ *  DatalistError when the datalist cannot be read. */
+std::string
+FormatRunDatalist(const std::string & datalistPath);
+/** Where a run folder keeps the datalist it was trained on. */
+std::string
+RunDatalistPath(const std::string & runDirectory);
+
 /** The fingerprint (count, median size) of the datalist's labelled training images, from their
  *  headers; an unreadable image or a datalist without labelled images is an error naming it. */
 DatasetFingerprint

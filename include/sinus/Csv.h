@@ -30,6 +30,10 @@ struct CsvRecord
 std::vector<CsvRecord>
 ParseCsv(const std::string & text, const std::string & sourceName);
 
+/** A field for a CSV file: double-quoted, with every quote inside doubled. */
+std::string
+QuoteCsvField(const std::string & field);
+
 /** The numeric columns of a CSV file with a header row (the training logs), by header name; an
  *  empty cell is NaN, any other cell that is not a number an error naming the file and line. */
 std::map<std::string, std::vector<double>>

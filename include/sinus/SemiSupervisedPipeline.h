@@ -72,6 +72,10 @@ struct PipelineRunOptions
   /** Another run's folder whose refined pseudo-labels this run reuses; its teacher, refiner and
    *  refinement settings must equal this run's. */
   std::string refinementFrom;
+  /** A finished run's folder (typically before annotators labelled more images) whose teacher
+   *  this run's teacher is fine-tuned from instead of starting anew, as is its student when the
+   *  student does not start from the teacher; both networks must be that run's. */
+  std::string resumeFrom;
 };
 
 /** Runs the selected stages in order, leaving in the output folder: config.json; per stage

@@ -21,6 +21,8 @@ void
 RegisterViaImport(pybind11::module_ & module);
 void
 RegisterTraining(pybind11::module_ & module);
+void
+RegisterSuggestions(pybind11::module_ & module);
 
 /** A SinusSeg JSON value as the same Python value (dict, list, str, number, bool, None). */
 pybind11::object

@@ -51,4 +51,5 @@ PYBIND11_MODULE(_sinusseg, module)
   sinus::python::RegisterImages(module);
   sinus::python::RegisterViaImport(module);
   sinus::python::RegisterTraining(module);
+  sinus::python::RegisterSuggestions(module);
 }

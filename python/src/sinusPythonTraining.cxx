@@ -22,7 +22,7 @@ namespace
 /** The keyword arguments of sinusseg.train, named as `sinusseg train`'s options. */
 struct TrainingRequest
 {
-  std::string              datalist, out, teacherFrom;
+  std::string              datalist, out, teacherFrom, resumeFrom;
   std::vector<std::string> stages;
   bool                     resume = false;
   TrainingSettings         settings;
@@ -126,6 +126,7 @@ Train(const TrainingRequest & request, const py::object & progress, const py::ob
   trainer->SetStages(stages);
   trainer->SetResume(request.resume);
   trainer->SetTeacherFrom(request.teacherFrom);
+  trainer->SetResumeFrom(request.resumeFrom);
   trainer->SetDevice(request.settings.device);
   trainer->SetInitCheckpoint(request.settings.initCheckpoint);
   trainer->SetPretrained(request.settings.pretrained);
@@ -178,7 +179,7 @@ RegisterTraining(py::module_ & module)
   module.def(
     "train",
     [](const std::filesystem::path & datalist, const std::filesystem::path & out, const std::vector<std::string> & stages, bool resume,
-       const OptionalPath & teacherFrom,
+       const OptionalPath & teacherFrom, const OptionalPath & resumeFrom,
        const std::string & variant, const std::string & refinement, const std::string & distillation, std::optional<double> alpha,
        const std::string & preset, const OptionalPath & config, const std::string & teacherArch, const std::string & studentArch,
        int teacherEpochs, int studentEpochs, int refinerEpochs, int inputSize, const std::string & precision, const std::string & device,
@@ -189,6 +190,7 @@ RegisterTraining(py::module_ & module)
       request.stages = stages;
       request.resume = resume;
       request.teacherFrom = Text(teacherFrom);
+      request.resumeFrom = Text(resumeFrom);
       request.method = MethodChoices{ variant, refinement, distillation, alpha };
       TrainingSettings & s = request.settings;
       s.preset = preset;
@@ -207,7 +209,7 @@ RegisterTraining(py::module_ & module)
       return Train(request, progress, log);
     },
     py::arg("datalist"), py::arg("out"), py::kw_only(), py::arg("stages") = std::vector<std::string>{}, py::arg("resume") = false,
-    py::arg("teacher_from") = py::none(), py::arg("variant") = "", py::arg("refinement") = "", py::arg("distillation") = "",
+    py::arg("teacher_from") = py::none(), py::arg("resume_from") = py::none(), py::arg("variant") = "", py::arg("refinement") = "", py::arg("distillation") = "",
     py::arg("alpha") = py::none(), py::arg("preset") = "small", py::arg("config") = py::none(), py::arg("teacher_arch") = "",
     py::arg("student_arch") = "", py::arg("teacher_epochs") = 0, py::arg("student_epochs") = 0, py::arg("refiner_epochs") = 0,
     py::arg("input_size") = 0, py::arg("precision") = "", py::arg("device") = "cpu", py::arg("init_checkpoint") = py::none(),

@@ -158,4 +158,13 @@ ReadCsvColumns(const std::string & path)
   return columns;
 }
 
+std::string
+QuoteCsvField(const std::string & field)
+{
+  std::string quoted = "\"";
+  for (char c : field)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 } // namespace sinus

@@ -15,20 +15,6 @@ namespace sinus
 
 namespace
 {
-std::string
-CsvQuote(const std::string & s)
-{
-  std::string out = "\"";
-  for (char c : s)
-  {
-    out += c;
-    if (c == '"')
-    {
-      out += '"';
-    }
-  }
-  return out + "\"";
-}
 
 double
 RequireNumber(const Json & object, const char * key)
@@ -380,9 +366,9 @@ FormatViaCsv(const std::vector<ViaImageAnnotation> & images)
   out += "\n";
   for (const ViaImageAnnotation & image : images)
   {
-    const std::string prefix = (image.filename.find_first_of(",\"\n") != std::string::npos ? CsvQuote(image.filename)
+    const std::string prefix = (image.filename.find_first_of(",\"\n") != std::string::npos ? QuoteCsvField(image.filename)
                                                                                             : image.filename) +
-                               "," + std::to_string(image.fileSize) + "," + CsvQuote(image.fileAttributes.dump()) + "," +
+                               "," + std::to_string(image.fileSize) + "," + QuoteCsvField(image.fileAttributes.dump()) + "," +
                                std::to_string(image.regions.size()) + ",";
     if (image.regions.empty())
     {
@@ -416,7 +402,7 @@ FormatViaCsv(const std::vector<ViaImageAnnotation> & images)
                ",\"rx\":" + FormatCoordinate(shape.rx) + ",\"ry\":" + FormatCoordinate(shape.ry) +
                ",\"theta\":" + FormatCoordinate(shape.theta) + "}";
       }
-      out += prefix + std::to_string(r) + "," + CsvQuote(json) + "," + CsvQuote(image.regions[r].attributes.dump()) +
+      out += prefix + std::to_string(r) + "," + QuoteCsvField(json) + "," + QuoteCsvField(image.regions[r].attributes.dump()) +
              "\n";
     }
   }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "itkSemiSupervisedSegmentationTrainer.h"
 
+#include "sinus/FileUtilities.h"
+#include "sinus/RankCoordination.h"
 #include "sinusTrainingDatalist.h"
 
 #include <map>
@@ -141,6 +143,19 @@ SemiSupervisedSegmentationTrainer::ReadDatalistData()
   return loaded;
 }
 
+std::string
+SemiSupervisedSegmentationTrainer::DatalistCopy() const
+{
+  try
+  {
+    return sinus::FormatRunDatalist(m_DatalistFileName);
+  }
+  catch (const std::exception & e)
+  {
+    itkExceptionMacro(<< e.what());
+  }
+}
+
 void
 SemiSupervisedSegmentationTrainer::GenerateData()
 {
@@ -172,6 +187,9 @@ SemiSupervisedSegmentationTrainer::GenerateData()
   options.pretrained = m_Pretrained;
   options.teacherFrom = m_TeacherFrom;
   options.refinementFrom = m_RefinementFrom;
+  options.resumeFrom = m_ResumeFrom;
+  // The datalist as it was read, kept with the run (`sinusseg suggest` ranks its unlabelled images).
+  const std::string datalistCopy = m_HasData ? std::string() : this->DatalistCopy();
   sinus::PipelineResult result;
   try
   {
@@ -193,6 +211,8 @@ SemiSupervisedSegmentationTrainer::GenerateData()
   {
     itkExceptionMacro(<< e.what());
   }
+  if (!datalistCopy.empty() && sinus::ProcessGroup().Rank() == 0)
+    sinus::WriteFileAtomically(sinus::RunDatalistPath(m_OutputDirectory), datalistCopy);
   this->GetResultOutput()->Set(std::make_shared<const sinus::PipelineResult>(std::move(result)));
   this->UpdateProgress(1.0f);
 }
@@ -217,6 +237,7 @@ SemiSupervisedSegmentationTrainer::PrintSelf(std::ostream & os, Indent indent) c
   os << indent << "InitCheckpoint: " << (m_InitCheckpoint.empty() ? "(none: from scratch)" : m_InitCheckpoint) << std::endl;
   os << indent << "Pretrained: " << (m_Pretrained.empty() ? "(none)" : m_Pretrained) << std::endl;
   os << indent << "TeacherFrom: " << m_TeacherFrom << std::endl;
+  os << indent << "ResumeFrom: " << m_ResumeFrom << std::endl;
   os << indent << "RefinementFrom: " << m_RefinementFrom << std::endl;
   os << indent << "HasData: " << (m_HasData ? "yes" : "no") << std::endl;
 }

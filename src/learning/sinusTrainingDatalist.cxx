@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusTrainingDatalist.h"
 
+#include "sinus/Datalist.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/MedSAMImageTransforms.h"
 #include "sinus/ViaAnnotations.h"
@@ -422,6 +423,26 @@ ReadLabelledFingerprint(const std::string & datalistPath)
   if (sizes.empty())
     throw std::runtime_error(datalistPath + ": no labelled training image to take a fingerprint of");
   return DatasetFingerprint::FromSizes(sizes);
+}
+
+std::string
+FormatRunDatalist(const std::string & datalistPath)
+{
+  const auto absolute = [](const std::string & path) { return path.empty() ? path : fs::absolute(path).lexically_normal().string(); };
+  Datalist   copy;
+  copy.header["copied_from"] = absolute(datalistPath);
+  for (const DatalistEntry & e : ReadDatalist(datalistPath))
+  {
+    const DatalistItem item{ absolute(e.image), absolute(e.label.empty() ? e.viaCsv : e.label) };
+    (e.list == "training" ? copy.training : e.list == "validation" ? copy.validation : copy.test).push_back(item);
+  }
+  return FormatDatalist(copy);
+}
+
+std::string
+RunDatalistPath(const std::string & runDirectory)
+{
+  return (fs::path(runDirectory) / "datalist.json").string();
 }
 
 } // namespace sinus

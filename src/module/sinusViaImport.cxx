@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusViaImport.h"
 
+#include "sinus/DatalistLabelling.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/ViaAnnotations.h"
 #include "sinusImageIO.h"
@@ -42,6 +43,7 @@ private:
 /** One mask to write. */
 struct PlannedMask
 {
+  std::string           imageName; ///< as the CSV names it
   std::string           maskName;
   itk::Size<2>          size;
   std::vector<ViaShape> shapes;
@@ -92,6 +94,7 @@ PlanMasks(const std::vector<ViaImageAnnotation> & annotations, const ViaImportOp
     const std::string where = options.csvPath + ":" + std::to_string(annotation.firstLine) + ": ";
     const fs::path    imagePath = fs::path(options.imagesDirectory) / annotation.filename;
     PlannedMask       plan;
+    plan.imageName = annotation.filename;
     plan.maskName = fs::path(annotation.filename).replace_extension(".png").filename().string();
     const auto owner = maskOwner.emplace(plan.maskName, annotation.filename);
     if (!owner.second)
@@ -119,6 +122,37 @@ PlanMasks(const std::vector<ViaImageAnnotation> & annotations, const ViaImportOp
   }
   return planned;
 }
+/** The datalist with the planned masks as the labels of their images (AddTrainingLabels); its
+ *  problems join the annotations' problems. */
+std::string
+LabelledDatalist(const std::vector<PlannedMask> & planned, const ViaImportOptions & options, ImportProblems & problems)
+{
+  std::vector<NewTrainingLabel> labels;
+  for (const PlannedMask & plan : planned)
+    labels.push_back({ (fs::path(options.imagesDirectory) / plan.imageName).string(), (fs::path(options.outputDirectory) / plan.maskName).string() });
+  std::vector<std::string> found;
+  std::string              text = AddTrainingLabels(options.datalistPath, labels, found);
+  for (const std::string & problem : found)
+    problems.Add(problem);
+  return text;
+}
+
+/** Writes the labelled datalist after the masks are in place; without it the masks are removed
+ *  again, so that an import either labels its images or leaves nothing. */
+void
+CommitDatalist(const ViaImportOptions & options, const std::string & text)
+{
+  try
+  {
+    WriteFileAtomically(options.datalistPath, text);
+  }
+  catch (...)
+  {
+    std::error_code ec;
+    fs::remove_all(options.outputDirectory, ec);
+    throw;
+  }
+}
 } // namespace
 
 void
@@ -140,6 +174,7 @@ ImportViaAnnotations(const ViaImportOptions & options)
   ViaImportSummary               summary;
   ImportProblems                 problems;
   const std::vector<PlannedMask> planned = PlanMasks(annotations, options, summary, problems);
+  const std::string datalist = options.datalistPath.empty() ? std::string() : LabelledDatalist(planned, options, problems);
   problems.ThrowIfAny();
   StagingDirectory staging(options.outputDirectory);
   for (const PlannedMask & plan : planned)
@@ -151,6 +186,11 @@ ImportViaAnnotations(const ViaImportOptions & options)
     summary.regions += static_cast<int>(plan.shapes.size());
   }
   staging.Commit();
+  if (!options.datalistPath.empty())
+  {
+    CommitDatalist(options, datalist);
+    summary.labelsAdded = static_cast<int>(planned.size());
+  }
   return summary;
 }
 

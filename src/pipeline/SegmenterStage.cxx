@@ -124,11 +124,31 @@ TrainStageSegmenter(const StageContext & context, PipelineStage stage, const Seg
 void
 RunTeacherStage(const StageContext & context)
 {
+  const std::string & resumeFrom = context.options.resumeFrom;
+  const fs::path      startFrom = resumeFrom.empty() ? fs::path() : fs::path(resumeFrom) / "teacher.sinusseg";
   context.Message(PipelineStage::Teacher, "fine-tuning on " + std::to_string(context.data.labelled.size()) + " labelled images (" +
-                                            std::to_string(context.data.validation.size()) + " for validation)");
+                                            std::to_string(context.data.validation.size()) + " for validation)" +
+                                            (startFrom.empty() ? std::string() : ", starting from " + startFrom.string()));
   TrainStageSegmenter(context, PipelineStage::Teacher, context.config.teacherModel, context.config.teacher, nullptr,
-                      context.folder.File("teacher.sinusseg"), {});
+                      context.folder.File("teacher.sinusseg"), startFrom);
 }
+
+namespace
+{
+/** The model file the student starts from: this run's teacher when it fine-tunes the teacher,
+ *  else the student of the run it resumes from when there is one, else none (from scratch). */
+fs::path
+StudentStart(const StageContext & context)
+{
+  // Fine-tuning the teacher needs the same network; another student starts from scratch.
+  const bool fromTeacher = context.config.studentFromTeacher &&
+                           context.config.studentModel.ToJson() == context.config.teacherModel.ToJson();
+  if (fromTeacher)
+    return context.folder.File("teacher.sinusseg");
+  const fs::path earlier = context.options.resumeFrom.empty() ? fs::path() : fs::path(context.options.resumeFrom) / "student.sinusseg";
+  return !earlier.empty() && fs::exists(earlier) ? earlier : fs::path();
+}
+} // namespace
 
 void
 RunStudentStage(const StageContext & context)
@@ -148,11 +168,8 @@ RunStudentStage(const StageContext & context)
                                             std::to_string(context.data.labelled.size()) + " labelled" + unlabelled + " images, " +
                                             (online ? method + " (its own targets; the teacher's pseudo-labels unused)"
                                                     : std::string("distillation ") + ToString(context.config.student.distillation)));
-  // Fine-tuning the teacher needs the same network; another student starts from scratch.
-  const bool fromTeacher = context.config.studentFromTeacher &&
-                           context.config.studentModel.ToJson() == context.config.teacherModel.ToJson();
   TrainStageSegmenter(context, PipelineStage::Student, context.config.studentModel, context.config.student, &targets,
-                      context.folder.File("student.sinusseg"), fromTeacher ? context.folder.File("teacher.sinusseg") : fs::path());
+                      context.folder.File("student.sinusseg"), StudentStart(context));
 }
 
 } // namespace sinus

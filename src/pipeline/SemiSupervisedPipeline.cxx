@@ -2,6 +2,7 @@
 // The order of the stages, which of them run, and the run folder's bookkeeping around them.
 #include "PipelineStages.h"
 
+#include "sinus/FileUtilities.h"
 #include "sinus/LaunchEnvironment.h"
 #include "sinus/PretrainedEncoder.h"
 #include "sinus/RankCoordination.h"
@@ -104,6 +105,26 @@ CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & c
   return std::filesystem::canonical(path).string();
 }
 
+/** The folder of --resume-from, made canonical, after checking that it holds a finished teacher
+ *  of this run's networks. */
+std::string
+CheckResumeFrom(const std::string & from, const Json & configJson)
+{
+  const std::filesystem::path root(from), teacher = root / "teacher.sinusseg", config = root / "config.json";
+  if (!std::filesystem::exists(teacher) || !std::filesystem::exists(config))
+    throw std::invalid_argument("--resume-from " + from + ": not a run with a trained teacher (" + teacher.string() + " or " +
+                                config.string() + " is missing)");
+  const Json theirs = ParseJson(ReadTextFile(config));
+  for (const std::string key : { "teacher_model", "student_model" })
+  {
+    const Json * network = FindJsonMember(theirs, key);
+    if (!network || *network != configJson.at(key))
+      throw std::invalid_argument("--resume-from " + from + ": its " + key + " is " + (network ? network->dump() : "missing") +
+                                  ", this run's " + configJson.at(key).dump() + " (a run continues from one of the same networks)");
+  }
+  return std::filesystem::canonical(root).string();
+}
+
 } // namespace
 
 bool
@@ -124,6 +145,8 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
     configJson["init_checkpoint"] = options.initCheckpoint;
   if (!options.pretrained.empty())
     configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config);
+  if (!options.resumeFrom.empty())
+    configJson["resume_from"] = CheckResumeFrom(options.resumeFrom, configJson);
   // Checked before a new run's folder exists, so that a refused run leaves nothing behind.
   if (!std::filesystem::exists(std::filesystem::path(options.outputDirectory) / "config.json"))
   {

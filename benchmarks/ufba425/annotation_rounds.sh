@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Which images to label next, measured: starting from the UFBA-425 split's labelled images, ROUNDS
+# rounds of PER_ROUND more labels chosen by `sinusseg suggest` against the same number chosen at
+# random (`suggest --strategy random`), every round trained the same way (`train --resume-from` the
+# previous round). The expert's reference masks stand in for the annotator (annotate_from_reference.py).
+# Writes OUT/rounds.md and OUT/rounds.csv: the test Dice and HD95 of each round's student.
+#
+#   bash benchmarks/ufba425/annotation_rounds.sh [OUT]      (default OUT: ufba425-rounds)
+#
+# Environment (defaults = the run documented in Documentation/benchmarks.md):
+#   SHARED=../shared SINUSSEG=build/bin/sinusseg SEED=425 LABELLED=30 UNLABELLED=295 VALIDATION=25 TEST=75
+#   ROUNDS=2 PER_ROUND=15 ARCH=unet PRESET=radiograph
+#   FIRST_TEACHER_EPOCHS=60   the first round's teacher (from scratch)
+#   TEACHER_EPOCHS=20         each later round's teacher (fine-tuned from the previous round's)
+#   STUDENT_EPOCHS=3 STUDENT_STEPS=30   every round's student (fine-tuned from its teacher)
+#   THREADS=0
+# Rerunning with the same OUT continues: finished rounds are kept.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+shared=${SHARED:-$root/../shared}
+sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
+python=/usr/bin/python3
+out=${1:-ufba425-rounds}
+seed=${SEED:-425}
+rounds=${ROUNDS:-2}
+per_round=${PER_ROUND:-15}
+masks="$shared/data/ufba425/teeth_masks"
+[[ -d "$masks" ]] || { echo "annotation_rounds.sh: $masks is missing (set SHARED)" >&2; exit 1; }
+[[ -x "$sinusseg" ]] || { echo "annotation_rounds.sh: $sinusseg is not built (set SINUSSEG)" >&2; exit 1; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+config="$out/student_budget.json"
+echo "{\"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}}}" > "$config"
+training=(--preset "${PRESET:-radiograph}" --teacher-arch "${ARCH:-unet}" --student-arch "${ARCH:-unet}" --config "$config"
+          --threads "${THREADS:-0}")
+
+# One round's training; a finished round (its evaluation written) is kept.
+train_round() { # DATALIST OUT [--resume-from RUN --teacher-epochs N | --teacher-epochs N]
+  local datalist=$1 run=$2
+  shift 2
+  if [[ -f "$run/evaluation.json" ]]; then echo "== $run: done before"; return; fi
+  local resume=()
+  [[ -f "$run/config.json" ]] && resume=(--resume)
+  echo "== train $run"
+  "$sinusseg" train --datalist "$datalist" --out "$run" "${training[@]}" "$@" "${resume[@]}" > "$run.log" 2>&1 ||
+    { tail -20 "$run.log" >&2; exit 1; }
+  grep -E "^(teacher|student) " "$run.log" | tail -2
+}
+
+echo "== split (seed $seed)"
+[[ -f "$out/datalist.json" ]] || "$sinusseg" split --images "$shared/data/ufba425/images" --masks "$masks" --out "$out/datalist.json" \
+  --seed "$seed" --labelled "${LABELLED:-30}" --unlabelled "${UNLABELLED:-295}" --validation "${VALIDATION:-25}" --test "${TEST:-75}"
+train_round "$out/datalist.json" "$out/round0" --teacher-epochs "${FIRST_TEACHER_EPOCHS:-60}"
+
+for arm in informative random; do
+  mkdir -p "$out/$arm"
+  previous="$out/round0"
+  datalist="$out/datalist.json"
+  for round in $(seq 1 "$rounds"); do
+    picks="$out/$arm/suggest$round"
+    if [[ ! -f "$picks/images.txt" ]]; then
+      echo "== suggest ($arm, round $round)"
+      "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$arm" --seed "$((seed + round))" \
+        --threads "${THREADS:-0}" > "$picks.log" 2>&1 || { tail -20 "$picks.log" >&2; exit 1; }
+    fi
+    next="$out/$arm/datalist$round.json"
+    [[ -f "$next" ]] || "$python" "$here/annotate_from_reference.py" "$datalist" "$picks/images.txt" "$masks" "$next"
+    train_round "$next" "$out/$arm/round$round" --resume-from "$previous" --teacher-epochs "${TEACHER_EPOCHS:-20}"
+    previous="$out/$arm/round$round"
+    datalist="$next"
+  done
+done
+
+"$python" - "$out" "$rounds" "$per_round" "${LABELLED:-30}" <<'PY'
+import json, os, sys
+out, rounds, per_round, labelled = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def student(run):
+    s = json.load(open(os.path.join(run, "evaluation.json")))["summary"]["student"]
+    return s["dice"]["mean"], s["dice"]["std"], s["hd95_px"]["mean"], s["hd95_px"]["median"]
+rows = [("both", 0, os.path.join(out, "round0"))]
+rows += [(arm, r, os.path.join(out, arm, f"round{r}")) for r in range(1, rounds + 1) for arm in ("informative", "random")]
+csv = ["arm,round,labelled,dice_mean,dice_std,hd95_px_mean,hd95_px_median"]
+md = ["| round | labelled images | picked by | student Dice | student HD95 (px) mean / median |", "|---|---|---|---|---|"]
+for arm, r, run in rows:
+    d, ds, h, hm = student(run)
+    csv.append(f"{arm},{r},{labelled + r * per_round},{d:.4f},{ds:.4f},{h:.2f},{hm:.2f}")
+    md.append(f"| {r} | {labelled + r * per_round} | {'start' if r == 0 else ('`suggest`' if arm == 'informative' else 'random')} | "
+              f"{d:.4f} ± {ds:.4f} | {h:.2f} / {hm:.2f} |")
+open(os.path.join(out, "rounds.csv"), "w").write("\n".join(csv) + "\n")
+open(os.path.join(out, "rounds.md"), "w").write("\n".join(md) + "\n")
+print("\n".join(md))
+PY
