@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <map>
 
 namespace sinus
 {
@@ -266,9 +267,17 @@ std::vector<ViaImageAnnotation>
 WritePickPictures(const std::vector<RankedCandidate> & picks, const std::vector<SegmentationSample> & samples, const RunNetwork & teacher,
                   const RunNetwork & student, const AnnotationSuggestionOptions & options, const fs::path & folder)
 {
-  std::vector<SegmentationSample> chosen;
+  std::vector<SegmentationSample>    chosen;
+  std::map<std::string, std::string> byFileName;
   for (const RankedCandidate & r : picks)
+  {
+    const std::string & file = samples[r.index].source;
+    const auto          other = byFileName.emplace(fs::path(file).filename().string(), file);
+    if (!other.second)
+      throw std::runtime_error("suggested " + other.first->second + " and " + file +
+                               " share a file name, which VIA matches images by: rename one of them");
     chosen.push_back(samples[r.index]);
+  }
   const std::vector<PredictedMasks> masks = PredictMasks(teacher, student, chosen, options.batchSize);
   fs::create_directories(folder / "overlays");
   std::vector<ViaImageAnnotation> via;
@@ -307,6 +316,8 @@ SuggestAnnotations(const AnnotationSuggestionOptions & options)
   options.ranking.Validate();
   if (options.dropoutSamples < 0 || options.dropoutSamples == 1 || !(options.dropoutRate > 0 && options.dropoutRate < 1))
     throw std::invalid_argument("Monte Carlo dropout needs 0 (off) or at least 2 passes at a rate in (0, 1)");
+  // Created first, so that an output folder in the way is refused before any work.
+  StagingDirectory  staging(options.outputDirectory);
   const fs::path    run(options.runDirectory);
   const std::string datalist = options.datalistPath.empty() ? RunDatalistPath(options.runDirectory) : options.datalistPath;
   const RunNetwork  teacher = LoadRunNetwork(run / "teacher.sinusseg");
@@ -329,8 +340,7 @@ SuggestAnnotations(const AnnotationSuggestionOptions & options)
     }
     summary.nearDuplicatesSkipped += !r.nearDuplicateOf.empty();
   }
-  StagingDirectory staging(options.outputDirectory);
-  const bool       dropout = !candidates.empty() && candidates.front().dropoutVariance.has_value();
+  const bool dropout = !candidates.empty() && candidates.front().dropoutVariance.has_value();
   WriteFileAtomically(staging.Path() / "suggestions.csv", FormatSuggestionsCsv(ranking, candidates, samples));
   WriteFileAtomically(staging.Path() / "suggestions.json", SuggestionsJson(ranking, candidates, samples, options, datalist, dropout).dump(2) + "\n");
   WriteFileAtomically(staging.Path() / "via_project.csv", FormatViaCsv(WritePickPictures(picks, samples, teacher, student, options, staging.Path())));
