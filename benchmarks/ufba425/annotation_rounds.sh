@@ -4,7 +4,7 @@
 # rounds of PER_ROUND more labels chosen by `sinusseg suggest` against the same number chosen at
 # random (`suggest --strategy random`), every round trained the same way (`train --resume-from` the
 # previous round). The expert's reference masks stand in for the annotator (annotate_from_reference.py).
-# Writes OUT/rounds.md and OUT/rounds.csv: the test Dice and HD95 of each round's student.
+# Writes OUT/rounds_ARM.md and .csv: the test Dice and HD95 of each round (rounds_table.py).
 #
 #   bash benchmarks/ufba425/annotation_rounds.sh [OUT]      (default OUT: ufba425-rounds)
 #
@@ -15,6 +15,8 @@
 #   TEACHER_EPOCHS=20         each later round's teacher (fine-tuned from the previous round's)
 #   STUDENT_EPOCHS=3 STUDENT_STEPS=30   every round's student (fine-tuned from its teacher)
 #   THREADS=0
+#   SUGGEST_OPTIONS=""        more `suggest` options for the suggested arm (e.g. "--weight-representativeness 0")
+#   ARM=informative           the suggested arm's folder in OUT (another name keeps an earlier variant's rounds)
 # Rerunning with the same OUT continues: finished rounds are kept.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,41 +57,30 @@ echo "== split (seed $seed)"
   --seed "$seed" --labelled "${LABELLED:-30}" --unlabelled "${UNLABELLED:-295}" --validation "${VALIDATION:-25}" --test "${TEST:-75}"
 train_round "$out/datalist.json" "$out/round0" --teacher-epochs "${FIRST_TEACHER_EPOCHS:-60}"
 
+arm_folder=${ARM:-informative}
 for arm in informative random; do
-  mkdir -p "$out/$arm"
+  folder="$out/$arm"
+  extra=()
+  if [[ $arm == informative ]]; then
+    folder="$out/$arm_folder"
+    read -r -a extra <<< "${SUGGEST_OPTIONS:-}"
+  fi
+  mkdir -p "$folder"
   previous="$out/round0"
   datalist="$out/datalist.json"
   for round in $(seq 1 "$rounds"); do
-    picks="$out/$arm/suggest$round"
+    picks="$folder/suggest$round"
     if [[ ! -f "$picks/images.txt" ]]; then
       echo "== suggest ($arm, round $round)"
       "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$arm" --seed "$((seed + round))" \
-        --threads "${THREADS:-0}" > "$picks.log" 2>&1 || { tail -20 "$picks.log" >&2; exit 1; }
+        "${extra[@]}" --threads "${THREADS:-0}" > "$picks.log" 2>&1 || { tail -20 "$picks.log" >&2; exit 1; }
     fi
-    next="$out/$arm/datalist$round.json"
+    next="$folder/datalist$round.json"
     [[ -f "$next" ]] || "$python" "$here/annotate_from_reference.py" "$datalist" "$picks/images.txt" "$masks" "$next"
-    train_round "$next" "$out/$arm/round$round" --resume-from "$previous" --teacher-epochs "${TEACHER_EPOCHS:-20}"
-    previous="$out/$arm/round$round"
+    train_round "$next" "$folder/round$round" --resume-from "$previous" --teacher-epochs "${TEACHER_EPOCHS:-20}"
+    previous="$folder/round$round"
     datalist="$next"
   done
 done
 
-"$python" - "$out" "$rounds" "$per_round" "${LABELLED:-30}" <<'PY'
-import json, os, sys
-out, rounds, per_round, labelled = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-def student(run):
-    s = json.load(open(os.path.join(run, "evaluation.json")))["summary"]["student"]
-    return s["dice"]["mean"], s["dice"]["std"], s["hd95_px"]["mean"], s["hd95_px"]["median"]
-rows = [("both", 0, os.path.join(out, "round0"))]
-rows += [(arm, r, os.path.join(out, arm, f"round{r}")) for r in range(1, rounds + 1) for arm in ("informative", "random")]
-csv = ["arm,round,labelled,dice_mean,dice_std,hd95_px_mean,hd95_px_median"]
-md = ["| round | labelled images | picked by | student Dice | student HD95 (px) mean / median |", "|---|---|---|---|---|"]
-for arm, r, run in rows:
-    d, ds, h, hm = student(run)
-    csv.append(f"{arm},{r},{labelled + r * per_round},{d:.4f},{ds:.4f},{h:.2f},{hm:.2f}")
-    md.append(f"| {r} | {labelled + r * per_round} | {'start' if r == 0 else ('`suggest`' if arm == 'informative' else 'random')} | "
-              f"{d:.4f} ± {ds:.4f} | {h:.2f} / {hm:.2f} |")
-open(os.path.join(out, "rounds.csv"), "w").write("\n".join(csv) + "\n")
-open(os.path.join(out, "rounds.md"), "w").write("\n".join(md) + "\n")
-print("\n".join(md))
-PY
+"$python" "$here/rounds_table.py" "$out" "$rounds" "$per_round" "${LABELLED:-30}" "$arm_folder"

@@ -50,6 +50,11 @@ struct AnnotationRankingOptions
   double maxSimilarity = 0.95;
   /** Weights of the informativeness terms (each term a percentile among the candidates). */
   double weightHD95 = 1, weightDice = 1, weightEntropy = 1, weightDropout = 1;
+  /** Weight of representativeness: how typical a candidate is of the pool, the mean appearance
+   *  correlation with its `densityNeighbours` most similar other candidates ("information
+   *  density", Settles & Craven 2008), so that disagreement on outliers does not fill a round. */
+  double  weightRepresentativeness = 1;
+  int64_t densityNeighbours = 10;
 
   /** Throws std::invalid_argument naming the first bad setting. */
   void Validate() const;
@@ -64,6 +69,8 @@ struct RankedCandidate
   double                informativeness = 0;
   double                hd95Percentile = 0, dicePercentile = 0, entropyPercentile = 0;
   std::optional<double> dropoutPercentile;
+  double                representativeness = 0; ///< mean correlation with its most similar other candidates
+  double                representativenessPercentile = 0;
   std::string           nearDuplicateOf; ///< the pick it was too similar to (not picked for that)
   double                similarity = 0;  ///< its highest appearance correlation with a pick made before it
   std::string           reasons;         ///< the informativeness terms, highest percentile first, in words
@@ -71,8 +78,8 @@ struct RankedCandidate
 
 /** Ranks every candidate: the picks first (rank 1..count), then the others by informativeness.
  *  Informativeness is the weighted mean of each term's percentile among the candidates (teacher-
- *  student HD95 and 1 - Dice, entropy, dropout variance when known), so that terms of different
- *  units weigh alike. Ties are broken by name; the same candidates and options give the same
+ *  student HD95 and 1 - Dice, entropy, dropout variance when known, representativeness), so that
+ *  terms of different units weigh alike. Ties are broken by name; the same candidates and options give the same
  *  ranking on any machine. Fewer than `count` picks remain when near-duplicates leave too few. */
 std::vector<RankedCandidate>
 RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, const AnnotationRankingOptions & options);

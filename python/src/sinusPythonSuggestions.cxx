@@ -30,9 +30,10 @@ Suggest(const std::filesystem::path & run, int64_t count, const std::filesystem:
   for (const auto & [name, weight] : weights)
   {
     double * target = name == "hd95" ? &options.ranking.weightHD95 : name == "dice" ? &options.ranking.weightDice
-                    : name == "entropy" ? &options.ranking.weightEntropy : name == "dropout" ? &options.ranking.weightDropout : nullptr;
+                    : name == "entropy" ? &options.ranking.weightEntropy : name == "dropout" ? &options.ranking.weightDropout
+                    : name == "representativeness" ? &options.ranking.weightRepresentativeness : nullptr;
     if (!target)
-      throw py::value_error("unknown weight '" + name + "' (known: hd95, dice, entropy, dropout)");
+      throw py::value_error("unknown weight '" + name + "' (known: hd95, dice, entropy, dropout, representativeness)");
     *target = weight;
   }
   options.dropoutSamples = dropoutSamples;
@@ -58,7 +59,7 @@ RegisterSuggestions(py::module_ & module)
 teach, as `sinusseg suggest`, into the folder `out` (which must not exist, or be empty):
 suggestions.csv/.json, overlays/, via_project.csv (the picks with the student's polygons, for an
 annotator to correct in VIA 2.x) and images.txt. strategy "random" is the control; weights maps
-hd95, dice, entropy, dropout to their weights (default 1 each). Returns suggestions.json as a
+hd95, dice, entropy, dropout, representativeness to their weights (default 1 each). Returns suggestions.json as a
 dict: "ranking" lists every candidate, picks first (rank 1..count), with its measurements,
 percentiles and reasons.)");
 }

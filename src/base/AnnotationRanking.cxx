@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -35,11 +36,13 @@ AnnotationRankingOptions::Validate() const
     throw std::invalid_argument("the number of suggestions must be at least 1");
   if (!(maxSimilarity > -1 && maxSimilarity <= 1))
     throw std::invalid_argument("the near-duplicate similarity must lie in (-1, 1]");
-  for (double w : { weightHD95, weightDice, weightEntropy, weightDropout })
+  for (double w : { weightHD95, weightDice, weightEntropy, weightDropout, weightRepresentativeness })
     if (!(w >= 0) || !std::isfinite(w))
       throw std::invalid_argument("informativeness weights must be finite and >= 0");
-  if (weightHD95 + weightDice + weightEntropy + weightDropout <= 0)
+  if (weightHD95 + weightDice + weightEntropy + weightDropout + weightRepresentativeness <= 0)
     throw std::invalid_argument("at least one informativeness weight must be positive");
+  if (densityNeighbours < 1)
+    throw std::invalid_argument("representativeness needs at least 1 neighbour");
 }
 
 namespace
@@ -98,11 +101,34 @@ Reasons(const AnnotationCandidate & c, const RankedCandidate & r)
   };
   if (r.dropoutPercentile && c.dropoutVariance)
     terms.emplace_back(*r.dropoutPercentile, Term("dropout variance", *c.dropoutVariance, "", *r.dropoutPercentile, false));
+  terms.emplace_back(r.representativenessPercentile,
+                     Term("typicality (correlation with its most similar candidates)", r.representativeness, "", r.representativenessPercentile, false));
   std::stable_sort(terms.begin(), terms.end(), [](const auto & a, const auto & b) { return a.first > b.first; });
   std::string text;
   for (const auto & t : terms)
     text += (text.empty() ? "" : "; ") + t.second;
   return text;
+}
+
+/** Each candidate's mean appearance correlation with its `neighbours` most similar others (all of
+ *  them when there are fewer); 0 for a single candidate. */
+std::vector<double>
+Representativeness(const std::vector<AnnotationCandidate> & candidates, int64_t neighbours)
+{
+  const size_t        n = candidates.size();
+  std::vector<double> density(n, 0.0);
+  for (size_t i = 0; i < n; ++i)
+  {
+    std::vector<double> similarities;
+    for (size_t j = 0; j < n; ++j)
+      if (j != i)
+        similarities.push_back(AppearanceSimilarity(candidates[i].appearance, candidates[j].appearance));
+    const size_t k = std::min(similarities.size(), static_cast<size_t>(neighbours));
+    std::partial_sort(similarities.begin(), similarities.begin() + static_cast<std::ptrdiff_t>(k), similarities.end(), std::greater<>());
+    if (k > 0)
+      density[i] = std::accumulate(similarities.begin(), similarities.begin() + static_cast<std::ptrdiff_t>(k), 0.0) / static_cast<double>(k);
+  }
+  return density;
 }
 
 /** Every candidate's informativeness and term percentiles; rank and reasons not yet set. */
@@ -122,8 +148,9 @@ ScoreCandidates(const std::vector<AnnotationCandidate> & candidates, const Annot
     anyDropout = anyDropout || candidates[i].dropoutVariance.has_value();
   }
   const std::vector<double> ph = Percentiles(hd95), pd = Percentiles(disagreement), pe = Percentiles(entropy), pv = Percentiles(dropout);
+  const std::vector<double> density = Representativeness(candidates, options.densityNeighbours), pr = Percentiles(density);
   const double              dropoutWeight = anyDropout ? options.weightDropout : 0.0;
-  const double              total = options.weightHD95 + options.weightDice + options.weightEntropy + dropoutWeight;
+  const double total = options.weightHD95 + options.weightDice + options.weightEntropy + dropoutWeight + options.weightRepresentativeness;
   if (total <= 0)
     throw std::invalid_argument("the only positive informativeness weight is dropout's, and no candidate has a dropout variance");
   std::vector<RankedCandidate> ranked(n);
@@ -136,8 +163,10 @@ ScoreCandidates(const std::vector<AnnotationCandidate> & candidates, const Annot
     r.entropyPercentile = pe[i];
     if (anyDropout)
       r.dropoutPercentile = pv[i];
+    r.representativeness = density[i];
+    r.representativenessPercentile = pr[i];
     r.informativeness = (options.weightHD95 * ph[i] + options.weightDice * pd[i] + options.weightEntropy * pe[i] +
-                         (anyDropout ? dropoutWeight * pv[i] : 0.0)) /
+                         (anyDropout ? dropoutWeight * pv[i] : 0.0) + options.weightRepresentativeness * pr[i]) /
                         total;
   }
   return ranked;

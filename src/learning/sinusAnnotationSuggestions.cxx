@@ -208,14 +208,16 @@ FormatSuggestionsCsv(const std::vector<RankedCandidate> & ranking, const std::ve
                      const std::vector<SegmentationSample> & samples)
 {
   std::string csv = "rank,image,file,informativeness,teacher_student_hd95_px,teacher_student_dice,entropy_bits,dropout_variance,"
-                    "hd95_percentile,dice_percentile,entropy_percentile,dropout_percentile,near_duplicate_of,similarity,reasons\n";
+                    "representativeness,hd95_percentile,dice_percentile,entropy_percentile,dropout_percentile,representativeness_percentile,"
+                    "near_duplicate_of,similarity,reasons\n";
   for (const RankedCandidate & r : ranking)
   {
     const AnnotationCandidate & c = candidates[r.index];
     csv += std::to_string(r.rank) + "," + QuoteCsvField(c.name) + "," + QuoteCsvField(samples[r.index].source) + "," +
            Number(r.informativeness) + "," + Number(c.disagreementHD95) + "," + Number(c.agreementDice) + "," + Number(c.entropy) + "," +
-           (c.dropoutVariance ? Number(*c.dropoutVariance) : "") + "," + Number(r.hd95Percentile) + "," + Number(r.dicePercentile) + "," +
-           Number(r.entropyPercentile) + "," + (r.dropoutPercentile ? Number(*r.dropoutPercentile) : "") + "," +
+           (c.dropoutVariance ? Number(*c.dropoutVariance) : "") + "," + Number(r.representativeness) + "," + Number(r.hd95Percentile) + "," +
+           Number(r.dicePercentile) + "," + Number(r.entropyPercentile) + "," + (r.dropoutPercentile ? Number(*r.dropoutPercentile) : "") +
+           "," + Number(r.representativenessPercentile) + "," +
            QuoteCsvField(r.nearDuplicateOf) + "," + Number(r.similarity) + "," + QuoteCsvField(r.reasons) + "\n";
   }
   return csv;
@@ -234,7 +236,9 @@ SuggestionsJson(const std::vector<RankedCandidate> & ranking, const std::vector<
   j["count"] = o.count;
   j["seed"] = o.seed;
   j["max_similarity"] = o.maxSimilarity;
-  j["weights"] = { { "hd95", o.weightHD95 }, { "dice", o.weightDice }, { "entropy", o.weightEntropy }, { "dropout", o.weightDropout } };
+  j["weights"] = { { "hd95", o.weightHD95 }, { "dice", o.weightDice }, { "entropy", o.weightEntropy }, { "dropout", o.weightDropout },
+                   { "representativeness", o.weightRepresentativeness } };
+  j["density_neighbours"] = o.densityNeighbours;
   j["dropout"] = dropout ? Json{ { "samples", options.dropoutSamples }, { "rate", options.dropoutRate } } : Json(nullptr);
   j["candidates"] = static_cast<int64_t>(candidates.size());
   Json list = Json::array();
@@ -250,8 +254,12 @@ SuggestionsJson(const std::vector<RankedCandidate> & ranking, const std::vector<
     e["teacher_student_dice"] = c.agreementDice;
     e["entropy_bits"] = c.entropy;
     e["dropout_variance"] = c.dropoutVariance ? Json(*c.dropoutVariance) : Json(nullptr);
-    e["percentiles"] = { { "hd95", r.hd95Percentile }, { "dice", r.dicePercentile }, { "entropy", r.entropyPercentile },
-                         { "dropout", r.dropoutPercentile ? Json(*r.dropoutPercentile) : Json(nullptr) } };
+    e["representativeness"] = r.representativeness;
+    e["percentiles"] = { { "hd95", r.hd95Percentile },
+                         { "dice", r.dicePercentile },
+                         { "entropy", r.entropyPercentile },
+                         { "dropout", r.dropoutPercentile ? Json(*r.dropoutPercentile) : Json(nullptr) },
+                         { "representativeness", r.representativenessPercentile } };
     if (!r.nearDuplicateOf.empty())
       e["near_duplicate_of"] = r.nearDuplicateOf;
     e["similarity"] = r.similarity;
