@@ -3,7 +3,9 @@
 """How alike distinct radiographs look to `sinusseg suggest`'s near-duplicate check: every image of a
 folder as a 32 x 32 thumbnail of area means, mean-free and of unit length (AppearanceDescriptor),
 and for each image the correlation with its most similar other image. Prints the quantiles of
-those nearest-neighbour correlations and every pair above THRESHOLD.
+those nearest-neighbour correlations, every pair above THRESHOLD, and per file-name prefix (UFBA-425's
+category, the text before the first "-") the mean typicality: the mean correlation with the 10 most
+similar other images, as `suggest`'s representativeness term measures it.
 
     /usr/bin/python3 benchmarks/ufba425/nearest_appearance.py ../shared/data/ufba425/images [THRESHOLD]
 """
@@ -32,6 +34,12 @@ def main(folder, threshold=0.95):
           + " / ".join(f"{q:.3f}" for q in quantiles))
     for i, j in zip(*np.nonzero(np.triu(similarity > threshold, 1))):
         print(f"above {threshold}: {files[i].name} {files[j].name} {similarity[i, j]:.4f}")
+    typicality = np.sort(similarity, axis=1)[:, ::-1][:, :10].mean(axis=1)
+    categories = {}
+    for path, value in zip(files, typicality):
+        categories.setdefault(path.name.split("-")[0], []).append(value)
+    for name in sorted(categories, key=lambda c: (len(c), c)):
+        print(f"{name}: {len(categories[name])} images, mean typicality {np.mean(categories[name]):.3f}")
 
 
 if __name__ == "__main__":
