@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The precision choice: names, the run-time rule for auto, and the autocast scope.
 #include "sinus/ComputePrecision.h"
+#include "sinusBFloat16Availability.h"
 
 #include <ATen/autocast_mode.h>
 #include <cstdlib>
@@ -63,6 +64,8 @@ TEST(ComputePrecision, AutoIsBFloat16OnlyWhereTheCpuHasIt)
 
 TEST(ComputePrecision, ScopeComputesProductsInBFloat16AndRestoresFloat32)
 {
+  if (const std::string why = BFloat16Unavailable(); !why.empty())
+    GTEST_SKIP() << why;
   torch::manual_seed(3);
   torch::nn::Linear   layer(8, 4);
   const torch::Tensor x = torch::randn({ 2, 8 });
