@@ -17,6 +17,9 @@
 #   THREADS=0
 #   SUGGEST_OPTIONS=""        more `suggest` options for the suggested arm (e.g. "--weight-representativeness 0")
 #   ARM=informative           the suggested arm's folder in OUT (another name keeps an earlier variant's rounds)
+#   REPEAT=0                  a repetition of the whole experiment on the same split: REPEAT=r > 0 trains every
+#                             network with seed r and draws the picks with seed SEED + round + 100 r (use a new OUT;
+#                             rounds_repeats.py compares the repetitions)
 # Rerunning with the same OUT continues: finished rounds are kept.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,8 +37,14 @@ masks="$shared/data/ufba425/teeth_masks"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+repeat=${REPEAT:-0}
+[[ $repeat =~ ^[0-9]+$ ]] || { echo "annotation_rounds.sh: REPEAT must be a whole number, not '$repeat'" >&2; exit 1; }
 config="$out/student_budget.json"
-echo "{\"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}}}" > "$config"
+if (( repeat == 0 )); then
+  echo "{\"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}}}" > "$config"
+else
+  echo "{\"teacher\": {\"seed\": $repeat}, \"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}, \"seed\": $repeat}}" > "$config"
+fi
 training=(--preset "${PRESET:-radiograph}" --teacher-arch "${ARCH:-unet}" --student-arch "${ARCH:-unet}" --config "$config"
           --threads "${THREADS:-0}")
 
@@ -72,7 +81,7 @@ for arm in informative random; do
     picks="$folder/suggest$round"
     if [[ ! -f "$picks/images.txt" ]]; then
       echo "== suggest ($arm, round $round)"
-      "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$arm" --seed "$((seed + round))" \
+      "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$arm" --seed "$((seed + round + 100 * repeat))" \
         "${extra[@]}" --threads "${THREADS:-0}" > "$picks.log" 2>&1 || { tail -20 "$picks.log" >&2; exit 1; }
     fi
     next="$folder/datalist$round.json"
