@@ -40,10 +40,11 @@ out=$(cd "$out" && pwd)
 repeat=${REPEAT:-0}
 [[ $repeat =~ ^[0-9]+$ ]] || { echo "annotation_rounds.sh: REPEAT must be a whole number, not '$repeat'" >&2; exit 1; }
 config="$out/student_budget.json"
+student="\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}"
 if (( repeat == 0 )); then
-  echo "{\"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}}}" > "$config"
+  echo "{\"student\": {$student}}" > "$config"
 else
-  echo "{\"teacher\": {\"seed\": $repeat}, \"student\": {\"epochs\": ${STUDENT_EPOCHS:-3}, \"steps_per_epoch\": ${STUDENT_STEPS:-30}, \"seed\": $repeat}}" > "$config"
+  echo "{\"teacher\": {\"seed\": $repeat}, \"student\": {$student, \"seed\": $repeat}}" > "$config"
 fi
 training=(--preset "${PRESET:-radiograph}" --teacher-arch "${ARCH:-unet}" --student-arch "${ARCH:-unet}" --config "$config"
           --threads "${THREADS:-0}")

@@ -12,18 +12,9 @@ import os
 import random
 import sys
 
-from rounds_table import cases, evaluation, worst_case
+from rounds_table import evaluation, paired_differences, round_runs
 
 RESAMPLES = 10000
-
-
-def paired_differences(out, r, model):
-    """Per test image: (Dice difference, HD95 difference in px), suggested arm minus random arm."""
-    a = cases(os.path.join(out, "informative", f"round{r}"), model)
-    b = cases(os.path.join(out, "random", f"round{r}"), model)
-    if sorted(a) != sorted(b):
-        sys.exit(f"rounds_repeats.py: {out} round {r}: the two arms were evaluated on different test images")
-    return {n: (a[n]["dice"] - b[n]["dice"], worst_case(a[n], b[n]) - worst_case(b[n], a[n])) for n in a}
 
 
 def bootstrap_interval(values, rng):
@@ -33,8 +24,7 @@ def bootstrap_interval(values, rng):
 
 def require_finished(rounds, outs):
     for out in outs:
-        runs = [os.path.join(out, "round0")] + [os.path.join(out, arm, f"round{r}") for r in range(1, rounds + 1) for arm in ("informative", "random")]
-        for run in runs:
+        for _, _, run in round_runs(out, rounds):
             if not os.path.isfile(os.path.join(run, "evaluation.json")):
                 sys.exit(f"rounds_repeats.py: {run}/evaluation.json is missing: that round has not finished (rerun annotation_rounds.sh on {out})")
 
@@ -63,9 +53,7 @@ def main(rounds, outs):
             md.append(f"| {r} | {model} | " + " | ".join(cells) + " |")
     md += ["", "Test means per repetition (Dice / HD95 px):", "", "| repetition | round | arm | teacher | student |", "|---|---|---|---|---|"]
     for out in outs:
-        runs = [("0", "start", os.path.join(out, "round0"))]
-        runs += [(str(r), arm, os.path.join(out, arm, f"round{r}")) for r in range(1, rounds + 1) for arm in ("informative", "random")]
-        for r, arm, run in runs:
+        for arm, r, run in round_runs(out, rounds):
             summary = evaluation(run)["summary"]
             cells = [f"{summary[m]['dice']['mean']:.4f} / {summary[m]['hd95_px']['mean']:.2f}" for m in ("teacher", "student")]
             md.append(f"| {os.path.basename(out.rstrip('/'))} | {r} | {'suggest' if arm == 'informative' else arm} | " + " | ".join(cells) + " |")

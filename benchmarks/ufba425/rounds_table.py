@@ -28,11 +28,27 @@ def worst_case(case, other):
     return other["hd95_px"] / other["hd95_normalized"]
 
 
+def round_runs(out, rounds, arm_folder="informative"):
+    """(arm, round, run folder) of every round of an experiment: the start, then both arms per round."""
+    runs = [("start", 0, os.path.join(out, "round0"))]
+    folder = {"informative": arm_folder, "random": "random"}
+    runs += [(arm, r, os.path.join(out, folder[arm], f"round{r}")) for r in range(1, rounds + 1) for arm in ("informative", "random")]
+    return runs
+
+
+def paired_differences(out, r, model, arm_folder="informative"):
+    """Per test image of round r: (Dice difference, HD95 difference in px), suggested arm minus random arm."""
+    a = cases(os.path.join(out, arm_folder, f"round{r}"), model)
+    b = cases(os.path.join(out, "random", f"round{r}"), model)
+    if sorted(a) != sorted(b):
+        sys.exit(f"{out} round {r}: the two arms were evaluated on different test images")
+    return {n: (a[n]["dice"] - b[n]["dice"], worst_case(a[n], b[n]) - worst_case(b[n], a[n])) for n in sorted(a)}
+
+
 def main(out, rounds, per_round, labelled, arm_folder="informative"):
     rounds, per_round, labelled = int(rounds), int(per_round), int(labelled)
-    rows = [("start", 0, os.path.join(out, "round0"))]
+    rows = round_runs(out, rounds, arm_folder)
     folder = {"informative": arm_folder, "random": "random"}
-    rows += [(arm, r, os.path.join(out, folder[arm], f"round{r}")) for r in range(1, rounds + 1) for arm in ("informative", "random")]
     csv = ["arm,round,labelled,model,dice_mean,dice_std,dice_median,hd95_px_mean,hd95_px_median"]
     md = ["| round | labelled | picked by | teacher Dice | teacher HD95 (px) mean / median | student Dice | student HD95 (px) mean / median |",
           "|---|---|---|---|---|---|---|"]
@@ -50,11 +66,9 @@ def main(out, rounds, per_round, labelled, arm_folder="informative"):
            "|---|---|---|---|---|---|"]
     for r in range(1, rounds + 1):
         for model in ("teacher", "student"):
-            a = cases(os.path.join(out, arm_folder, f"round{r}"), model)
-            b = cases(os.path.join(out, "random", f"round{r}"), model)
-            names = sorted(a)
-            dice = [a[n]["dice"] - b[n]["dice"] for n in names]
-            hd = [worst_case(a[n], b[n]) - worst_case(b[n], a[n]) for n in names]
+            differences = paired_differences(out, r, model, arm_folder)
+            dice = [d for d, _ in differences.values()]
+            hd = [h for _, h in differences.values()]
             md.append(f"| {r} | {model} | {sum(dice) / len(dice):+.4f} | {sum(x > 0 for x in dice)} / {sum(x < 0 for x in dice)} | "
                       f"{sum(hd) / len(hd):+.2f} | {sum(x < 0 for x in hd)} / {sum(x > 0 for x in hd)} |")
     # UFBA-425 names its images by category (cate5: implants, cate6: more than 32 teeth, ...).
