@@ -36,13 +36,21 @@ def round_runs(out, rounds, arm_folder="informative"):
     return runs
 
 
+def case_differences(run_a, model_a, run_b, model_b):
+    """Per test image: (Dice difference, HD95 difference in px), model_a of run_a minus model_b of
+    run_b; None when the two were evaluated on different test images."""
+    a, b = cases(run_a, model_a), cases(run_b, model_b)
+    if sorted(a) != sorted(b):
+        return None
+    return {n: (a[n]["dice"] - b[n]["dice"], worst_case(a[n], b[n]) - worst_case(b[n], a[n])) for n in sorted(a)}
+
+
 def paired_differences(out, r, model, arm_folder="informative"):
     """Per test image of round r: (Dice difference, HD95 difference in px), suggested arm minus random arm."""
-    a = cases(os.path.join(out, arm_folder, f"round{r}"), model)
-    b = cases(os.path.join(out, "random", f"round{r}"), model)
-    if sorted(a) != sorted(b):
+    differences = case_differences(os.path.join(out, arm_folder, f"round{r}"), model, os.path.join(out, "random", f"round{r}"), model)
+    if differences is None:
         sys.exit(f"{out} round {r}: the two arms were evaluated on different test images")
-    return {n: (a[n]["dice"] - b[n]["dice"], worst_case(a[n], b[n]) - worst_case(b[n], a[n])) for n in sorted(a)}
+    return differences
 
 
 def main(out, rounds, per_round, labelled, arm_folder="informative"):
