@@ -34,7 +34,7 @@ def main(run_a, model_a, run_b, model_b):
     dice = [d for d, _ in differences.values()]
     hd95 = [h for _, h in differences.values()]
     rng = random.Random(0)
-    lines = [f"| model | Dice mean / median | HD95 (px) mean / median |", "|---|---|---|"]
+    lines = ["| model | Dice mean / median | HD95 (px) mean / median |", "|---|---|---|"]
     for run, model, s in ((run_a, model_a, first), (run_b, model_b, second)):
         lines.append(f"| {run} {model} | {s['dice']['mean']:.4f} / {s['dice']['median']:.4f} | "
                      f"{s['hd95_px']['mean']:.2f} / {s['hd95_px']['median']:.2f} |")
