@@ -56,6 +56,16 @@ MeasureRow(const sinus::TableOneRow & row, const sinus::PipelineResult & result,
   return r;
 }
 
+/** The rows whose networks start from the --pretrained encoder say so in the table; the others
+ *  start from random weights (RunPipelineRow). */
+void
+MarkPretrainedRows(sinus::TableOnePlan & plan, const std::string & pretrained)
+{
+  for (auto & row : plan.rows)
+    if (RowStartsFromPretrained(row.run, pretrained))
+      row.label += " from the pretrained encoder";
+}
+
 /** Figure 5 on the best, median and worst test image of the method (of the last row without it). */
 void
 WriteFigure(const sinus::TableOnePlan & plan, const sinus::PipelineResult & last, const sinus::SemiSupervisedData & data, const std::string & out)
@@ -116,6 +126,7 @@ RunBenchmark(const std::vector<std::string> & args)
   }
   if (plan.rows.empty())
     throw UsageError("--rows: no row to train");
+  MarkPretrainedRows(plan, settings.pretrained);
   const int threads = ConfigureThreads(settings.threads);
   std::cout << "reading " << datalist << std::endl;
   const sinus::SemiSupervisedData data = sinus::LoadSemiSupervisedData(datalist, LoadOptionsForRows(plan, threads));
@@ -132,7 +143,8 @@ RunBenchmark(const std::vector<std::string> & args)
   const std::string caption = "Table 1 on the test set of " + datalist + " (" + std::to_string(data.test.size()) +
                               " images), mean ± std; HD95 in pixels of the original images and normalised by their diagonal; "
                               "FLOPs = multiply-adds of one forward pass at the input size in brackets; training: wall time of "
-                              "all training stages from the runs' logs. Baselines: labelled images only. Preset " + base.preset + ".\n\n";
+                              "all training stages from the runs' logs. Baselines: labelled images only. Preset " + base.preset + "." +
+                              (settings.pretrained.empty() ? "" : " Pretrained encoder: " + settings.pretrained + ".") + "\n\n";
   const std::string markdown = sinus::FormatTableOneMarkdown(results, caption);
   sinus::WriteFileAtomically(fs::path(out) / "table1.md", markdown);
   sinus::WriteFileAtomically(fs::path(out) / "table1.csv", sinus::FormatTableOneCsv(results));

@@ -6,6 +6,8 @@
 #include "sinus/FileUtilities.h"
 #include "sinus/IntegerText.h"
 #include "sinus/LaunchEnvironment.h"
+#include "sinus/PretrainedEncoder.h"
+#include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusTrainingDatalist.h"
 #include "sinusTrainingReport.h"
@@ -151,6 +153,18 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
   return trainer->GetResult();
 }
 
+bool
+RowStartsFromPretrained(const sinus::AblationRun & run, const std::string & pretrained)
+{
+  if (pretrained.empty())
+    return false;
+  if (!run.teacherOnly)
+    return sinus::PretrainedEncoderFitsRun(pretrained, run.config);
+  // A supervised row's configuration still names the method's student, which it never trains.
+  const sinus::Segmenter teacher = sinus::BuildSegmenter(run.config.teacherModel);
+  return sinus::PretrainedEncoderFits(sinus::PretrainedModelPath(pretrained), { teacher.get() });
+}
+
 sinus::PipelineResult
 RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData & data, const TrainingSettings & settings, const std::string & out,
                const std::string & command)
@@ -165,8 +179,7 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
   trainer->SetResume(true); // rerunning continues where it stopped
   trainer->SetDevice(settings.device);
   trainer->SetInitCheckpoint(settings.initCheckpoint);
-  // One encoder serves the rows of its network; the other rows of a table start from scratch.
-  if (!settings.pretrained.empty() && sinus::PretrainedEncoderFitsRun(settings.pretrained, run.config))
+  if (RowStartsFromPretrained(run, settings.pretrained))
     trainer->SetPretrained(settings.pretrained);
   else if (!settings.pretrained.empty())
     std::cout << run.folder << ": from scratch (the pretrained encoder is another network's)" << std::endl;

@@ -31,6 +31,11 @@ struct TrainingSettings : sinus::TrainingSettings
 const sinus::PipelineResult &
 RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer);
 
+/** Whether the networks a row trains (the teacher alone for a supervised row) start from the
+ *  --pretrained encoder; one encoder serves the rows of its network, the others start from scratch. */
+bool
+RowStartsFromPretrained(const sinus::AblationRun & run, const std::string & pretrained);
+
 /** One run of an ablation or a Table 1 in its folder below `out`, resumed where it stopped, with
  *  its report (table, overlays of every test case, loss curves); returns its result. */
 sinus::PipelineResult

@@ -3,10 +3,10 @@
 # Does self-supervised pretraining help on real radiographs? On the UFBA-425 split made by run.sh:
 # masked-image pretraining of one network's encoder (the radiograph preset's; ARCH, default the
 # U-Net) on the 325 training images (labels unused) and the 25 DC1000 radiographs, then the teacher
-# and the full method started from it, with exactly the settings of that network's Table-1 row and
-# of the method built on it (which start from random weights). Compare
-# OUT/pretrained_method_ARCH/evaluation.json with OUT/table1/ARCH and OUT/table1/ours
-# (Documentation/benchmarks.md).
+# and the full method of that network started from it, with exactly the settings of its Table-1 row
+# and of the method built on it, into OUT/pretrained_method_ARCH. Compare its evaluation.json with
+# the rows of a run.sh from random weights (PRETRAIN=none: OUT/table1/ARCH, and OUT/table1/ours
+# for the method's network) with compare_runs.py (Documentation/benchmarks.md).
 #
 #   bash benchmarks/ufba425/pretraining.sh OUT      (OUT: the folder of run.sh, with datalist.json)
 #
@@ -14,30 +14,19 @@
 #   SHARED=../shared SINUSSEG=build/bin/sinusseg PRETRAIN_EPOCHS=30 THREADS=0
 #   EXTRA_IMAGES=SHARED/data/dc1000/images (none: the datalist's images only)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS (default: the preset's)
-# Rerunning continues where a previous run stopped.
+# Rerunning continues where a previous run stopped; an encoder run.sh already pretrained
+# (OUT/pretrain_ARCH) is reused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-shared=${SHARED:-$root/../shared}
 sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
 out=${1:?usage: pretraining.sh OUT (the folder of run.sh)}
 arch=${ARCH:-unet}
 threads=${THREADS:-0}
-extra=${EXTRA_IMAGES:-$shared/data/dc1000/images}
 [[ -f "$out/datalist.json" ]] || { echo "pretraining.sh: $out/datalist.json is missing (run run.sh first)" >&2; exit 1; }
 
 pretrained="$out/pretrain_$arch"
-images=()
-[[ "$extra" != none ]] && images=(--images "$extra")
-resume=()
-[[ -f "$pretrained/pretraining.checkpoint" ]] && resume=(--resume)
-if [[ ! -f "$pretrained/pretrained.sinusseg" ]]; then
-  echo "== pretraining the $arch encoder (sinusseg pretrain)"
-  start=$SECONDS
-  "$sinusseg" pretrain --datalist "$out/datalist.json" "${images[@]}" --arch "$arch" --preset radiograph \
-    --epochs "${PRETRAIN_EPOCHS:-30}" --out "$pretrained" --threads "$threads" "${resume[@]}" | tee -a "$pretrained.log"
-  echo "pretraining wall time (this sitting): $((SECONDS - start)) s" | tee -a "$pretrained.log"
-fi
+bash "$here/pretrain_encoder.sh" "$out" "$arch"
 
 echo "== teacher and method ($arch) from the pretrained encoder (sinusseg train --pretrained)"
 method="$out/pretrained_method_$arch"

@@ -686,6 +686,17 @@ TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
   EXPECT_NE(other.status, 0);
   EXPECT_NE(other.output.find("pretrained for unet"), std::string::npos) << other.output;
   EXPECT_FALSE(fs::exists(root / "other"));
+  // Table 1: the row of the pretrained network starts from the encoder and says so; the others
+  // start from random weights.
+  const Result table = RunSinusSeg("benchmark table1 --datalist '" + datalist + "' --out '" + (root / "t1").string() +
+                                   "' --rows unet,deeplabv3plus --preset radiograph --input-size 64 --pretrained '" + (root / "pre").string() + "'" +
+                                   kTinyEpochs);
+  ASSERT_EQ(table.status, 0) << table.output;
+  EXPECT_NE(table.output.find("deeplabv3plus: from scratch (the pretrained encoder is another network's)"), std::string::npos) << table.output;
+  const std::string markdown = sinus::ReadTextFile(root / "t1" / "table1.md");
+  EXPECT_NE(markdown.find("| U-Net (labelled only) from the pretrained encoder |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| DeepLabV3+ (labelled only) |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("Pretrained encoder: " + (root / "pre").string()), std::string::npos) << markdown;
   // A folder without images: an error naming it, nothing written.
   fs::create_directories(root / "empty");
   const Result empty = RunSinusSeg("pretrain --images '" + (root / "empty").string() + "' --arch unet --out '" + (root / "none").string() + "'");

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Masked-image pretraining of one network's encoder (the radiograph preset's) for the UFBA-425
+# benchmark: every training image of OUT/datalist.json (labels unused; validation and test left
+# out) and the images of EXTRA_IMAGES, into OUT/pretrain_ARCH (pretrained.sinusseg, for
+# `--pretrained`). Does nothing when that file exists; continues an interrupted pretraining.
+# Used by run.sh and pretraining.sh.
+#
+#   bash benchmarks/ufba425/pretrain_encoder.sh OUT ARCH
+#
+# Environment: SHARED=../shared SINUSSEG=build/bin/sinusseg PRETRAIN_EPOCHS=30 THREADS=0
+#   EXTRA_IMAGES=SHARED/data/dc1000/images (none: the datalist's images only)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+shared=${SHARED:-$root/../shared}
+sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
+out=${1:?usage: pretrain_encoder.sh OUT ARCH}
+arch=${2:?usage: pretrain_encoder.sh OUT ARCH}
+extra=${EXTRA_IMAGES:-$shared/data/dc1000/images}
+[[ -f "$out/datalist.json" ]] || { echo "pretrain_encoder.sh: $out/datalist.json is missing (run run.sh first)" >&2; exit 1; }
+
+pretrained="$out/pretrain_$arch"
+[[ -f "$pretrained/pretrained.sinusseg" ]] && exit 0
+images=()
+[[ "$extra" != none ]] && images=(--images "$extra")
+resume=()
+[[ -f "$pretrained/pretraining.checkpoint" ]] && resume=(--resume)
+echo "== pretraining the $arch encoder (sinusseg pretrain)"
+start=$SECONDS
+"$sinusseg" pretrain --datalist "$out/datalist.json" "${images[@]}" --arch "$arch" --preset radiograph \
+  --epochs "${PRETRAIN_EPOCHS:-30}" --out "$pretrained" --threads "${THREADS:-0}" "${resume[@]}" | tee -a "$pretrained.log"
+echo "pretraining wall time (this sitting): $((SECONDS - start)) s" | tee -a "$pretrained.log"
