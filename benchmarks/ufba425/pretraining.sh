@@ -23,10 +23,8 @@ sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
 out=${1:?usage: pretraining.sh OUT (the folder of run.sh)}
 arch=${ARCH:-unet}
 threads=${THREADS:-0}
-[[ -f "$out/datalist.json" ]] || { echo "pretraining.sh: $out/datalist.json is missing (run run.sh first)" >&2; exit 1; }
-
 pretrained="$out/pretrain_$arch"
-bash "$here/pretrain_encoder.sh" "$out" "$arch"
+bash "$here/pretrain_encoder.sh" "$out" "$arch" # refuses an OUT without datalist.json
 
 echo "== teacher and method ($arch) from the pretrained encoder (sinusseg train --pretrained)"
 method="$out/pretrained_method_$arch"
