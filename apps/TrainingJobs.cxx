@@ -6,8 +6,6 @@
 #include "sinus/FileUtilities.h"
 #include "sinus/IntegerText.h"
 #include "sinus/LaunchEnvironment.h"
-#include "sinus/PretrainedEncoder.h"
-#include "sinus/SegmenterRegistry.h"
 #include "sinus/TensorDictionary.h"
 #include "sinusTrainingDatalist.h"
 #include "sinusTrainingReport.h"
@@ -153,16 +151,23 @@ RunTrainerWithProgress(itk::SemiSupervisedSegmentationTrainer * trainer)
   return trainer->GetResult();
 }
 
+namespace
+{
+/** The stages a row runs (empty: all): a supervised row trains the teacher alone and evaluates it. */
+std::set<sinus::PipelineStage>
+RowStages(const sinus::AblationRun & run)
+{
+  if (!run.teacherOnly)
+    return {};
+  return { sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation };
+}
+} // namespace
+
 bool
 RowStartsFromPretrained(const sinus::AblationRun & run, const std::string & pretrained)
 {
-  if (pretrained.empty())
-    return false;
-  if (!run.teacherOnly)
-    return sinus::PretrainedEncoderFitsRun(pretrained, run.config);
   // A supervised row's configuration still names the method's student, which it never trains.
-  const sinus::Segmenter teacher = sinus::BuildSegmenter(run.config.teacherModel);
-  return sinus::PretrainedEncoderFits(sinus::PretrainedModelPath(pretrained), { teacher.get() });
+  return !pretrained.empty() && sinus::PretrainedEncoderFitsRun(pretrained, run.config, RowStages(run));
 }
 
 sinus::PipelineResult
@@ -183,8 +188,7 @@ RunPipelineRow(const sinus::AblationRun & run, const sinus::SemiSupervisedData &
     trainer->SetPretrained(settings.pretrained);
   else if (!settings.pretrained.empty())
     std::cout << run.folder << ": from scratch (the pretrained encoder is another network's)" << std::endl;
-  if (run.teacherOnly)
-    trainer->SetStages({ sinus::PipelineStage::Teacher, sinus::PipelineStage::PseudoLabels, sinus::PipelineStage::Evaluation });
+  trainer->SetStages(RowStages(run));
   if (!run.teacherFrom.empty())
     trainer->SetTeacherFrom((fs::path(out) / run.teacherFrom).string());
   if (!run.refinementFrom.empty())

@@ -4,9 +4,9 @@
 
 #include "sinus/Segmenter.h"
 
-#include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sinus
 {
@@ -27,7 +27,7 @@ DescribePretrainedEncoder(const std::string & path);
 /** Whether the pretrained encoder in `path` fits any of `networks` (same architecture and
  *  configuration); the file is read once. */
 bool
-PretrainedEncoderFits(const std::string & path, std::initializer_list<const SegmenterImpl *> networks);
+PretrainedEncoderFits(const std::string & path, const std::vector<const SegmenterImpl *> & networks);
 
 /** LoadPretrainedEncoder when the file's network is `segmenter`'s; std::nullopt, and `segmenter`
  *  untouched, when it is another network's. The file is read once. */

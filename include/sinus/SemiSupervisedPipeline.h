@@ -89,9 +89,11 @@ PipelineResult
 RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedConfig & config, const PipelineRunOptions & options,
                           const PipelineCallbacks & callbacks = {});
 
-/** Whether a `sinusseg pretrain` model file (or folder) fits the run's teacher or student network. */
+/** Whether a `sinusseg pretrain` model file (or folder) fits a network that a run of these stages
+ *  (empty: all) trains: the teacher with the teacher stage, the student with the student stage, either
+ *  when neither is run (the run goes on from networks an earlier sitting trained). */
 bool
-PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config);
+PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages = {});
 
 /** Parses "cpu", "cuda", "cuda:N"; in a job of several processes a bare "cuda" is this process's
  *  GPU (DeviceForRank: cuda:LOCAL_RANK). Throws std::invalid_argument when CUDA is asked for but

@@ -59,7 +59,7 @@ DescribePretrainedEncoder(const std::string & path)
 }
 
 bool
-PretrainedEncoderFits(const std::string & path, std::initializer_list<const SegmenterImpl *> networks)
+PretrainedEncoderFits(const std::string & path, const std::vector<const SegmenterImpl *> & networks)
 {
   const std::string pretrained = DescribePretrainedEncoder(path);
   return std::any_of(networks.begin(), networks.end(), [&](const SegmenterImpl * network) { return Describe(*network) == pretrained; });

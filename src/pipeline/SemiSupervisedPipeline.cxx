@@ -90,17 +90,35 @@ RefinementStages()
   return stages;
 }
 
-/** The model file of --pretrained, checked against the run's networks before anything is written. */
+/** The networks a run of these stages (empty: all) trains, each with its role: the teacher with
+ *  the teacher stage, the student with the student stage, and both when neither stage is run (such a
+ *  run goes on from networks trained in an earlier sitting). */
+std::vector<std::pair<std::string, Segmenter>>
+TrainedNetworks(const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
+{
+  const auto selected = [&](PipelineStage s) { return stages.empty() || stages.count(s) > 0; };
+  const bool neither = !selected(PipelineStage::Teacher) && !selected(PipelineStage::Student);
+  std::vector<std::pair<std::string, Segmenter>> networks;
+  if (neither || selected(PipelineStage::Teacher))
+    networks.emplace_back("the teacher", BuildSegmenter(config.teacherModel));
+  if (neither || selected(PipelineStage::Student))
+    networks.emplace_back("the student", BuildSegmenter(config.studentModel));
+  return networks;
+}
+
+/** The model file of --pretrained, checked against the networks the run trains before anything is
+ *  written. */
 std::string
-CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & config)
+CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
 {
   const std::string path = PretrainedModelPath(given);
-  if (!PretrainedEncoderFitsRun(path, config))
+  if (!PretrainedEncoderFitsRun(path, config, stages))
   {
-    const Segmenter teacher = BuildSegmenter(config.teacherModel), student = BuildSegmenter(config.studentModel);
-    throw std::invalid_argument("--pretrained " + path + ": pretrained for " + DescribePretrainedEncoder(path) + ", but the teacher is " +
-                                teacher->Architecture() + " " + teacher->ConfigJson().dump() + " and the student " + student->Architecture() +
-                                " " + student->ConfigJson().dump() + " (pretrain with the run's --arch, --preset and --input-size)");
+    std::string trained;
+    for (const auto & [role, network] : TrainedNetworks(config, stages))
+      trained += (trained.empty() ? "" : " and ") + role + " is " + network->Architecture() + " " + network->ConfigJson().dump();
+    throw std::invalid_argument("--pretrained " + path + ": pretrained for " + DescribePretrainedEncoder(path) + ", but " + trained +
+                                " (the networks the stages run train; pretrain with the run's --arch, --preset and --input-size)");
   }
   return std::filesystem::canonical(path).string();
 }
@@ -128,10 +146,13 @@ CheckResumeFrom(const std::string & from, const Json & configJson)
 } // namespace
 
 bool
-PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config)
+PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
 {
-  const Segmenter teacher = BuildSegmenter(config.teacherModel), student = BuildSegmenter(config.studentModel);
-  return PretrainedEncoderFits(PretrainedModelPath(pretrained), { teacher.get(), student.get() });
+  std::vector<const SegmenterImpl *> networks;
+  const auto                         trained = TrainedNetworks(config, stages);
+  for (const auto & entry : trained)
+    networks.push_back(entry.second.get());
+  return PretrainedEncoderFits(PretrainedModelPath(pretrained), networks);
 }
 
 PipelineResult
@@ -144,7 +165,7 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   if (!options.initCheckpoint.empty())
     configJson["init_checkpoint"] = options.initCheckpoint;
   if (!options.pretrained.empty())
-    configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config);
+    configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config, options.stages);
   if (!options.resumeFrom.empty())
     configJson["resume_from"] = CheckResumeFrom(options.resumeFrom, configJson);
   // Checked before a new run's folder exists, so that a refused run leaves nothing behind.

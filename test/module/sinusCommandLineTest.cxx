@@ -686,6 +686,14 @@ TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
   EXPECT_NE(other.status, 0);
   EXPECT_NE(other.output.find("pretrained for unet"), std::string::npos) << other.output;
   EXPECT_FALSE(fs::exists(root / "other"));
+  // Only the networks the stages train count: a teacher-only run whose student alone fits is refused.
+  const Result teacherOnly = RunSinusSeg("train --datalist '" + datalist + "' --out '" + (root / "teacher_only").string() +
+                                         "' --preset radiograph --teacher-arch deeplabv3plus --student-arch unet --input-size 64 --stage teacher "
+                                         "--pretrained '" + (root / "pre").string() + "'" + kTinyEpochs);
+  EXPECT_NE(teacherOnly.status, 0);
+  EXPECT_NE(teacherOnly.output.find("but the teacher is deeplabv3plus"), std::string::npos) << teacherOnly.output;
+  EXPECT_EQ(teacherOnly.output.find("the student is"), std::string::npos) << teacherOnly.output;
+  EXPECT_FALSE(fs::exists(root / "teacher_only"));
   // Table 1: the row of the pretrained network starts from the encoder and says so; the others
   // start from random weights.
   const Result table = RunSinusSeg("benchmark table1 --datalist '" + datalist + "' --out '" + (root / "t1").string() +
