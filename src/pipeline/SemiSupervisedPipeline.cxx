@@ -164,12 +164,16 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   Json                configJson = config.ToJson();
   if (!options.initCheckpoint.empty())
     configJson["init_checkpoint"] = options.initCheckpoint;
+  const bool newRun = !std::filesystem::exists(std::filesystem::path(options.outputDirectory) / "config.json");
+  // A new run's stages must train a network the encoder fits. A later sitting of a run (say the
+  // student's stage alone) is checked against both networks: its folder holds the settings the
+  // first sitting was checked with, and the run refuses others.
   if (!options.pretrained.empty())
-    configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config, options.stages);
+    configJson["pretrained"] = CheckPretrainedEncoder(options.pretrained, config, newRun ? options.stages : std::set<PipelineStage>{});
   if (!options.resumeFrom.empty())
     configJson["resume_from"] = CheckResumeFrom(options.resumeFrom, configJson);
   // Checked before a new run's folder exists, so that a refused run leaves nothing behind.
-  if (!std::filesystem::exists(std::filesystem::path(options.outputDirectory) / "config.json"))
+  if (newRun)
   {
     RunFolder::CheckReusable(options.teacherFrom, configJson, TeacherStages());
     RunFolder::CheckReusable(options.refinementFrom, configJson, RefinementStages());

@@ -694,6 +694,17 @@ TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
   EXPECT_NE(teacherOnly.output.find("but the teacher is deeplabv3plus"), std::string::npos) << teacherOnly.output;
   EXPECT_EQ(teacherOnly.output.find("the student is"), std::string::npos) << teacherOnly.output;
   EXPECT_FALSE(fs::exists(root / "teacher_only"));
+  // The other way round, in two sittings: the teacher's stage starts from the encoder, and the
+  // student's stage alone, continuing that run, is not refused although its network does not fit.
+  const std::string split = "train --datalist '" + datalist + "' --out '" + (root / "split").string() +
+                            "' --preset radiograph --teacher-arch unet --student-arch deeplabv3plus --input-size 64 --refinement off --pretrained '" +
+                            (root / "pre").string() + "'" + kTinyEpochs;
+  const Result teacherSitting = RunSinusSeg(split + " --stage teacher");
+  ASSERT_EQ(teacherSitting.status, 0) << teacherSitting.output;
+  EXPECT_NE(teacherSitting.output.find("teacher: encoder from"), std::string::npos) << teacherSitting.output;
+  const Result studentSitting = RunSinusSeg(split + " --resume --stage pseudo-labels --stage refinement --stage student");
+  ASSERT_EQ(studentSitting.status, 0) << studentSitting.output;
+  EXPECT_NE(studentSitting.output.find("student: starts from scratch"), std::string::npos) << studentSitting.output;
   // Table 1: the row of the pretrained network starts from the encoder and says so; the others
   // start from random weights.
   const Result table = RunSinusSeg("benchmark table1 --datalist '" + datalist + "' --out '" + (root / "t1").string() +
