@@ -90,20 +90,40 @@ RefinementStages()
   return stages;
 }
 
-/** The networks a run of these stages (empty: all) trains, each with its role: the teacher with
- *  the teacher stage, the student with the student stage, and both when neither stage is run (such a
- *  run goes on from networks trained in an earlier sitting). */
-std::vector<std::pair<std::string, Segmenter>>
+/** Whether a run of `stages` (empty: all) runs `stage`. */
+bool
+StageSelected(const std::set<PipelineStage> & stages, PipelineStage stage)
+{
+  return stages.empty() || stages.count(stage) > 0;
+}
+
+/** A network of the run with its role ("the teacher", "the student"). */
+using RoleAndNetwork = std::pair<std::string, Segmenter>;
+
+/** The networks a run of these stages (empty: all) trains: the teacher with the teacher stage, the
+ *  student with the student stage, and both when neither stage is run (such a run goes on from
+ *  networks trained in an earlier sitting). */
+std::vector<RoleAndNetwork>
 TrainedNetworks(const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
 {
-  const auto selected = [&](PipelineStage s) { return stages.empty() || stages.count(s) > 0; };
-  const bool neither = !selected(PipelineStage::Teacher) && !selected(PipelineStage::Student);
-  std::vector<std::pair<std::string, Segmenter>> networks;
-  if (neither || selected(PipelineStage::Teacher))
+  const bool teacher = StageSelected(stages, PipelineStage::Teacher), student = StageSelected(stages, PipelineStage::Student);
+  const bool neither = !teacher && !student;
+  std::vector<RoleAndNetwork> networks;
+  if (neither || teacher)
     networks.emplace_back("the teacher", BuildSegmenter(config.teacherModel));
-  if (neither || selected(PipelineStage::Student))
+  if (neither || student)
     networks.emplace_back("the student", BuildSegmenter(config.studentModel));
   return networks;
+}
+
+/** Whether the pretrained encoder in the model file `path` fits any of `networks`. */
+bool
+EncoderFitsAny(const std::string & path, const std::vector<RoleAndNetwork> & networks)
+{
+  std::vector<const SegmenterImpl *> pointers;
+  for (const auto & entry : networks)
+    pointers.push_back(entry.second.get());
+  return PretrainedEncoderFits(path, pointers);
 }
 
 /** The model file of --pretrained, checked against the networks the run trains before anything is
@@ -111,13 +131,14 @@ TrainedNetworks(const SemiSupervisedConfig & config, const std::set<PipelineStag
 std::string
 CheckPretrainedEncoder(const std::string & given, const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
 {
-  const std::string path = PretrainedModelPath(given);
-  if (!PretrainedEncoderFitsRun(path, config, stages))
+  const std::string                 path = PretrainedModelPath(given);
+  const std::vector<RoleAndNetwork> trained = TrainedNetworks(config, stages);
+  if (!EncoderFitsAny(path, trained))
   {
-    std::string trained;
-    for (const auto & [role, network] : TrainedNetworks(config, stages))
-      trained += (trained.empty() ? "" : " and ") + role + " is " + network->Architecture() + " " + network->ConfigJson().dump();
-    throw std::invalid_argument("--pretrained " + path + ": pretrained for " + DescribePretrainedEncoder(path) + ", but " + trained +
+    std::string networks;
+    for (const auto & [role, network] : trained)
+      networks += (networks.empty() ? "" : " and ") + role + " is " + network->Architecture() + " " + network->ConfigJson().dump();
+    throw std::invalid_argument("--pretrained " + path + ": pretrained for " + DescribePretrainedEncoder(path) + ", but " + networks +
                                 " (the networks the stages run train; pretrain with the run's --arch, --preset and --input-size)");
   }
   return std::filesystem::canonical(path).string();
@@ -148,11 +169,7 @@ CheckResumeFrom(const std::string & from, const Json & configJson)
 bool
 PretrainedEncoderFitsRun(const std::string & pretrained, const SemiSupervisedConfig & config, const std::set<PipelineStage> & stages)
 {
-  std::vector<const SegmenterImpl *> networks;
-  const auto                         trained = TrainedNetworks(config, stages);
-  for (const auto & entry : trained)
-    networks.push_back(entry.second.get());
-  return PretrainedEncoderFits(PretrainedModelPath(pretrained), networks);
+  return EncoderFitsAny(PretrainedModelPath(pretrained), TrainedNetworks(config, stages));
 }
 
 PipelineResult
@@ -183,7 +200,7 @@ RunSemiSupervisedPipeline(const SemiSupervisedData & data, const SemiSupervisedC
   folder.Reuse(options.refinementFrom, RefinementStages());
   const StageContext context{ data, config, options, callbacks, device, folder };
 
-  const auto selected = [&](PipelineStage s) { return options.stages.empty() || options.stages.count(s) > 0; };
+  const auto selected = [&](PipelineStage s) { return StageSelected(options.stages, s); };
   const auto shouldRun = [&](PipelineStage s) { return selected(s) && !((options.resume || folder.TakenOver(s)) && folder.Completed(s)); };
   using StageFunction = void (*)(const StageContext &);
   const std::vector<std::pair<PipelineStage, StageFunction>> training{ { PipelineStage::Teacher, RunTeacherStage },
