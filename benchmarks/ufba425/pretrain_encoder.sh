@@ -3,12 +3,13 @@
 # Masked-image pretraining of one network's encoder (the radiograph preset's) for the UFBA-425
 # benchmark: every training image of OUT/datalist.json (labels unused; validation and test left
 # out) and the images of EXTRA_IMAGES, into OUT/pretrain_ARCH (pretrained.sinusseg, for
-# `--pretrained`). Does nothing when that file exists; continues an interrupted pretraining.
+# `--pretrained`; OUT/pretrain_ARCH_N with INPUT_SIZE=N). Does nothing when that file exists;
+# continues an interrupted pretraining.
 # Used by run.sh and pretraining.sh.
 #
 #   bash benchmarks/ufba425/pretrain_encoder.sh OUT ARCH
 #
-# Environment: SHARED=../shared SINUSSEG=build/bin/sinusseg PRETRAIN_EPOCHS=30 THREADS=0
+# Environment: SHARED=../shared SINUSSEG=build/bin/sinusseg PRETRAIN_EPOCHS=30 THREADS=0 INPUT_SIZE
 #   EXTRA_IMAGES=SHARED/data/dc1000/images (none: the datalist's images only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +21,10 @@ arch=${2:?usage: pretrain_encoder.sh OUT ARCH}
 extra=${EXTRA_IMAGES:-$shared/data/dc1000/images}
 [[ -f "$out/datalist.json" ]] || { echo "pretrain_encoder.sh: $out/datalist.json is missing (run run.sh first)" >&2; exit 1; }
 
-pretrained="$out/pretrain_$arch"
+# A pretraining at another input size than the preset's gets a folder of its own (INPUT_SIZE).
+pretrained="$out/pretrain_$arch${INPUT_SIZE:+_$INPUT_SIZE}"
+size=()
+[[ -n "${INPUT_SIZE:-}" ]] && size=(--input-size "$INPUT_SIZE")
 [[ -f "$pretrained/pretrained.sinusseg" ]] && exit 0
 images=()
 [[ "$extra" != none ]] && images=(--images "$extra")
@@ -28,6 +32,6 @@ resume=()
 [[ -f "$pretrained/pretraining.checkpoint" ]] && resume=(--resume)
 echo "== pretraining the $arch encoder (sinusseg pretrain)"
 start=$SECONDS
-"$sinusseg" pretrain --datalist "$out/datalist.json" "${images[@]}" --arch "$arch" --preset radiograph \
+"$sinusseg" pretrain --datalist "$out/datalist.json" "${images[@]}" --arch "$arch" --preset radiograph "${size[@]}" \
   --epochs "${PRETRAIN_EPOCHS:-30}" --out "$pretrained" --threads "${THREADS:-0}" "${resume[@]}" | tee -a "$pretrained.log"
 echo "pretraining wall time (this sitting): $((SECONDS - start)) s" | tee -a "$pretrained.log"

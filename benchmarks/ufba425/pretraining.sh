@@ -14,6 +14,7 @@
 #   SHARED=../shared SINUSSEG=build/bin/sinusseg PRETRAIN_EPOCHS=30 THREADS=0
 #   EXTRA_IMAGES=SHARED/data/dc1000/images (none: the datalist's images only)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS (default: the preset's)
+#   INPUT_SIZE=N (default: the preset's; folders then end in _N)
 # Rerunning continues where a previous run stopped; an encoder run.sh already pretrained
 # (OUT/pretrain_ARCH) is reused.
 set -euo pipefail
@@ -23,14 +24,16 @@ sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
 out=${1:?usage: pretraining.sh OUT (the folder of run.sh)}
 arch=${ARCH:-unet}
 threads=${THREADS:-0}
-pretrained="$out/pretrain_$arch"
+suffix=${INPUT_SIZE:+_$INPUT_SIZE}
+pretrained="$out/pretrain_$arch$suffix"
 bash "$here/pretrain_encoder.sh" "$out" "$arch" # refuses an OUT without datalist.json
 
 echo "== teacher and method ($arch) from the pretrained encoder (sinusseg train --pretrained)"
-method="$out/pretrained_method_$arch"
+method="$out/pretrained_method_$arch$suffix"
 training=(--preset radiograph --teacher-arch "$arch" --student-arch "$arch" --threads "$threads")
 [[ -n "${TEACHER_EPOCHS:-}" ]] && training+=(--teacher-epochs "$TEACHER_EPOCHS")
 [[ -n "${STUDENT_EPOCHS:-}" ]] && training+=(--student-epochs "$STUDENT_EPOCHS")
+[[ -n "${INPUT_SIZE:-}" ]] && training+=(--input-size "$INPUT_SIZE")
 resume=()
 [[ -f "$method/config.json" ]] && resume=(--resume)
 "$sinusseg" train --datalist "$out/datalist.json" --out "$method" "${training[@]}" \

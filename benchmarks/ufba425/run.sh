@@ -21,6 +21,8 @@
 #   PRETRAIN_EPOCHS=30 EXTRA_IMAGES=SHARED/data/dc1000/images (none: the datalist's images only)
 #   VARIANTS=labelled_only,weighted_kd,full               rows of Table 2 (none: skip)
 #   TEACHER_EPOCHS, STUDENT_EPOCHS, REFINER_EPOCHS        default: the preset's
+#   INPUT_SIZE               every network's input size, pretraining's too (default: the
+#                            preset's, 256 for radiograph; 320 measured in benchmarks.md)
 #   DC1000_IMAGES=25 THREADS=0
 # Rerunning with the same OUT continues where a previous run stopped (every row is resumable).
 set -euo pipefail
@@ -46,6 +48,7 @@ method=(--teacher-arch "$method_arch" --student-arch "$method_arch")
 [[ -n "${TEACHER_EPOCHS:-}" ]] && training+=(--teacher-epochs "$TEACHER_EPOCHS")
 [[ -n "${STUDENT_EPOCHS:-}" ]] && training+=(--student-epochs "$STUDENT_EPOCHS")
 [[ -n "${REFINER_EPOCHS:-}" ]] && training+=(--refiner-epochs "$REFINER_EPOCHS")
+[[ -n "${INPUT_SIZE:-}" ]] && training+=(--input-size "$INPUT_SIZE")
 
 echo "== split"
 "$sinusseg" split --images "$shared/data/ufba425/images" --masks "$shared/data/ufba425/teeth_masks" \
@@ -58,7 +61,7 @@ echo "== split"
 pretrain=${PRETRAIN:-$method_arch}
 if [[ "$pretrain" != none ]]; then
   bash "$here/pretrain_encoder.sh" "$out" "$pretrain"
-  training+=(--pretrained "$out/pretrain_$pretrain")
+  training+=(--pretrained "$out/pretrain_$pretrain${INPUT_SIZE:+_$INPUT_SIZE}")
 fi
 
 echo "== Table 1 (sinusseg benchmark table1)"
