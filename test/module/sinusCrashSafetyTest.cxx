@@ -110,7 +110,9 @@ ExpectEveryFileInPlaceIsComplete(const fs::path & folder, const std::string & mo
     if (name.rfind(".sinusseg-tmp-", 0) == 0 || !entry.is_regular_file())
       continue;
     if (ext == ".sinusseg")
+    {
       EXPECT_NO_THROW(sinus::ReadModelArchive(entry.path().string())) << moment << ": " << name;
+    }
     if (ext == ".checkpoint" || ext == ".pt")
     {
       EXPECT_NO_THROW(sinus::RequireBoundedZipArchive(entry.path().string())) << moment << ": " << name;
@@ -118,7 +120,9 @@ ExpectEveryFileInPlaceIsComplete(const fs::path & folder, const std::string & mo
       EXPECT_NO_THROW(archive.load_from(entry.path().string())) << moment << ": " << name;
     }
     if (ext == ".json")
+    {
       EXPECT_NO_THROW(sinus::ParseJson(sinus::ReadTextFile(entry.path()))) << moment << ": " << name;
+    }
   }
 }
 
