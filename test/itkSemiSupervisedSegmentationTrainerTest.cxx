@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "sinus/FileUtilities.h"
 #include "itkSemiSupervisedSegmentationTrainer.h"
 
 #include "itkTestingMacros.h"
@@ -36,7 +37,7 @@ itkSemiSupervisedSegmentationTrainerTest(int argc, char * argv[])
   }
   namespace fs = std::filesystem;
   const fs::path scratch = fs::path(argv[1]) / "semisupervised_trainer";
-  fs::remove_all(scratch);
+  sinus::RemoveTree(scratch);
 
   sinus::SemiSupervisedData data;
   for (int i = 0; i < 2; ++i)

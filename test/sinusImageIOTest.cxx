@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading radiographs through ITK's IO factories: formats, pixel types, RGB(A), and the 2-D checks.
+#include "sinus/FileUtilities.h"
 #include "sinusImageIO.h"
 
 #include "itkImageRegionIteratorWithIndex.h"
@@ -77,7 +78,7 @@ sinusImageIOTest(int argc, char * argv[])
     return EXIT_FAILURE;
   }
   const std::string temp = std::string(argv[1]) + "/io";
-  std::filesystem::remove_all(temp);
+  sinus::RemoveTree(temp);
   std::filesystem::create_directories(temp);
   int failures = 0;
   const auto check = [&](bool ok, const std::string & what) {

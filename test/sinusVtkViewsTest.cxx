@@ -54,7 +54,7 @@ sinusVtkViewsTest(int argc, char * argv[])
   }
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(argv[1]) / "vtk_views";
-  fs::remove_all(dir);
+  sinus::RemoveTree(dir);
   fs::create_directories(dir);
 
   // A 200 x 100 radiograph with a gradient; the prediction is a rectangle on the left half

@@ -66,6 +66,10 @@ ResolvePrecision(ComputePrecision requested);
 std::string
 DescribePrecision(ComputePrecision requested);
 
+/** Whether LibTorch's CPU autocast is on in this thread (what a PrecisionScope switches). */
+bool
+CpuAutocastEnabled();
+
 /** While it lives, LibTorch's CPU autocast computes in the resolved precision of `requested`:
  *  for BFloat16, matrix products and convolutions in bfloat16 (their outputs bfloat16), the
  *  numerically delicate operations (softmax, norms, losses) in float32; for Float32, autocast is

@@ -47,6 +47,11 @@ public:
   static std::unique_ptr<DataParallelGroup>
   Join(const LaunchEnvironment & launch, std::chrono::milliseconds timeout, const torch::Device & device);
 
+  /** Why this build cannot run a job of several processes (no Gloo headers when it was
+   *  configured), or empty when it can. */
+  static std::string
+  MultiProcessUnavailable();
+
   int64_t
   Rank() const
   {

@@ -5,9 +5,25 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace sinus
 {
+
+/** Removes `path` and, when it is a folder, everything in it, without following symbolic links, as
+ *  std::filesystem::remove_all does: returns how many entries it removed (0 when nothing was
+ *  there), or static_cast<std::uintmax_t>(-1) with `error` set when one could not be removed.
+ *  remove_all itself crashes in programs linked against pytorch.org's LibTorch wheels from 2.5 on
+ *  (x86-64): their libtorch_cpu.so exports its own older copy of libstdc++'s
+ *  recursive_directory_iterator, which newer libstdc++'s remove_all then calls into
+ *  (pytorch/pytorch#133437). This walks the tree with POSIX nftw instead. */
+std::uintmax_t
+RemoveTree(const std::filesystem::path & path, std::error_code & error);
+
+/** As above; throws std::filesystem::filesystem_error naming the path when an entry cannot be
+ *  removed. */
+std::uintmax_t
+RemoveTree(const std::filesystem::path & path);
 
 /** The largest text file (JSON, CSV) read whole: far above any datalist, configuration, VIA export
  *  or training log, far below what would exhaust a workstation's memory once parsed. */

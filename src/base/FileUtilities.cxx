@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sinus
@@ -25,7 +27,56 @@ UniqueTag()
   static std::atomic<unsigned long> counter{ 0 };
   return std::to_string(static_cast<long>(::getpid())) + "-" + std::to_string(counter++);
 }
+
+// nftw's callback takes no user pointer: the walk in progress keeps its count here.
+thread_local std::uintmax_t t_removedEntries = 0;
+thread_local int            t_removalErrno = 0;
+
+int
+RemoveVisitedEntry(const char * path, const struct stat *, int, struct FTW *)
+{
+  if (::remove(path) != 0)
+  {
+    t_removalErrno = errno;
+    return 1; // stops the walk
+  }
+  ++t_removedEntries;
+  return 0;
+}
 } // namespace
+
+std::uintmax_t
+RemoveTree(const fs::path & path, std::error_code & error)
+{
+  error.clear();
+  struct stat info;
+  if (::lstat(path.c_str(), &info) != 0)
+  {
+    if (errno == ENOENT)
+      return 0;
+    error = std::error_code(errno, std::generic_category());
+    return static_cast<std::uintmax_t>(-1);
+  }
+  t_removedEntries = 0;
+  t_removalErrno = 0;
+  // Children before their folder (FTW_DEPTH); links removed, never followed (FTW_PHYS).
+  if (::nftw(path.c_str(), RemoveVisitedEntry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+  {
+    error = std::error_code(t_removalErrno != 0 ? t_removalErrno : errno, std::generic_category());
+    return static_cast<std::uintmax_t>(-1);
+  }
+  return t_removedEntries;
+}
+
+std::uintmax_t
+RemoveTree(const fs::path & path)
+{
+  std::error_code      error;
+  const std::uintmax_t removed = RemoveTree(path, error);
+  if (error)
+    throw fs::filesystem_error("cannot remove the folder tree", path, error);
+  return removed;
+}
 
 std::string
 ReadTextFile(const fs::path & path, std::uintmax_t limit)
@@ -194,7 +245,7 @@ StagingDirectory::~StagingDirectory()
   if (!m_Committed)
   {
     std::error_code ec;
-    fs::remove_all(m_Staging, ec);
+    RemoveTree(m_Staging, ec);
   }
 }
 

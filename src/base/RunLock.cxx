@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/RunLock.h"
 
+#include "sinus/FileUtilities.h"
 #include "sinus/IntegerText.h"
 
 #include <cerrno>
@@ -90,8 +91,9 @@ RemoveAbandonedTemporaries(const fs::path & folder)
       continue;
     if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH)
       continue; // its writer still runs (or cannot be asked): not ours to remove
-    std::error_code removeError;
-    removed += fs::remove_all(entry.path(), removeError) > 0 ? 1 : 0;
+    std::error_code      removeError;
+    const std::uintmax_t entries = RemoveTree(entry.path(), removeError);
+    removed += !removeError && entries > 0 ? 1 : 0;
   }
   return removed;
 }

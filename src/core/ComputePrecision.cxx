@@ -49,7 +49,47 @@ TORCH_LIBRARY_IMPL(aten, AutocastCPU, m)
   m.impl("layer_norm", TORCH_FN(LayerNormInFloat32));
 }
 #endif
+
+// LibTorch 2.4 replaced the CPU-only autocast calls by ones that name the device type; the old
+// ones remain there, deprecated, and are all that 1.x has.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+at::ScalarType
+CpuAutocastType()
+{
+  return at::autocast::get_autocast_dtype(at::kCPU);
+}
+
+void
+SetCpuAutocast(bool enabled, at::ScalarType type)
+{
+  at::autocast::set_autocast_dtype(at::kCPU, type);
+  at::autocast::set_autocast_enabled(at::kCPU, enabled);
+}
+#else
+at::ScalarType
+CpuAutocastType()
+{
+  return at::autocast::get_autocast_cpu_dtype();
+}
+
+void
+SetCpuAutocast(bool enabled, at::ScalarType type)
+{
+  at::autocast::set_autocast_cpu_dtype(type);
+  at::autocast::set_cpu_enabled(enabled);
+}
+#endif
 } // namespace
+
+bool
+CpuAutocastEnabled()
+{
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(at::kCPU);
+#else
+  return at::autocast::is_cpu_enabled();
+#endif
+}
 
 ComputePrecision
 ParseComputePrecision(const std::string & text)
@@ -172,19 +212,17 @@ DescribePrecision(ComputePrecision requested)
 
 PrecisionScope::PrecisionScope(ComputePrecision requested)
   : m_Precision(ResolvePrecision(requested))
-  , m_PreviousEnabled(at::autocast::is_cpu_enabled())
-  , m_PreviousType(static_cast<int>(at::autocast::get_autocast_cpu_dtype()))
+  , m_PreviousEnabled(CpuAutocastEnabled())
+  , m_PreviousType(static_cast<int>(CpuAutocastType()))
 {
   // Float32 turns an enclosing scope's autocast off: fp32 is the reference wherever it is asked for.
-  if (m_Precision == ComputePrecision::BFloat16)
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  at::autocast::set_cpu_enabled(m_Precision == ComputePrecision::BFloat16);
+  const bool bf16 = m_Precision == ComputePrecision::BFloat16;
+  SetCpuAutocast(bf16, bf16 ? at::kBFloat16 : CpuAutocastType());
 }
 
 PrecisionScope::~PrecisionScope()
 {
-  at::autocast::set_cpu_enabled(m_PreviousEnabled);
-  at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(m_PreviousType));
+  SetCpuAutocast(m_PreviousEnabled, static_cast<at::ScalarType>(m_PreviousType));
   // Autocast keeps bf16 copies of the weights while it is on; they belong to the outermost scope.
   if (m_Precision == ComputePrecision::BFloat16 && !m_PreviousEnabled)
     at::autocast::clear_cache();

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // The c10d process groups behind DataParallelGroup. Gloo's headers are only seen here, and only
-// when the build found them (the build defines USE_C10D_GLOO); without them a job of more than
-// one process is refused at start. A CUDA LibTorch with NCCL adds an NCCL group for GPU tensors
-// (the build defines USE_C10D_NCCL); Gloo still carries the small CPU collectives (counts, flags,
-// text), as torch.distributed's "cpu:gloo,cuda:nccl" does.
+// when the build found them (it defines SINUSSEG_C10D_GLOO); without them a job of more than one
+// process is refused at start. LibTorch's own USE_C10D_GLOO cannot tell: its CMake package defines
+// it for every user, also where Gloo's headers are missing (pytorch.org's wheels ship none). A CUDA
+// LibTorch with NCCL adds an NCCL group for GPU tensors (the build defines SINUSSEG_C10D_NCCL);
+// Gloo still carries the small CPU collectives (counts, flags, text), as torch.distributed's
+// "cpu:gloo,cuda:nccl" does.
 #include "sinus/DataParallelGroup.h"
 
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
 #  include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #  include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #  include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
-#if defined(USE_C10D_GLOO) && defined(USE_C10D_NCCL)
+#if defined(SINUSSEG_C10D_GLOO) && defined(SINUSSEG_C10D_NCCL)
 #  include <c10/cuda/CUDAFunctions.h>
 #  include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -22,19 +24,19 @@
 namespace sinus
 {
 
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
 struct DataParallelGroup::Backend
 {
   c10::intrusive_ptr<c10d::Store>            store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
-#  if defined(USE_C10D_NCCL)
+#  if defined(SINUSSEG_C10D_NCCL)
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl; ///< set when the job trains on GPUs
 #  endif
 };
 
 namespace
 {
-#  if defined(USE_C10D_NCCL)
+#  if defined(SINUSSEG_C10D_NCCL)
 /** NCCL collectives wait on the GPU, so a dead peer would hang them: asynchronous error handling
  *  makes NCCL's watchdog end the process once a collective outlives the group's timeout (both
  *  names: LibTorch 1.x reads the first, 2.x the second). A value the user set is kept. */
@@ -85,7 +87,7 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
     return joined;
   const std::string where = "rank " + std::to_string(launch.rank) + " of " + std::to_string(launch.worldSize) + " (rendezvous at " +
                             launch.masterAddress + ":" + std::to_string(launch.masterPort) + ")";
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
   try
   {
     c10d::TCPStoreOptions storeOptions;
@@ -105,7 +107,7 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
     joined->m_Transport = "Gloo";
     if (device.is_cuda())
     {
-#  if defined(USE_C10D_NCCL)
+#  if defined(SINUSSEG_C10D_NCCL)
       backend->nccl = JoinNccl(backend->store, launch, device, timeout);
       joined->m_Transport = "Gloo for CPU tensors, NCCL for " + device.str();
 #  else
@@ -125,8 +127,18 @@ DataParallelGroup::Join(const LaunchEnvironment & launch, std::chrono::milliseco
 #else
   (void)timeout;
   (void)device;
-  throw DistributedError(where + ": this build of SinusSeg has no distributed backend (LibTorch's Gloo headers were not found "
-                                 "when it was configured; on Debian install libgloo-dev and configure again)");
+  throw DistributedError(where + ": " + MultiProcessUnavailable());
+#endif
+}
+
+std::string
+DataParallelGroup::MultiProcessUnavailable()
+{
+#if defined(SINUSSEG_C10D_GLOO)
+  return {};
+#else
+  return "this build of SinusSeg has no distributed backend (LibTorch's Gloo headers were not found when it was configured; "
+         "on Debian install libgloo-dev and configure again)";
 #endif
 }
 
@@ -147,14 +159,14 @@ OnCpu(std::vector<torch::Tensor> & tensors, const Run & run)
       tensors[i].copy_(staged[i]);
 }
 
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
 /** Calls `call(processGroup, oneTensor)` for each tensor and waits for it: on the NCCL group when
  *  the job has one and every tensor is a contiguous GPU tensor, else on Gloo with CPU copies. */
 template <typename Backend, typename Call>
 void
 EachOnItsTransport(const Backend & backend, std::vector<torch::Tensor> & tensors, const Call & call)
 {
-#  if defined(USE_C10D_NCCL)
+#  if defined(SINUSSEG_C10D_NCCL)
   const bool onGpu = std::all_of(tensors.begin(), tensors.end(), [](const torch::Tensor & t) { return t.is_cuda() && t.is_contiguous(); });
   if (backend.nccl && onGpu)
   {
@@ -196,7 +208,7 @@ DataParallelGroup::Reduce(std::vector<torch::Tensor> & tensors, bool maximum, co
 {
   if (!Distributed() || tensors.empty())
     return;
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
   c10d::AllreduceOptions options;
   options.reduceOp = maximum ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
   Collective(what, [&] {
@@ -225,7 +237,7 @@ DataParallelGroup::BroadcastInPlace(std::vector<torch::Tensor> & tensors, int64_
 {
   if (!Distributed() || tensors.empty())
     return;
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
   c10d::BroadcastOptions options;
   options.rootRank = root;
   Collective(what, [&] {
@@ -242,7 +254,7 @@ DataParallelGroup::Barrier(const std::string & what) const
 {
   if (!Distributed())
     return;
-#if defined(USE_C10D_GLOO)
+#if defined(SINUSSEG_C10D_GLOO)
   Collective(what, [&] { m_Backend->group->barrier()->wait(); });
 #else
   (void)what;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/MaskedPretraining.h"
 
+#include "sinus/LossText.h"
 #include "sinus/MaskedAutoencoderDecoder.h"
 #include "sinus/PatchMasking.h"
 #include "sinus/GradientAveraging.h"
@@ -327,7 +328,7 @@ MaskedPretrainer::State::Epoch(int64_t epoch, const std::vector<torch::Tensor> &
       throw MaskedPretrainingError("pretraining stopped during epoch " + std::to_string(epoch) + "; the checkpoint of the epochs before is kept");
     const double value = Step(images, order, b * globalBatch, std::min(globalBatch, n - b * globalBatch), optimizer);
     if (!std::isfinite(value))
-      throw MaskedPretrainingError("pretraining loss is " + std::to_string(value) + " at epoch " + std::to_string(epoch) + ", batch " +
+      throw MaskedPretrainingError("pretraining loss is " + LossText(value) + " at epoch " + std::to_string(epoch) + ", batch " +
                                    std::to_string(b + 1) + "; lower --lr (the checkpoint of the epochs before is kept)");
     record.loss += value / static_cast<double>(batches);
     if (callbacks.onBatch && group.Leader())

@@ -3,6 +3,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/GradientAveraging.h"
+#include "sinus/LossText.h"
 #include "sinus/Losses.h"
 #include "sinus/RankCoordination.h"
 #include "sinus/TrainingCheckpoint.h"
@@ -269,7 +270,7 @@ RequireFiniteEverywhere(const DataParallelGroup & group, double value, const cha
   if (!group.AnyRank(here, std::string("SinusCycle-GAN training: checking the ") + name + " loss"))
     return;
   throw RefinerTrainingError("SinusCycle-GAN training: " + std::string(name) + " loss is " +
-                             (here ? std::to_string(value) : std::string("not finite on another rank")) + " at epoch " +
+                             (here ? LossText(value) : std::string("not finite on another rank")) + " at epoch " +
                              std::to_string(epoch) + ", batch " + std::to_string(batch) +
                              (checkpoint.empty() ? std::string() : "; the last good checkpoint is kept in " + checkpoint));
 }

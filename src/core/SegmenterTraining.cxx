@@ -6,6 +6,7 @@
 #include "sinus/DataParallelGroup.h"
 #include "sinus/FileUtilities.h"
 #include "sinus/GradientAveraging.h"
+#include "sinus/LossText.h"
 #include "sinus/RankCoordination.h"
 #include "sinus/Losses.h"
 #include "sinus/OnlineSemiSupervision.h"
@@ -327,7 +328,7 @@ SegmenterTrainer::LoadCheckpoint(torch::optim::AdamW & optimizer)
 void
 SegmenterTrainer::NonFinite(const char * what, double value, int64_t epoch, int64_t batch) const
 {
-  throw SegmenterTrainingError(m_Stage + " training: " + what + " loss is " + std::to_string(value) + " at epoch " +
+  throw SegmenterTrainingError(m_Stage + " training: " + what + " loss is " + LossText(value) + " at epoch " +
                                std::to_string(epoch) + ", batch " + std::to_string(batch) +
                                (m_Files.checkpointPath.empty() ? std::string() : "; the last good checkpoint is kept in " + m_Files.checkpointPath));
 }

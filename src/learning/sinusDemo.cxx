@@ -56,7 +56,7 @@ ClearEarlierDemo(const std::string & out)
     return;
   if (!fs::exists(fs::path(out) / "sinusseg-demo.json"))
     throw std::runtime_error(out + ": folder exists, is not empty and is not an earlier demo output; choose another --out");
-  fs::remove_all(out);
+  RemoveTree(out);
 }
 
 PhantomDatasetSummary

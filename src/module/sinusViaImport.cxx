@@ -149,7 +149,7 @@ CommitDatalist(const ViaImportOptions & options, const std::string & text)
   catch (...)
   {
     std::error_code ec;
-    fs::remove_all(options.outputDirectory, ec);
+    RemoveTree(options.outputDirectory, ec);
     throw;
   }
 }

@@ -33,7 +33,7 @@ TEST(FileUtilities, StagingDirectoryAppearsOnlyOnCommit)
   EXPECT_THROW(sinus::StagingDirectory(root / "out"), std::runtime_error); // not empty
   fs::create_directories(root / "empty");
   EXPECT_NO_THROW(sinus::StagingDirectory(root / "empty"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(FileUtilities, AtomicWriteReplacesWholeFiles)
@@ -45,7 +45,7 @@ TEST(FileUtilities, AtomicWriteReplacesWholeFiles)
   EXPECT_EQ(std::distance(fs::directory_iterator(root), fs::directory_iterator()), 1);
   EXPECT_THROW(sinus::WriteFileAtomically(root / "missing-folder" / "f", "x"), std::runtime_error);
   EXPECT_THROW(sinus::ReadTextFile(root / "nope"), std::runtime_error);
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(FileUtilities, ReadTextFileRefusesAFileLargerThanItsLimitFromItsSize)
@@ -62,4 +62,41 @@ TEST(FileUtilities, ReadTextFileRefusesAFileLargerThanItsLimitFromItsSize)
   {
     EXPECT_NE(std::string(e.what()).find((root / "big.csv").string() + ": 2000 bytes, more than the"), std::string::npos) << e.what();
   }
+}
+
+TEST(FileUtilities, RemoveTreeRemovesFoldersWithoutFollowingLinks)
+{
+  const fs::path root = ScratchDirectory("remove-tree");
+  fs::create_directories(root / "tree" / "a" / "b");
+  sinus::WriteFileAtomically(root / "tree" / "a" / "b" / "deep.txt", "x");
+  sinus::WriteFileAtomically(root / "tree" / "top.txt", "y");
+  fs::create_directories(root / "outside");
+  sinus::WriteFileAtomically(root / "outside" / "kept.txt", "z");
+  fs::create_directory_symlink(root / "outside", root / "tree" / "link");
+
+  // tree, a, b, deep.txt, top.txt and the link itself; nothing behind the link.
+  EXPECT_EQ(sinus::RemoveTree(root / "tree"), 6u);
+  EXPECT_FALSE(fs::exists(root / "tree"));
+  EXPECT_TRUE(fs::exists(root / "outside" / "kept.txt"));
+
+  std::error_code error;
+  EXPECT_EQ(sinus::RemoveTree(root / "tree", error), 0u); // nothing there: not an error
+  EXPECT_FALSE(error);
+  sinus::WriteFileAtomically(root / "file.txt", "f");
+  EXPECT_EQ(sinus::RemoveTree(root / "file.txt"), 1u);
+  EXPECT_FALSE(fs::exists(root / "file.txt"));
+  // A path through a file cannot be looked at: an error, and the throwing form names the path.
+  EXPECT_EQ(sinus::RemoveTree(root / "outside" / "kept.txt" / "below", error), static_cast<std::uintmax_t>(-1));
+  EXPECT_TRUE(error);
+  try
+  {
+    sinus::RemoveTree(root / "outside" / "kept.txt" / "below");
+    ADD_FAILURE() << "no error";
+  }
+  catch (const fs::filesystem_error & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("kept.txt/below"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(sinus::RemoveTree(root), 0u);
+  EXPECT_FALSE(fs::exists(root));
 }

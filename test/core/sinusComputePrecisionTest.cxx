@@ -3,7 +3,6 @@
 #include "sinus/ComputePrecision.h"
 #include "sinusBFloat16Availability.h"
 
-#include <ATen/autocast_mode.h>
 #include <cstdlib>
 #include <torch/torch.h>
 
@@ -83,5 +82,5 @@ TEST(ComputePrecision, ScopeComputesProductsInBFloat16AndRestoresFloat32)
     EXPECT_EQ(layer(x).scalar_type(), torch::kBFloat16);
   }
   EXPECT_EQ(layer(x).scalar_type(), torch::kFloat32);
-  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  EXPECT_FALSE(sinus::CpuAutocastEnabled());
 }

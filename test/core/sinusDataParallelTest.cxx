@@ -3,6 +3,7 @@
 // maxima, broadcasts and averaged gradients; two processes with batch B train the paper's student
 // to the weights one process reaches with batch 2B; a rank that dies ends the job with a clear
 // error instead of a hang.
+#include "sinus/DataParallelGroup.h"
 #include "sinusTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -56,6 +57,8 @@ LoadWeights(const std::string & path)
 
 TEST(DataParallelGroup, TwoRanksAgreeOnCollectivesAndAveragedGradients)
 {
+  if (const std::string why = sinus::DataParallelGroup::MultiProcessUnavailable(); !why.empty())
+    GTEST_SKIP() << why;
   const CommandResult result = RunTwoRanks("SINUSSEG_TEST_DIE_RANK=-1", "collectives");
   EXPECT_EQ(result.status, 0) << result.output;
   EXPECT_NE(result.output.find("OK rank 0 of 2"), std::string::npos) << result.output;
@@ -64,6 +67,8 @@ TEST(DataParallelGroup, TwoRanksAgreeOnCollectivesAndAveragedGradients)
 
 TEST(DataParallelGroup, ADeadRankEndsTheJobWithAClearErrorInTime)
 {
+  if (const std::string why = sinus::DataParallelGroup::MultiProcessUnavailable(); !why.empty())
+    GTEST_SKIP() << why;
   const auto          start = std::chrono::steady_clock::now();
   const CommandResult result = RunTwoRanks("SINUSSEG_TEST_DIE_RANK=1", "collectives");
   const double        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -76,6 +81,8 @@ TEST(DataParallelGroup, ADeadRankEndsTheJobWithAClearErrorInTime)
 
 TEST(DataParallelTraining, TwoRanksWithBatchBReachOneProcessWithBatch2B)
 {
+  if (const std::string why = sinus::DataParallelGroup::MultiProcessUnavailable(); !why.empty())
+    GTEST_SKIP() << why;
   // Two epochs of 5 + 5 images at 4 per step: steps of 4 and of 1 image, so one rank has no image
   // in every second step. Both runs use one thread per process, as torchrun sets it.
   const std::string   dir = ScratchDirectory("data_parallel_training");

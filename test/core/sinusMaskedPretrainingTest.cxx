@@ -188,7 +188,7 @@ TEST(MaskedPretraining, EncoderWeightsGoIntoEveryTableOneNetworkAndNothingElse)
     const std::set<std::string> encoder(pretrainer.EncoderParameters().begin(), pretrainer.EncoderParameters().end());
     for (const auto & item : fresh->named_parameters())
     {
-      const torch::Tensor & expected = encoder.count(item.key()) ? network->named_parameters()[item.key()] : initial[item.key()];
+      const torch::Tensor expected = encoder.count(item.key()) ? network->named_parameters()[item.key()] : initial[item.key()];
       EXPECT_TRUE(torch::equal(item.value(), expected)) << name << " " << item.key();
     }
     EXPECT_LT(encoder.size(), initial.size()) << name << ": the decoder/head is not part of the encoder";

@@ -246,5 +246,5 @@ TEST(ModelFile, SavesAndLoadsArchitectureAndWeightsInOneFile)
   {
     EXPECT_NE(std::string(e.what()).find("tiny_sam.pth: checkpoint does not match the model architecture"), std::string::npos);
   }
-  std::filesystem::remove_all(dir);
+  sinus::RemoveTree(dir);
 }

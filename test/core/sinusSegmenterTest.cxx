@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Segmenter interface: any network can teach or learn. SAM and the U-Net side by side.
+#include "sinus/ComputePrecision.h"
 #include "sinus/ModelFile.h"
 #include "sinus/SamModel.h"
 #include "sinus/SegmenterRegistry.h"
@@ -9,7 +10,6 @@
 #include "sinusBFloat16Availability.h"
 #include "sinusTestSupport.h"
 
-#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -250,7 +250,7 @@ TEST(Segmenter, TrainsInBFloat16AsAnOptionCloseToFloat32)
   };
   const auto [fp32, fp32Log] = train(ComputePrecision::Float32, "paper");
   const auto [bf16, bf16Log] = train(ComputePrecision::BFloat16, "paper");
-  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  EXPECT_FALSE(CpuAutocastEnabled());
   ASSERT_EQ(bf16Log.size(), 2u);
   double apart = 0;
   const auto reference = fp32->named_parameters();
@@ -268,7 +268,7 @@ TEST(Segmenter, TrainsInBFloat16AsAnOptionCloseToFloat32)
   // An online method's forward passes (here Mean Teacher's two networks) run in bf16 too.
   const auto [meanTeacher, meanTeacherLog] = train(ComputePrecision::BFloat16, "mean_teacher");
   EXPECT_TRUE(std::isfinite(meanTeacherLog.back().total));
-  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  EXPECT_FALSE(CpuAutocastEnabled());
 
   // The option travels through the training JSON; unknown names and bf16 on a GPU are refused.
   SegmenterTrainingOptions options;

@@ -13,6 +13,7 @@
 #include "sinus/TensorDictionary.h"
 #include "sinus/TestTimeMirror.h"
 #include "sinusTestSupport.h"
+#include "sinusTinyPipelineRun.h"
 
 #include <gtest/gtest.h>
 
@@ -24,61 +25,6 @@ using namespace sinus;
 
 namespace
 {
-/** A radiograph-like image: noisy background with a bright ellipse, and the ellipse as the label. */
-SegmentationSample
-EllipseSample(int index, int64_t inputSize, bool labelled)
-{
-  const int64_t   h = 48, w = 96;
-  Raster<double>  grey(h, w);
-  Raster<uint8_t> mask(h, w);
-  const double    cx = 30 + 6 * (index % 5), cy = 20 + 2 * (index % 3), rx = 14 + index % 4, ry = 9;
-  for (int64_t y = 0; y < h; ++y)
-    for (int64_t x = 0; x < w; ++x)
-    {
-      const bool inside = std::pow((x + 0.5 - cx) / rx, 2) + std::pow((y + 0.5 - cy) / ry, 2) < 1.0;
-      mask(y, x) = inside ? 1 : 0;
-      grey(y, x) = (inside ? 190.0 : 60.0) + 20.0 * std::sin(0.7 * x + 1.3 * y + index);
-    }
-  return MakeSegmentationSample("case" + std::to_string(index) + ".png", grey, labelled ? mask : Raster<uint8_t>(), inputSize,
-                                { inputSize / 4, inputSize });
-}
-
-SemiSupervisedConfig
-TinyConfig()
-{
-  SemiSupervisedConfig c = SemiSupervisedConfig::Preset("small");
-  c.teacherModel = SegmenterSpec::Preset("small", 64); // 4 x 4 tokens, 16 x 16 logits: seconds per epoch
-  c.studentModel = c.teacherModel;
-  c.teacher.epochs = 2;
-  c.teacher.batchSize = 2;
-  c.student = c.teacher;
-  c.refiner.workingHeight = 32;
-  c.refiner.workingWidth = 64;
-  c.refiner.generatorFilters = 4;
-  c.refiner.generatorBlocks = 1;
-  c.refiner.discriminatorFilters = 4;
-  c.refiner.correctionFilters = 4;
-  c.refiner.cbamReduction = 2;
-  c.refinerTraining.epochs = 1;
-  c.refinerTraining.batchSize = 2;
-  c.predictionBatch = 4;
-  return c;
-}
-
-SemiSupervisedData
-TinyData()
-{
-  SemiSupervisedData d;
-  for (int i = 0; i < 3; ++i)
-    d.labelled.push_back(EllipseSample(i, 64, true));
-  for (int i = 3; i < 7; ++i)
-    d.unlabelled.push_back(EllipseSample(i, 64, false));
-  d.validation.push_back(EllipseSample(7, 64, true));
-  d.test.push_back(EllipseSample(8, 64, true));
-  d.test.push_back(EllipseSample(9, 64, true));
-  return d;
-}
-
 const std::vector<SegmentationSample> none;
 
 bool
@@ -240,8 +186,8 @@ TEST(SegmenterTraining, PresetsAndSampleGrids)
 
 TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
 {
-  const SemiSupervisedData data = TinyData();
-  SegmenterTrainingOptions options = TinyConfig().teacher;
+  const SemiSupervisedData data = TinyPipelineData();
+  SegmenterTrainingOptions options = TinyPipelineConfig().teacher;
   options.epochs = 3;
   const std::string dir = ScratchDirectory("segmenter_resume");
 
@@ -292,9 +238,9 @@ TEST(SegmenterTraining, TeacherResumesExactlyAndKeepsTheBestModel)
 
 TEST(SegmenterTraining, NonFiniteLossNamesStageEpochAndBatch)
 {
-  SemiSupervisedData data = TinyData();
+  SemiSupervisedData data = TinyPipelineData();
   data.labelled[1].labels.at(16).fill_(std::nan(""));
-  SegmenterTrainingOptions options = TinyConfig().teacher;
+  SegmenterTrainingOptions options = TinyPipelineConfig().teacher;
   options.augmentation.enabled = false;
   torch::manual_seed(1);
   Sam model(SamPreset("small", 64));
@@ -313,14 +259,14 @@ TEST(SegmenterTraining, NonFiniteLossNamesStageEpochAndBatch)
 
 TEST(SegmenterTraining, StudentLogsDistillationWeightsAndUnsupervisedLoss)
 {
-  const SemiSupervisedData data = TinyData();
+  const SemiSupervisedData data = TinyPipelineData();
   torch::manual_seed(2);
   Sam                     teacher(SamPreset("small", 64));
   StudentTargets          targets;
   targets.labelledTeacherLogits = PredictSampleLogits(*teacher, data.labelled, 4, torch::kCPU);
   targets.unlabelledTeacherLogits = PredictSampleLogits(*teacher, data.unlabelled, 4, torch::kCPU);
   targets.pseudoLabels = (targets.unlabelledTeacherLogits > 0).to(torch::kFloat32);
-  SegmenterTrainingOptions options = TinyConfig().student;
+  SegmenterTrainingOptions options = TinyPipelineConfig().student;
   options.epochs = 1;
   torch::manual_seed(2);
   Sam        student(SamPreset("small", 64));
@@ -348,10 +294,10 @@ TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
   // network) and draw randomness (noise, dropout, strong views): a run stopped after its first
   // epoch and resumed ends with the weights of a straight run. They start, as in the pipeline,
   // from a network trained on the labels (so that UniMatch has confident pixels to learn).
-  const SemiSupervisedData data = TinyData();
+  const SemiSupervisedData data = TinyPipelineData();
   const std::string        dir = ScratchDirectory("online_methods");
   {
-    SegmenterTrainingOptions supervised = TinyConfig().teacher;
+    SegmenterTrainingOptions supervised = TinyPipelineConfig().teacher;
     supervised.trainableParts.clear(); // the tiny configuration names SAM's groups
     supervised.epochs = 6;
     supervised.learningRate = 3e-3;
@@ -361,7 +307,7 @@ TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
   }
   for (const std::string method : { "mean_teacher", "cps", "unimatch" })
   {
-    SegmenterTrainingOptions options = TinyConfig().student;
+    SegmenterTrainingOptions options = TinyPipelineConfig().student;
     options.trainableParts.clear();
     options.semiSupervised = method;
     options.epochs = 2;
@@ -394,7 +340,7 @@ TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
     EXPECT_TRUE(SameWeights(*straight, *resumed)) << method;
   }
   // UniMatch's feature perturbation needs an encoder-decoder network.
-  SegmenterTrainingOptions unimatch = TinyConfig().student;
+  SegmenterTrainingOptions unimatch = TinyPipelineConfig().student;
   unimatch.trainableParts.clear();
   unimatch.semiSupervised = "unimatch";
   torch::manual_seed(5);
@@ -412,8 +358,8 @@ TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
 
 TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
 {
-  const SemiSupervisedData   data = TinyData();
-  const SemiSupervisedConfig config = TinyConfig();
+  const SemiSupervisedData   data = TinyPipelineData();
+  const SemiSupervisedConfig config = TinyPipelineConfig();
   const std::string          dir = ScratchDirectory("pipeline") + "/run";
   PipelineRunOptions         options;
   options.outputDirectory = dir;
@@ -571,7 +517,7 @@ TEST(SemiSupervisedPipeline, AllStagesThenResumeThenStageAlone)
 
 TEST(SemiSupervisedPipeline, ConfigurationJsonAndAblationRows)
 {
-  const SemiSupervisedConfig c = TinyConfig();
+  const SemiSupervisedConfig c = TinyPipelineConfig();
   const SemiSupervisedConfig back = SemiSupervisedConfig::FromJson(c.ToJson());
   EXPECT_EQ(back.ToJson().dump(), c.ToJson().dump());
   EXPECT_THROW(SemiSupervisedConfig::FromJson(ParseJson(R"({"teacher": {"epochz": 3}})")), std::exception);

@@ -119,7 +119,7 @@ TEST(StateDict, MissingNotZipAndTruncatedFiles)
   const std::string original = ReadTextFile(SharedDirectory() + "/reference/golden/tiny_sam.pth");
   WriteFileAtomically(dir + "/half.pth", original.substr(0, original.size() / 2));
   EXPECT_NE(ErrorOf([&] { LoadStateDict(dir + "/half.pth"); }).find("half.pth:"), std::string::npos);
-  std::filesystem::remove_all(dir);
+  sinus::RemoveTree(dir);
 }
 
 TEST(StateDict, AdoptionTakesTheLoadedTensorsOverAndChecksLikeStrictLoading)

@@ -86,7 +86,7 @@ TEST(CommandLine, PhantomsImportAndPreprocessEndToEnd)
   EXPECT_EQ(absent.status, 1);
   EXPECT_NE(absent.output.find("absent.png: file not found"), std::string::npos) << absent.output;
   EXPECT_FALSE(fs::exists(root / "never.nrrd"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(CommandLine, EvaluateFoldersTablesAndFullPrecisionFiles)
@@ -142,7 +142,7 @@ TEST(CommandLine, EvaluateFoldersTablesAndFullPrecisionFiles)
   EXPECT_NE(mismatch.output.find("grids differ (size"), std::string::npos) << mismatch.output;
   const Result badMode = RunSinusSeg("evaluate --pred a --gt b --hd95-mode max");
   EXPECT_EQ(badMode.status, 2);
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 #include "sinus/TensorDictionary.h"
@@ -258,7 +258,7 @@ TEST(CommandLine, PredictReproducesGoldenMedSAMOutputAndRefusesBadInput)
   EXPECT_EQ(wrongArchitecture.status, 1);
   EXPECT_NE(wrongArchitecture.output.find("checkpoint does not match the model architecture"), std::string::npos);
   EXPECT_FALSE(fs::exists(root / "never.png"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(CommandLine, TrainRefinerResumesAndRefineWritesMasksOrNothing)
@@ -576,7 +576,7 @@ TEST(CommandLine, ModelInfoCountsParametersAndMultiplyAddsOfAnArchitecture)
   EXPECT_NE(reloaded.output.find("parameters: 1.96 M\n"), std::string::npos) << reloaded.output;
   EXPECT_EQ(RunSinusSeg("model-info --model '" + saved.string() + "' --save '" + (root / "again.sinusseg").string() + "'").status, 2);
   EXPECT_FALSE(fs::exists(root / "again.sinusseg"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(CommandLine, BenchmarkTableOneTrainsEveryRowAndResumes)
@@ -603,7 +603,7 @@ TEST(CommandLine, BenchmarkTableOneTrainsEveryRowAndResumes)
   EXPECT_EQ(sinus::ReadTextFile(root / "t1" / "table1.md"), table);
   EXPECT_EQ(RunSinusSeg("benchmark table7 --datalist x --out y").status, 2);
   EXPECT_EQ(RunSinusSeg("benchmark table1 --datalist '" + (root / "set" / "dataset.json").string() + "' --out y --rows vgg").status, 2);
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
@@ -649,7 +649,7 @@ TEST(CommandLine, TrainTakesAnyTeacherAndStudentArchitecture)
   EXPECT_EQ(RunSinusSeg("train --datalist '" + (root / "set" / "dataset.json").string() + "' --out '" + (root / "bad").string() +
                         "' --teacher-arch vgg" + kTinyEpochs).status, 2);
   EXPECT_FALSE(fs::exists(root / "bad"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
@@ -722,5 +722,5 @@ TEST(CommandLine, PretrainResumesAndTrainStartsFromThePretrainedEncoder)
   EXPECT_EQ(empty.status, 1) << empty.output;
   EXPECT_NE(empty.output.find("no image files"), std::string::npos) << empty.output;
   EXPECT_FALSE(fs::exists(root / "none"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }

@@ -69,7 +69,7 @@ TEST(PhantomDataset, WritesImagesMasksViaCsvAndDatalist)
     EXPECT_EQ(image.fileSize, static_cast<int64_t>(fs::file_size(root / "set" / "images" / image.filename)));
     EXPECT_EQ(image.regions[0].attributes.at("label").get<std::string>(), "maxillary_sinus");
   }
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(PhantomDataset, ViaRoundTripReproducesTheMasks)
@@ -96,7 +96,7 @@ TEST(PhantomDataset, ViaRoundTripReproducesTheMasks)
   RecordProperty("worst_dice", std::to_string(worst));
   std::cout << "worst round-trip Dice: " << worst << std::endl;
   EXPECT_GE(worst, 0.99);
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(PhantomDataset, SameSeedSameBytes)
@@ -110,7 +110,7 @@ TEST(PhantomDataset, SameSeedSameBytes)
   WritePhantomDataset(b);
   for (const char * file : { "images/phantom_00001.png", "masks/phantom_00000.png", "annotations_via.csv", "dataset.json" })
     EXPECT_EQ(ReadTextFile(root / "a" / file), ReadTextFile(root / "b" / file)) << file;
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(PhantomDataset, RefusesANonEmptyOutputFolder)
@@ -120,7 +120,7 @@ TEST(PhantomDataset, RefusesANonEmptyOutputFolder)
   WriteFileAtomically(root / "set" / "keep.txt", "user data");
   EXPECT_THROW(WritePhantomDataset(SmallDataset(root / "set")), std::runtime_error);
   EXPECT_EQ(ReadTextFile(root / "set" / "keep.txt"), "user data");
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }
 
 TEST(ViaImport, ReportsEveryProblemAndWritesNothing)
@@ -155,5 +155,5 @@ TEST(ViaImport, ReportsEveryProblemAndWritesNothing)
     EXPECT_NE(message.find("bad.csv:3: image 'missing.png' not found"), std::string::npos) << message;
   }
   EXPECT_FALSE(fs::exists(root / "out"));
-  fs::remove_all(root);
+  sinus::RemoveTree(root);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinusTestSupport.h"
 
+#include "sinus/FileUtilities.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -30,7 +32,7 @@ ScratchDirectory(const std::string & name)
 {
   const auto path = std::filesystem::temp_directory_path() /
                     ("sinusseg-test-" + std::to_string(static_cast<long>(::getpid())) + "-" + name);
-  std::filesystem::remove_all(path);
+  sinus::RemoveTree(path);
   std::filesystem::create_directories(path);
   return path.string();
 }
