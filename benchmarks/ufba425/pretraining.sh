@@ -24,12 +24,11 @@ sinusseg=${SINUSSEG:-$root/build/bin/sinusseg}
 out=${1:?usage: pretraining.sh OUT (the folder of run.sh)}
 arch=${ARCH:-unet}
 threads=${THREADS:-0}
-suffix=${INPUT_SIZE:+_$INPUT_SIZE}
-pretrained="$out/pretrain_$arch$suffix"
 bash "$here/pretrain_encoder.sh" "$out" "$arch" # refuses an OUT without datalist.json
+pretrained=$(bash "$here/pretrain_encoder.sh" --folder "$out" "$arch")
 
 echo "== teacher and method ($arch) from the pretrained encoder (sinusseg train --pretrained)"
-method="$out/pretrained_method_$arch$suffix"
+method="$out/pretrained_method_$arch${INPUT_SIZE:+_$INPUT_SIZE}"
 training=(--preset radiograph --teacher-arch "$arch" --student-arch "$arch" --threads "$threads")
 [[ -n "${TEACHER_EPOCHS:-}" ]] && training+=(--teacher-epochs "$TEACHER_EPOCHS")
 [[ -n "${STUDENT_EPOCHS:-}" ]] && training+=(--student-epochs "$STUDENT_EPOCHS")

@@ -61,7 +61,7 @@ echo "== split"
 pretrain=${PRETRAIN:-$method_arch}
 if [[ "$pretrain" != none ]]; then
   bash "$here/pretrain_encoder.sh" "$out" "$pretrain"
-  training+=(--pretrained "$out/pretrain_$pretrain${INPUT_SIZE:+_$INPUT_SIZE}")
+  training+=(--pretrained "$(bash "$here/pretrain_encoder.sh" --folder "$out" "$pretrain")")
 fi
 
 echo "== Table 1 (sinusseg benchmark table1)"
