@@ -50,9 +50,19 @@ TORCH_LIBRARY_IMPL(aten, AutocastCPU, m)
 }
 #endif
 
+} // namespace
+
 // LibTorch 2.4 replaced the CPU-only autocast calls by ones that name the device type; the old
 // ones remain there, deprecated, and are all that 1.x has.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool
+CpuAutocastEnabled()
+{
+  return at::autocast::is_autocast_enabled(at::kCPU);
+}
+
+namespace
+{
 at::ScalarType
 CpuAutocastType()
 {
@@ -65,7 +75,16 @@ SetCpuAutocast(bool enabled, at::ScalarType type)
   at::autocast::set_autocast_dtype(at::kCPU, type);
   at::autocast::set_autocast_enabled(at::kCPU, enabled);
 }
+} // namespace
 #else
+bool
+CpuAutocastEnabled()
+{
+  return at::autocast::is_cpu_enabled();
+}
+
+namespace
+{
 at::ScalarType
 CpuAutocastType()
 {
@@ -78,18 +97,8 @@ SetCpuAutocast(bool enabled, at::ScalarType type)
   at::autocast::set_autocast_cpu_dtype(type);
   at::autocast::set_cpu_enabled(enabled);
 }
-#endif
 } // namespace
-
-bool
-CpuAutocastEnabled()
-{
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  return at::autocast::is_autocast_enabled(at::kCPU);
-#else
-  return at::autocast::is_cpu_enabled();
 #endif
-}
 
 ComputePrecision
 ParseComputePrecision(const std::string & text)

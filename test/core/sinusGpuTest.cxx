@@ -23,15 +23,6 @@ using namespace sinus;
 
 namespace
 {
-/** Why the GPU tests cannot run here, or empty when they can. */
-std::string
-GpuUnavailable()
-{
-  if (torch::cuda::is_available())
-    return {};
-  return std::string("no CUDA device visible to LibTorch ") + TORCH_VERSION;
-}
-
 const torch::Device gpu("cuda:0");
 
 /** Probabilities of the same network on the CPU and on the GPU may differ by the GPU's TF32
@@ -45,10 +36,20 @@ LargestProbabilityGap(const torch::Tensor & logitsA, const torch::Tensor & logit
 }
 } // namespace
 
-TEST(Gpu, TrainingDeviceNamesTheGpusThereAre)
+/** Every test of this suite needs a GPU: skipped, saying why, where LibTorch sees none. */
+class Gpu : public ::testing::Test
 {
-  if (const std::string why = GpuUnavailable(); !why.empty())
-    GTEST_SKIP() << why;
+protected:
+  void
+  SetUp() override
+  {
+    if (!torch::cuda::is_available())
+      GTEST_SKIP() << "no CUDA device visible to LibTorch " << TORCH_VERSION;
+  }
+};
+
+TEST_F(Gpu, TrainingDeviceNamesTheGpusThereAre)
+{
   EXPECT_TRUE(ParseTrainingDevice("cuda").is_cuda());
   EXPECT_EQ(ParseTrainingDevice("cuda:0"), gpu);
   const std::string missing = "cuda:" + std::to_string(torch::cuda::device_count());
@@ -63,10 +64,8 @@ TEST(Gpu, TrainingDeviceNamesTheGpusThereAre)
   }
 }
 
-TEST(Gpu, EveryTableOneNetworkPredictsOnTheGpuAsOnTheCpu)
+TEST_F(Gpu, EveryTableOneNetworkPredictsOnTheGpuAsOnTheCpu)
 {
-  if (const std::string why = GpuUnavailable(); !why.empty())
-    GTEST_SKIP() << why;
   for (const std::string & name : TableOneArchitectures())
   {
     torch::manual_seed(3);
@@ -82,10 +81,8 @@ TEST(Gpu, EveryTableOneNetworkPredictsOnTheGpuAsOnTheCpu)
   }
 }
 
-TEST(Gpu, SegmenterTrainsOnTheGpuAsOnTheCpu)
+TEST_F(Gpu, SegmenterTrainsOnTheGpuAsOnTheCpu)
 {
-  if (const std::string why = GpuUnavailable(); !why.empty())
-    GTEST_SKIP() << why;
   const SemiSupervisedData              data = TinyPipelineData();
   const std::vector<SegmentationSample> noUnlabelled;
   SegmenterTrainingOptions              options;
@@ -106,10 +103,8 @@ TEST(Gpu, SegmenterTrainsOnTheGpuAsOnTheCpu)
   EXPECT_NEAR(onGpu.back().validationDice, onCpu.back().validationDice, 0.05);
 }
 
-TEST(Gpu, MaskedPretrainingLowersItsLossOnTheGpu)
+TEST_F(Gpu, MaskedPretrainingLowersItsLossOnTheGpu)
 {
-  if (const std::string why = GpuUnavailable(); !why.empty())
-    GTEST_SKIP() << why;
   std::vector<torch::Tensor> images;
   for (const SegmentationSample & sample : TinyPipelineData().unlabelled)
     images.push_back(sample.image);
@@ -129,10 +124,8 @@ TEST(Gpu, MaskedPretrainingLowersItsLossOnTheGpu)
   }
 }
 
-TEST(Gpu, WholePipelineRunsOnTheGpuAndItsModelFilesLoadOnTheCpu)
+TEST_F(Gpu, WholePipelineRunsOnTheGpuAndItsModelFilesLoadOnTheCpu)
 {
-  if (const std::string why = GpuUnavailable(); !why.empty())
-    GTEST_SKIP() << why;
   const SemiSupervisedData   data = TinyPipelineData();
   const SemiSupervisedConfig config = TinyPipelineConfig();
   PipelineRunOptions         options;
