@@ -2,6 +2,7 @@
 #include "itkSemiSupervisedSegmentationTrainer.h"
 
 #include "sinus/FileUtilities.h"
+#include "sinus/PipelineStageSelection.h"
 #include "sinus/RankCoordination.h"
 #include "sinusTrainingDatalist.h"
 
@@ -92,7 +93,7 @@ public:
     for (sinus::PipelineStage s : sinus::AllPipelineStages())
     {
       m_Start[s] = m_Total;
-      if (stages.empty() || stages.count(s))
+      if (sinus::StageSelected(stages, s))
         m_Total += m_Weight.at(s);
     }
   }

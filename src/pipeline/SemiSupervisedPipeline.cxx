@@ -4,6 +4,7 @@
 
 #include "sinus/FileUtilities.h"
 #include "sinus/LaunchEnvironment.h"
+#include "sinus/PipelineStageSelection.h"
 #include "sinus/PretrainedEncoder.h"
 #include "sinus/RankCoordination.h"
 
@@ -88,13 +89,6 @@ RefinementStages()
     return refinement;
   }();
   return stages;
-}
-
-/** Whether a run of `stages` (empty: all) runs `stage`. */
-bool
-StageSelected(const std::set<PipelineStage> & stages, PipelineStage stage)
-{
-  return stages.empty() || stages.count(stage) > 0;
 }
 
 /** A network of the run with its role ("the teacher", "the student"). */

@@ -9,6 +9,7 @@
 #include "sinus/AblationPlan.h"
 #include "sinus/SamModel.h"
 #include "sinus/SegmenterRegistry.h"
+#include "sinus/PipelineStageSelection.h"
 #include "sinus/SemiSupervisedPipeline.h"
 #include "sinus/TensorDictionary.h"
 #include "sinus/TestTimeMirror.h"
@@ -353,6 +354,15 @@ TEST(SegmenterTraining, OnlineMethodsTrainOnUnlabelledImagesAndResumeExactly)
   catch (const SegmenterTrainingError & e)
   {
     EXPECT_NE(std::string(e.what()).find("transunet network has no encoder feature maps"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SemiSupervisedPipeline, EmptyStageSelectionRunsEveryStageAndAChosenOneOnlyItself)
+{
+  for (PipelineStage stage : AllPipelineStages())
+  {
+    EXPECT_TRUE(StageSelected({}, stage)) << ToString(stage);
+    EXPECT_EQ(StageSelected({ PipelineStage::Student }, stage), stage == PipelineStage::Student) << ToString(stage);
   }
 }
 
