@@ -139,9 +139,11 @@ private:
 };
 
 /** Joins the job the environment describes (ReadProcessLaunchEnvironment) and makes it
- *  ProcessGroup(); `device` as in DataParallelGroup::Join. Called once, at the start of a command. */
+ *  ProcessGroup(); `device` as in DataParallelGroup::Join. Called once, at the start of a command.
+ *  `device` is taken by value: with a reference parameter, GCC 13 (-Wdangling-reference) takes the
+ *  returned group for a reference into the caller's temporary device. */
 const DataParallelGroup &
-JoinProcessGroup(std::chrono::milliseconds timeout, const torch::Device & device = torch::kCPU);
+JoinProcessGroup(std::chrono::milliseconds timeout, torch::Device device = torch::kCPU);
 
 } // namespace sinus
 

@@ -324,7 +324,7 @@ ProcessGroup()
 }
 
 const DataParallelGroup &
-JoinProcessGroup(std::chrono::milliseconds timeout, const torch::Device & device)
+JoinProcessGroup(std::chrono::milliseconds timeout, torch::Device device)
 {
   LaunchEnvironment launch;
   try
