@@ -32,6 +32,7 @@ packages=(
   libtcmalloc-minimal4   # malloc of the LibTorch programs: about a third less peak memory than glibc's
   python3-dev pybind11-dev python3-numpy  # the `sinusseg` Python module (python/)
   python3-pytest python3-pil python3-matplotlib  # its tests, and the walk-through of Documentation/Python.md they run
+  python3-scipy          # Spearman's rank correlation of benchmarks/ufba425/ranking_vs_error.py
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
+from scipy.stats import spearmanr
 
 SCORES = ("informativeness", "teacher_student_hd95_px", "teacher_student_dice", "entropy_bits", "dropout_variance",
           "representativeness")
@@ -32,28 +32,12 @@ def require_file(path, what):
         sys.exit(f"ranking_vs_error.py: {path}: {what} is missing")
 
 
-def average_ranks(values):
-    """Ranks 0..n-1, ties sharing their mean rank (Spearman's convention)."""
-    values = np.asarray(values, dtype=np.float64)
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values))
-    start = 0
-    while start < len(values):
-        end = start
-        while end + 1 < len(values) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        ranks[order[start:end + 1]] = (start + end) / 2
-        start = end + 1
-    return ranks
-
-
 def spearman_text(a, b):
     """Spearman's rank correlation, or why there is none: a score every candidate shares (the dropout
     variance of a network without dropout) orders nothing."""
-    ra, rb = average_ranks(a), average_ranks(b)
-    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+    if len(set(a)) < 2 or len(set(b)) < 2:
         return "none (constant)"
-    return f"{float(np.corrcoef(ra, rb)[0, 1]):+.3f}"
+    return f"{spearmanr(a, b).correlation:+.3f}"
 
 
 def model_errors(sinusseg, model, images, masks):
@@ -87,7 +71,8 @@ def main(sinusseg, run, suggestions, masks, picks):
     model = os.path.join(run, "student.sinusseg")
     require_file(model, "the run's student model")
     require_file(suggestions, "suggest's ranking")
-    rows = list(csv.DictReader(open(suggestions)))
+    with open(suggestions, newline="") as f:
+        rows = list(csv.DictReader(f))
     errors = model_errors(sinusseg, model, [r["file"] for r in rows], masks)
     stems = [pathlib.Path(r["file"]).stem for r in rows]
     dice = [errors[s][0] for s in stems]
@@ -101,7 +86,7 @@ def main(sinusseg, run, suggestions, masks, picks):
     print(f"- all: {summary(errors, stems)}")
     for path in picks:
         require_file(path, "a list of picks")
-        picked = [pathlib.Path(line.strip()).stem for line in open(path) if line.strip()]
+        picked = [pathlib.Path(line.strip()).stem for line in pathlib.Path(path).read_text().splitlines() if line.strip()]
         unknown = [p for p in picked if p not in errors]
         if unknown:
             sys.exit(f"ranking_vs_error.py: {path}: {', '.join(unknown)} not among the ranked candidates")
