@@ -15,6 +15,7 @@
 #   TEACHER_EPOCHS=20         each later round's teacher (fine-tuned from the previous round's)
 #   STUDENT_EPOCHS=3 STUDENT_STEPS=30   every round's student (fine-tuned from its teacher)
 #   THREADS=0
+#   STRATEGY=informative      the suggested arm's `suggest --strategy` (informative or coverage)
 #   SUGGEST_OPTIONS=""        more `suggest` options for the suggested arm (e.g. "--weight-representativeness 0")
 #   ARM=informative           the suggested arm's folder in OUT (another name keeps an earlier variant's rounds)
 #   REPEAT=0                  a repetition of the whole experiment on the same split: REPEAT=r > 0 trains every
@@ -71,8 +72,10 @@ arm_folder=${ARM:-informative}
 for arm in informative random; do
   folder="$out/$arm"
   extra=()
+  strategy=$arm
   if [[ $arm == informative ]]; then
     folder="$out/$arm_folder"
+    strategy=${STRATEGY:-informative}
     read -r -a extra <<< "${SUGGEST_OPTIONS:-}"
   fi
   mkdir -p "$folder"
@@ -82,7 +85,7 @@ for arm in informative random; do
     picks="$folder/suggest$round"
     if [[ ! -f "$picks/images.txt" ]]; then
       echo "== suggest ($arm, round $round)"
-      "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$arm" --seed "$((seed + round + 100 * repeat))" \
+      "$sinusseg" suggest --run "$previous" --count "$per_round" --out "$picks" --strategy "$strategy" --seed "$((seed + round + 100 * repeat))" \
         "${extra[@]}" --threads "${THREADS:-0}" > "$picks.log" 2>&1 || { tail -20 "$picks.log" >&2; exit 1; }
     fi
     next="$folder/datalist$round.json"

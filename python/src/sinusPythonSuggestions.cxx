@@ -58,7 +58,9 @@ RegisterSuggestions(py::module_ & module)
              R"(Ranks the unlabelled training images of the finished run in `run` by what labelling them would
 teach, as `sinusseg suggest`, into the folder `out` (which must not exist, or be empty):
 suggestions.csv/.json, overlays/, via_project.csv (the picks with the student's polygons, for an
-annotator to correct in VIA 2.x) and images.txt. strategy "random" is the control; weights maps
+annotator to correct in VIA 2.x) and images.txt. strategy "informative" ranks the whole pool,
+"coverage" takes the most informative image of each group of alike radiographs that no label
+covers yet, "random" is the control; weights maps
 hd95, dice, entropy, dropout, representativeness to their weights (default 1 each). Returns suggestions.json as a
 dict: "ranking" lists every candidate, picks first (rank 1..count), with its measurements,
 percentiles and reasons.)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sinus/AnnotationRanking.h"
 
+#include "sinus/AppearanceClusters.h"
 #include "sinus/PortableRandom.h"
 
 #include <algorithm>
@@ -18,15 +19,25 @@ ParseSuggestionStrategy(const std::string & text)
 {
   if (text == "informative")
     return SuggestionStrategy::Informative;
+  if (text == "coverage")
+    return SuggestionStrategy::Coverage;
   if (text == "random")
     return SuggestionStrategy::Random;
-  throw std::invalid_argument("unknown strategy '" + text + "' (known: informative, random)");
+  throw std::invalid_argument("unknown strategy '" + text + "' (known: informative, coverage, random)");
 }
 
 const char *
 ToString(SuggestionStrategy strategy)
 {
-  return strategy == SuggestionStrategy::Random ? "random" : "informative";
+  switch (strategy)
+  {
+    case SuggestionStrategy::Coverage:
+      return "coverage";
+    case SuggestionStrategy::Random:
+      return "random";
+    default:
+      return "informative";
+  }
 }
 
 void
@@ -105,6 +116,9 @@ Reasons(const AnnotationCandidate & c, const RankedCandidate & r)
                      Term("typicality (correlation with its most similar candidates)", r.representativeness, "", r.representativenessPercentile, false));
   std::stable_sort(terms.begin(), terms.end(), [](const auto & a, const auto & b) { return a.first > b.first; });
   std::string text;
+  if (r.group >= 0)
+    text = "group " + std::to_string(r.group) + " of alike pictures: " + std::to_string(r.groupCandidates) + " unlabelled, " +
+           std::to_string(r.groupLabelled) + " labelled";
   for (const auto & t : terms)
     text += (text.empty() ? "" : "; ") + t.second;
   return text;
@@ -172,7 +186,7 @@ ScoreCandidates(const std::vector<AnnotationCandidate> & candidates, const Annot
   return ranked;
 }
 
-/** Indices in the order picks are considered: by informativeness (ties by name), or shuffled. */
+/** Indices by informativeness (ties by name), or shuffled for the random strategy. */
 std::vector<size_t>
 ConsiderationOrder(const std::vector<AnnotationCandidate> & candidates, const std::vector<RankedCandidate> & ranked,
                    const AnnotationRankingOptions & options)
@@ -190,10 +204,126 @@ ConsiderationOrder(const std::vector<AnnotationCandidate> & candidates, const st
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ranked[a].informativeness > ranked[b].informativeness; });
   return order;
 }
+
+/** Records the candidate's highest similarity with the picks so far; returns that pick. */
+std::optional<size_t>
+RecordClosestPick(size_t i, const std::vector<size_t> & picks, const std::vector<AnnotationCandidate> & candidates, RankedCandidate & r)
+{
+  std::optional<size_t> closest;
+  for (size_t p : picks)
+  {
+    const double s = AppearanceSimilarity(candidates[i].appearance, candidates[p].appearance);
+    if (!closest || s > r.similarity)
+    {
+      r.similarity = s;
+      closest = p;
+    }
+  }
+  return closest;
+}
+
+/** True when the candidate may be picked; a near-duplicate of an earlier pick (for the strategies
+ *  that skip those) is marked with whose. */
+bool
+PassesDuplicateCheck(size_t i, const std::vector<size_t> & picks, const std::vector<AnnotationCandidate> & candidates,
+                     RankedCandidate & r, const AnnotationRankingOptions & options)
+{
+  const std::optional<size_t> closest = RecordClosestPick(i, picks, candidates, r);
+  if (options.strategy == SuggestionStrategy::Random || !closest || r.similarity <= options.maxSimilarity)
+    return true;
+  r.nearDuplicateOf = candidates[*closest].name;
+  return false;
+}
+
+/** Picks in `order`, skipping near-duplicates of earlier picks. */
+std::vector<size_t>
+PickInOrder(const std::vector<size_t> & order, const std::vector<AnnotationCandidate> & candidates, std::vector<RankedCandidate> & ranked,
+            const AnnotationRankingOptions & options)
+{
+  std::vector<size_t> picks;
+  for (size_t i : order)
+    if (PassesDuplicateCheck(i, picks, candidates, ranked[i], options) && static_cast<int64_t>(picks.size()) < options.count)
+      picks.push_back(i);
+  return picks;
+}
+
+/** Groups the labelled images and the candidates by appearance and records each candidate's group. */
+std::vector<std::vector<size_t>>
+GroupCandidates(const std::vector<AnnotationCandidate> & candidates, const std::vector<std::vector<float>> & labelled,
+                std::vector<RankedCandidate> & ranked, const AnnotationRankingOptions & options, std::vector<int64_t> & labelledPerGroup)
+{
+  // The candidates in name order, so that the groups do not depend on the order they were given in.
+  std::vector<size_t> byName(candidates.size());
+  std::iota(byName.begin(), byName.end(), size_t{ 0 });
+  std::sort(byName.begin(), byName.end(), [&](size_t a, size_t b) { return candidates[a].name < candidates[b].name; });
+  std::vector<std::vector<float>> points = labelled;
+  for (size_t i : byName)
+    points.push_back(candidates[i].appearance);
+  const int64_t              groups = std::min<int64_t>(static_cast<int64_t>(labelled.size()) + options.count, static_cast<int64_t>(points.size()));
+  const std::vector<int64_t> pointGroup = ClusterAppearances(points, groups, options.seed);
+  labelledPerGroup.assign(static_cast<size_t>(groups), 0);
+  for (size_t l = 0; l < labelled.size(); ++l)
+    ++labelledPerGroup[static_cast<size_t>(pointGroup[l])];
+  std::vector<int64_t> group(candidates.size());
+  for (size_t k = 0; k < byName.size(); ++k)
+    group[byName[k]] = pointGroup[labelled.size() + k];
+  std::vector<std::vector<size_t>> members(static_cast<size_t>(groups));
+  for (size_t i = 0; i < candidates.size(); ++i)
+    members[static_cast<size_t>(group[i])].push_back(i);
+  for (size_t i = 0; i < candidates.size(); ++i)
+  {
+    const size_t g = static_cast<size_t>(group[i]);
+    ranked[i].group = static_cast<int64_t>(g);
+    ranked[i].groupCandidates = static_cast<int64_t>(members[g].size());
+    ranked[i].groupLabelled = labelledPerGroup[g];
+  }
+  return members;
+}
+
+/** Coverage picks: each from the group with the fewest labels so far (RankAnnotationCandidates). */
+std::vector<size_t>
+PickForCoverage(const std::vector<size_t> & order, const std::vector<AnnotationCandidate> & candidates,
+                const std::vector<std::vector<float>> & labelled, std::vector<RankedCandidate> & ranked, const AnnotationRankingOptions & options)
+{
+  for (const std::vector<float> & l : labelled)
+    if (!candidates.empty() && l.size() != candidates.front().appearance.size())
+      throw std::invalid_argument("a labelled image's appearance descriptor has another length than the candidates'");
+  std::vector<int64_t>             labels;
+  std::vector<std::vector<size_t>> members = GroupCandidates(candidates, labelled, ranked, options, labels);
+  std::vector<size_t>              position(candidates.size());
+  for (size_t k = 0; k < order.size(); ++k)
+    position[order[k]] = k;
+  // Each group's candidates, most informative last, so that the next one is popped off the back.
+  for (std::vector<size_t> & m : members)
+    std::sort(m.begin(), m.end(), [&](size_t a, size_t b) { return position[a] > position[b]; });
+  std::vector<size_t> picks;
+  while (static_cast<int64_t>(picks.size()) < options.count)
+  {
+    std::optional<size_t> next;
+    for (size_t g = 0; g < members.size(); ++g)
+      if (!members[g].empty() && (!next || labels[g] < labels[*next] || (labels[g] == labels[*next] && members[g].size() > members[*next].size())))
+        next = g;
+    if (!next)
+      break;
+    const size_t i = members[*next].back();
+    members[*next].pop_back();
+    if (PassesDuplicateCheck(i, picks, candidates, ranked[i], options))
+    {
+      picks.push_back(i);
+      ++labels[*next];
+    }
+  }
+  // The candidates not considered: their similarity with the picks, for the record.
+  for (const std::vector<size_t> & m : members)
+    for (size_t i : m)
+      RecordClosestPick(i, picks, candidates, ranked[i]);
+  return picks;
+}
 } // namespace
 
 std::vector<RankedCandidate>
-RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, const AnnotationRankingOptions & options)
+RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, const AnnotationRankingOptions & options,
+                         const std::vector<std::vector<float>> & labelledAppearances)
 {
   options.Validate();
   if (candidates.empty())
@@ -201,36 +331,20 @@ RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, co
   CheckCandidates(candidates);
   std::vector<RankedCandidate> ranked = ScoreCandidates(candidates, options);
   const std::vector<size_t>    order = ConsiderationOrder(candidates, ranked, options);
-  std::vector<size_t>          picks;
-  for (size_t i : order)
-  {
-    RankedCandidate & r = ranked[i];
-    std::optional<size_t> closest; ///< the most similar earlier pick
-    for (size_t p : picks)
-    {
-      const double s = AppearanceSimilarity(candidates[i].appearance, candidates[p].appearance);
-      if (!closest || s > r.similarity)
-      {
-        r.similarity = s;
-        closest = p;
-      }
-    }
-    const bool duplicate = options.strategy == SuggestionStrategy::Informative && closest && r.similarity > options.maxSimilarity;
-    if (duplicate)
-      r.nearDuplicateOf = candidates[*closest].name;
-    else if (static_cast<int64_t>(picks.size()) < options.count)
-    {
-      picks.push_back(i);
-      r.rank = static_cast<int64_t>(picks.size());
-    }
-    r.reasons = Reasons(candidates[i], r);
-  }
+  const std::vector<size_t>    picks = options.strategy == SuggestionStrategy::Coverage
+                                         ? PickForCoverage(order, candidates, labelledAppearances, ranked, options)
+                                         : PickInOrder(order, candidates, ranked, options);
   std::vector<RankedCandidate> result;
   for (size_t p : picks)
+  {
+    ranked[p].rank = static_cast<int64_t>(result.size()) + 1;
     result.push_back(ranked[p]);
+  }
   for (size_t i : order)
     if (ranked[i].rank == 0)
       result.push_back(ranked[i]);
+  for (RankedCandidate & r : result)
+    r.reasons = Reasons(candidates[r.index], r);
   return result;
 }
 

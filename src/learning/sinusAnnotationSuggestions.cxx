@@ -49,8 +49,9 @@ LoadRunNetwork(const fs::path & path)
   return network;
 }
 
-/** The candidates: the datalist's unlabelled training images, prepared for both networks. */
-std::vector<SegmentationSample>
+/** The candidates (the datalist's unlabelled training images) and the labelled training images,
+ *  prepared for both networks. */
+SemiSupervisedData
 LoadCandidates(const std::string & datalist, const RunNetwork & teacher, const RunNetwork & student, int threads)
 {
   if (!fs::exists(datalist))
@@ -60,10 +61,19 @@ LoadCandidates(const std::string & datalist, const RunNetwork & teacher, const R
   load.inputSize = std::max(teacher.model->InputSize(), student.model->InputSize());
   load.labelGrids = { teacher.model->LogitSize(), student.model->LogitSize() };
   load.threads = threads;
-  std::vector<SegmentationSample> unlabelled = LoadSemiSupervisedData(datalist, load).unlabelled;
-  if (unlabelled.empty())
+  SemiSupervisedData data = LoadSemiSupervisedData(datalist, load);
+  if (data.unlabelled.empty())
     throw std::runtime_error(datalist + ": no unlabelled training image left to suggest");
-  return unlabelled;
+  return data;
+}
+
+/** The appearance descriptor of a prepared image's first channel. */
+std::vector<float>
+AppearanceOf(const SegmentationSample & sample)
+{
+  const torch::Tensor      grey = sample.image[0].to(torch::kFloat32).contiguous();
+  const std::vector<float> pixels(grey.data_ptr<float>(), grey.data_ptr<float>() + grey.numel());
+  return AppearanceDescriptor(pixels, grey.size(0), grey.size(1));
 }
 
 double
@@ -160,9 +170,7 @@ MeasureCandidate(const SegmentationSample & sample, const PredictedMasks & masks
   c.agreementDice = m.dice;
   const Raster<uint8_t> both = UnionOf(masks.teacher, masks.student);
   c.entropy = MeanOverMask(masks.studentProbability.data.data(), both.data.data(), both.data.size(), BinaryEntropyBits);
-  const torch::Tensor grey = sample.image[0].to(torch::kFloat32).contiguous();
-  const std::vector<float> pixels(grey.data_ptr<float>(), grey.data_ptr<float>() + grey.numel());
-  c.appearance = AppearanceDescriptor(pixels, grey.size(0), grey.size(1));
+  c.appearance = AppearanceOf(sample);
   return c;
 }
 
@@ -209,7 +217,7 @@ FormatSuggestionsCsv(const std::vector<RankedCandidate> & ranking, const std::ve
 {
   std::string csv = "rank,image,file,informativeness,teacher_student_hd95_px,teacher_student_dice,entropy_bits,dropout_variance,"
                     "representativeness,hd95_percentile,dice_percentile,entropy_percentile,dropout_percentile,representativeness_percentile,"
-                    "near_duplicate_of,similarity,reasons\n";
+                    "near_duplicate_of,similarity,group,group_candidates,group_labelled,reasons\n";
   for (const RankedCandidate & r : ranking)
   {
     const AnnotationCandidate & c = candidates[r.index];
@@ -218,7 +226,8 @@ FormatSuggestionsCsv(const std::vector<RankedCandidate> & ranking, const std::ve
            (c.dropoutVariance ? Number(*c.dropoutVariance) : "") + "," + Number(r.representativeness) + "," + Number(r.hd95Percentile) + "," +
            Number(r.dicePercentile) + "," + Number(r.entropyPercentile) + "," + (r.dropoutPercentile ? Number(*r.dropoutPercentile) : "") +
            "," + Number(r.representativenessPercentile) + "," +
-           QuoteCsvField(r.nearDuplicateOf) + "," + Number(r.similarity) + "," + QuoteCsvField(r.reasons) + "\n";
+           QuoteCsvField(r.nearDuplicateOf) + "," + Number(r.similarity) + "," + (r.group >= 0 ? std::to_string(r.group) : "") + "," +
+           (r.group >= 0 ? std::to_string(r.groupCandidates) + "," + std::to_string(r.groupLabelled) : ",") + "," + QuoteCsvField(r.reasons) + "\n";
   }
   return csv;
 }
@@ -263,6 +272,8 @@ SuggestionsJson(const std::vector<RankedCandidate> & ranking, const std::vector<
     if (!r.nearDuplicateOf.empty())
       e["near_duplicate_of"] = r.nearDuplicateOf;
     e["similarity"] = r.similarity;
+    if (r.group >= 0)
+      e["group"] = { { "index", r.group }, { "candidates", r.groupCandidates }, { "labelled", r.groupLabelled } };
     e["reasons"] = r.reasons;
     list.push_back(e);
   }
@@ -330,9 +341,13 @@ SuggestAnnotations(const AnnotationSuggestionOptions & options)
   const std::string datalist = options.datalistPath.empty() ? RunDatalistPath(options.runDirectory) : options.datalistPath;
   const RunNetwork  teacher = LoadRunNetwork(run / "teacher.sinusseg");
   const RunNetwork  student = LoadRunNetwork(run / "student.sinusseg");
-  const std::vector<SegmentationSample>  samples = LoadCandidates(datalist, teacher, student, options.threads);
-  const std::vector<AnnotationCandidate> candidates = MeasureCandidates(samples, teacher, student, options);
-  const std::vector<RankedCandidate>     ranking = RankAnnotationCandidates(candidates, options.ranking);
+  const SemiSupervisedData               data = LoadCandidates(datalist, teacher, student, options.threads);
+  const std::vector<SegmentationSample> & samples = data.unlabelled;
+  const std::vector<AnnotationCandidate>  candidates = MeasureCandidates(samples, teacher, student, options);
+  std::vector<std::vector<float>>         labelled;
+  for (const SegmentationSample & s : data.labelled)
+    labelled.push_back(AppearanceOf(s));
+  const std::vector<RankedCandidate> ranking = RankAnnotationCandidates(candidates, options.ranking, labelled);
 
   AnnotationSuggestionSummary summary;
   summary.candidates = static_cast<int64_t>(candidates.size());

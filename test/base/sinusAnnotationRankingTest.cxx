@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -100,7 +101,7 @@ TEST(AnnotationRanking, IsDeterministicWithASeedAndIndependentOfTheCandidatesOrd
 {
   const std::vector<AnnotationCandidate> candidates = ManyCandidates(40, 7);
   std::vector<AnnotationCandidate>       reversed(candidates.rbegin(), candidates.rend());
-  for (SuggestionStrategy strategy : { SuggestionStrategy::Informative, SuggestionStrategy::Random })
+  for (SuggestionStrategy strategy : { SuggestionStrategy::Informative, SuggestionStrategy::Coverage, SuggestionStrategy::Random })
   {
     AnnotationRankingOptions options;
     options.strategy = strategy;
@@ -113,9 +114,13 @@ TEST(AnnotationRanking, IsDeterministicWithASeedAndIndependentOfTheCandidatesOrd
     options.seed = 4;
     const auto otherSeed = PickedNames(RankAnnotationCandidates(candidates, options), candidates);
     if (strategy == SuggestionStrategy::Random)
+    {
       EXPECT_NE(otherSeed, first);
-    else
-      EXPECT_EQ(otherSeed, first); // the seed only drives random choices
+    }
+    else if (strategy == SuggestionStrategy::Informative)
+    {
+      EXPECT_EQ(otherSeed, first); // the seed only drives random choices (and coverage's grouping)
+    }
   }
 }
 
@@ -178,6 +183,45 @@ TEST(AnnotationRanking, DiversityRemovesNearDuplicates)
   options.maxSimilarity = 1.0;
   const auto all = PickedNames(RankAnnotationCandidates(candidates, options), candidates);
   EXPECT_EQ(std::set<std::string>(all.begin(), all.begin() + 3), (std::set<std::string>{ "rescan_0", "rescan_1", "rescan_2" }));
+}
+
+TEST(AnnotationRanking, CoveragePicksTheMostInformativeOfEachKindNoLabelCovers)
+{
+  // Three kinds of radiograph (three pictures, noisy copies of each). The labelled image is of kind
+  // a, and so are the most disputed candidates: the informative ranking takes two of kind a, the
+  // coverage strategy the most disputed of kinds b and c, which no label covers yet.
+  const auto copyOf = [](uint64_t picture, uint64_t copy) { return RandomAppearance(picture, 60.0, copy); };
+  std::vector<AnnotationCandidate> candidates;
+  for (int k = 0; k < 4; ++k)
+  {
+    candidates.push_back(Candidate("a" + std::to_string(k), 50 + k, 0.6, 0.9, 0));
+    candidates.back().appearance = copyOf(1, 10 + static_cast<uint64_t>(k));
+    candidates.push_back(Candidate("b" + std::to_string(k), 5 + k, 0.9, 0.2, 0));
+    candidates.back().appearance = copyOf(2, 20 + static_cast<uint64_t>(k));
+    candidates.push_back(Candidate("c" + std::to_string(k), 9 + k, 0.9, 0.1, 0));
+    candidates.back().appearance = copyOf(3, 30 + static_cast<uint64_t>(k));
+  }
+  ASSERT_GT(AppearanceSimilarity(candidates[0].appearance, candidates[3].appearance), 0.6);
+  ASSERT_LT(AppearanceSimilarity(candidates[0].appearance, candidates[1].appearance), 0.3);
+  const std::vector<std::vector<float>> labelled{ copyOf(1, 99) };
+  AnnotationRankingOptions              options;
+  options.count = 2;
+  options.weightRepresentativeness = 0;
+  EXPECT_EQ(PickedNames(RankAnnotationCandidates(candidates, options, labelled), candidates), (std::vector<std::string>{ "a3", "a2" }));
+  options.strategy = SuggestionStrategy::Coverage;
+  const auto ranking = RankAnnotationCandidates(candidates, options, labelled);
+  const auto picked = PickedNames(ranking, candidates);
+  EXPECT_EQ(std::set<std::string>(picked.begin(), picked.end()), (std::set<std::string>{ "b3", "c3" }));
+  // Every candidate names its group; the picks' groups hold no labelled image, kind a's holds one.
+  for (const RankedCandidate & r : ranking)
+  {
+    ASSERT_GE(r.group, 0);
+    EXPECT_EQ(r.groupCandidates, 4);
+    EXPECT_EQ(r.groupLabelled, candidates[r.index].name[0] == 'a' ? 1 : 0) << candidates[r.index].name;
+  }
+  EXPECT_EQ(ranking[0].reasons.rfind("group ", 0), 0u) << ranking[0].reasons;
+  // A labelled descriptor of another length than the candidates' is refused.
+  EXPECT_THROW(RankAnnotationCandidates(candidates, options, { std::vector<float>(3, 0.0f) }), std::invalid_argument);
 }
 
 TEST(AnnotationRanking, FewerPicksWhenNearDuplicatesLeaveTooFew)

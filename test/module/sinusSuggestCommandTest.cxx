@@ -118,6 +118,23 @@ TEST(SuggestCommand, RanksUnlabelledImagesOnlyDeterministicallyAndSkipsTheRescan
   const CommandResult random = RunSinusSeg("suggest --run " + Quoted(root / "run") + " --strategy random --seed 3 --count 5 --out " + Quoted(root / "r"));
   ASSERT_EQ(random.status, 0) << random.output;
   EXPECT_EQ(Lines(sinus::ReadTextFile(root / "r" / "images.txt")).size(), 5u);
+
+  // Coverage: every candidate grouped with the labelled images by appearance, each pick in a group
+  // of its own (as many groups as labelled images plus picks, so the picks never share one).
+  const CommandResult coverage = RunSinusSeg("suggest --run " + Quoted(root / "run") + " --strategy coverage --seed 3 --count 3 --out " + Quoted(root / "c"));
+  ASSERT_EQ(coverage.status, 0) << coverage.output;
+  const Json        grouped = sinus::ParseJson(sinus::ReadTextFile(root / "c" / "suggestions.json"));
+  std::set<int64_t> pickGroups;
+  for (const Json & e : grouped.at("ranking"))
+  {
+    ASSERT_TRUE(e.contains("group")) << e.dump();
+    if (e.at("rank").get<int>() > 0)
+      pickGroups.insert(e.at("group").at("index").get<int64_t>());
+  }
+  EXPECT_EQ(grouped.at("strategy"), "coverage");
+  EXPECT_EQ(pickGroups.size(), 3u);
+  EXPECT_NE(sinus::ReadTextFile(root / "c" / "suggestions.csv").find(",group,group_candidates,group_labelled,reasons"), std::string::npos);
+  EXPECT_FALSE(ranking.at("ranking").at(0).contains("group")); // the informative strategy groups nothing
 }
 
 TEST(SuggestCommand, ViaRoundTripLabelsTheDatalistAndTheNextRoundResumes)
