@@ -24,7 +24,7 @@ RunSuggest(const std::vector<std::string> & args)
     ("count", po::value(&options.ranking.count)->required(), "how many images to suggest")
     ("out", po::value(&options.outputDirectory)->required(), "output folder (must not exist, or be empty): suggestions.csv/.json, overlays/, via_project.csv, images.txt")
     ("datalist", po::value(&options.datalistPath), "rank this datalist's unlabelled training images instead of the run's copy (e.g. after labels were added)")
-    ("strategy", po::value(&strategy)->default_value(strategy), "informative (disagreement, uncertainty, diversity), coverage (the most informative image of each group of alike radiographs that no label covers yet) or random (the control)")
+    ("strategy", po::value(&strategy)->default_value(strategy), "informative (disagreement, uncertainty, diversity), stratified (labels shared out among groups of alike radiographs by their size, the most informative of each group first) or random (the control)")
     ("seed", po::value(&options.ranking.seed)->default_value(0), "seed of the dropout passes and of the random strategy")
     ("max-similarity", po::value(&options.ranking.maxSimilarity)->default_value(options.ranking.maxSimilarity),
      "images whose thumbnails correlate above this with an earlier pick are near-duplicates, not picked (1: off)")

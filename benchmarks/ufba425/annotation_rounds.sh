@@ -15,7 +15,7 @@
 #   TEACHER_EPOCHS=20         each later round's teacher (fine-tuned from the previous round's)
 #   STUDENT_EPOCHS=3 STUDENT_STEPS=30   every round's student (fine-tuned from its teacher)
 #   THREADS=0
-#   STRATEGY=informative      the suggested arm's `suggest --strategy` (informative or coverage)
+#   STRATEGY=informative      the suggested arm's `suggest --strategy` (informative or stratified)
 #   SUGGEST_OPTIONS=""        more `suggest` options for the suggested arm (e.g. "--weight-representativeness 0")
 #   ARM=informative           the suggested arm's folder in OUT (another name keeps an earlier variant's rounds)
 #   REPEAT=0                  a repetition of the whole experiment on the same split: REPEAT=r > 0 trains every

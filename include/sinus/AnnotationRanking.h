@@ -32,12 +32,12 @@ struct AnnotationCandidate
 enum class SuggestionStrategy
 {
   Informative, ///< highest informativeness first, near-duplicates skipped
-  Coverage,    ///< the most informative of each group of alike pictures that no label covers yet, near-duplicates skipped
+  Stratified,  ///< labels shared out among groups of alike pictures by their size, the most informative of each group first
   Random       ///< seeded random order: the control a suggestion must beat
 };
 
 SuggestionStrategy
-ParseSuggestionStrategy(const std::string & text); ///< "informative" | "coverage" | "random"; throws std::invalid_argument
+ParseSuggestionStrategy(const std::string & text); ///< "informative" | "stratified" | "random"; throws std::invalid_argument
 const char *
 ToString(SuggestionStrategy strategy);
 
@@ -47,7 +47,7 @@ struct AnnotationRankingOptions
   int64_t            count = 10;
   uint64_t           seed = 0;
   /** A candidate whose appearance correlates above this with an earlier pick is a near-duplicate
-   *  of it and not picked (Informative and Coverage; 1 switches the check off). */
+   *  of it and not picked (Informative and Stratified; 1 switches the check off). */
   double maxSimilarity = 0.95;
   /** Weights of the informativeness terms (each term a percentile among the candidates). */
   double weightHD95 = 1, weightDice = 1, weightEntropy = 1, weightDropout = 1;
@@ -75,7 +75,7 @@ struct RankedCandidate
   std::string           nearDuplicateOf; ///< the pick it was too similar to (not picked for that)
   double                similarity = 0;  ///< its highest appearance correlation with a pick made before it
   std::string           reasons;         ///< the informativeness terms, highest percentile first, in words
-  /** Coverage only: the group of alike pictures (labelled and unlabelled) the candidate fell in,
+  /** Stratified only: the group of alike pictures (labelled and unlabelled) the candidate fell in,
    *  how many unlabelled candidates and labelled images that group holds; -1, 0, 0 otherwise. */
   int64_t group = -1;
   int64_t groupCandidates = 0, groupLabelled = 0;
@@ -87,13 +87,15 @@ struct RankedCandidate
  *  terms of different units weigh alike. Ties are broken by name; the same candidates and options give the same
  *  ranking on any machine. Fewer than `count` picks remain when near-duplicates leave too few.
  *
- *  Coverage picks for the low-budget regime, where the pool's common kinds of picture matter more
- *  than its hardest cases (Hacohen et al. 2022, "Active learning on a budget"): the labelled
- *  images' and the candidates' appearances are grouped into (labelled + count) groups of alike
- *  pictures (ClusterAppearances, seeded with `seed`; at most one per picture), and each pick is the
- *  most informative remaining candidate of the group with the fewest labels so far (labelled
- *  images and earlier picks), the group with more remaining candidates first on a tie.
- *  `labelledAppearances` (AppearanceDescriptor of each labelled image) is used by Coverage only. */
+ *  Stratified picks share the labels out among kinds of picture in proportion to how common each
+ *  kind is, so that the common kinds are not left to the ranking's preference for hard outliers:
+ *  the labelled images' and the candidates' appearances are grouped into (labelled + count) groups
+ *  of alike pictures (ClusterAppearances, seeded with `seed`; at most one per picture), and each
+ *  pick goes to the group with the highest quotient size / (labels + 1), its size counting its
+ *  labelled images and candidates, its labels the labelled images and earlier picks (D'Hondt's
+ *  highest-averages apportionment); the group with more remaining candidates, then the lower
+ *  index, first on a tie. Within the group the most informative remaining candidate is picked.
+ *  `labelledAppearances` (AppearanceDescriptor of each labelled image) is used by Stratified only. */
 std::vector<RankedCandidate>
 RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, const AnnotationRankingOptions & options,
                          const std::vector<std::vector<float>> & labelledAppearances = {});

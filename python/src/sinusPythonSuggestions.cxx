@@ -59,8 +59,8 @@ RegisterSuggestions(py::module_ & module)
 teach, as `sinusseg suggest`, into the folder `out` (which must not exist, or be empty):
 suggestions.csv/.json, overlays/, via_project.csv (the picks with the student's polygons, for an
 annotator to correct in VIA 2.x) and images.txt. strategy "informative" ranks the whole pool,
-"coverage" takes the most informative image of each group of alike radiographs that no label
-covers yet, "random" is the control; weights maps
+"stratified" shares the picks out among groups of alike radiographs by their size (the most
+informative of each group first), "random" is the control; weights maps
 hd95, dice, entropy, dropout, representativeness to their weights (default 1 each). Returns suggestions.json as a
 dict: "ranking" lists every candidate, picks first (rank 1..count), with its measurements,
 percentiles and reasons.)");

@@ -19,11 +19,11 @@ ParseSuggestionStrategy(const std::string & text)
 {
   if (text == "informative")
     return SuggestionStrategy::Informative;
-  if (text == "coverage")
-    return SuggestionStrategy::Coverage;
+  if (text == "stratified")
+    return SuggestionStrategy::Stratified;
   if (text == "random")
     return SuggestionStrategy::Random;
-  throw std::invalid_argument("unknown strategy '" + text + "' (known: informative, coverage, random)");
+  throw std::invalid_argument("unknown strategy '" + text + "' (known: informative, stratified, random)");
 }
 
 const char *
@@ -31,8 +31,8 @@ ToString(SuggestionStrategy strategy)
 {
   switch (strategy)
   {
-    case SuggestionStrategy::Coverage:
-      return "coverage";
+    case SuggestionStrategy::Stratified:
+      return "stratified";
     case SuggestionStrategy::Random:
       return "random";
     default:
@@ -280,9 +280,9 @@ GroupCandidates(const std::vector<AnnotationCandidate> & candidates, const std::
   return members;
 }
 
-/** Coverage picks: each from the group with the fewest labels so far (RankAnnotationCandidates). */
+/** Stratified picks: each from the group with the highest size / (labels + 1) (RankAnnotationCandidates). */
 std::vector<size_t>
-PickForCoverage(const std::vector<size_t> & order, const std::vector<AnnotationCandidate> & candidates,
+PickStratified(const std::vector<size_t> & order, const std::vector<AnnotationCandidate> & candidates,
                 const std::vector<std::vector<float>> & labelled, std::vector<RankedCandidate> & ranked, const AnnotationRankingOptions & options)
 {
   for (const std::vector<float> & l : labelled)
@@ -290,6 +290,10 @@ PickForCoverage(const std::vector<size_t> & order, const std::vector<AnnotationC
       throw std::invalid_argument("a labelled image's appearance descriptor has another length than the candidates'");
   std::vector<int64_t>             labels;
   std::vector<std::vector<size_t>> members = GroupCandidates(candidates, labelled, ranked, options, labels);
+  std::vector<double>              size(members.size());
+  for (size_t g = 0; g < members.size(); ++g)
+    size[g] = static_cast<double>(labels[g]) + static_cast<double>(members[g].size());
+  const auto quotient = [&](size_t g) { return size[g] / static_cast<double>(labels[g] + 1); };
   std::vector<size_t>              position(candidates.size());
   for (size_t k = 0; k < order.size(); ++k)
     position[order[k]] = k;
@@ -301,7 +305,8 @@ PickForCoverage(const std::vector<size_t> & order, const std::vector<AnnotationC
   {
     std::optional<size_t> next;
     for (size_t g = 0; g < members.size(); ++g)
-      if (!members[g].empty() && (!next || labels[g] < labels[*next] || (labels[g] == labels[*next] && members[g].size() > members[*next].size())))
+      if (!members[g].empty() && (!next || quotient(g) > quotient(*next) ||
+                                  (quotient(g) == quotient(*next) && members[g].size() > members[*next].size())))
         next = g;
     if (!next)
       break;
@@ -331,8 +336,8 @@ RankAnnotationCandidates(const std::vector<AnnotationCandidate> & candidates, co
   CheckCandidates(candidates);
   std::vector<RankedCandidate> ranked = ScoreCandidates(candidates, options);
   const std::vector<size_t>    order = ConsiderationOrder(candidates, ranked, options);
-  const std::vector<size_t>    picks = options.strategy == SuggestionStrategy::Coverage
-                                         ? PickForCoverage(order, candidates, labelledAppearances, ranked, options)
+  const std::vector<size_t>    picks = options.strategy == SuggestionStrategy::Stratified
+                                         ? PickStratified(order, candidates, labelledAppearances, ranked, options)
                                          : PickInOrder(order, candidates, ranked, options);
   std::vector<RankedCandidate> result;
   for (size_t p : picks)

@@ -101,7 +101,7 @@ TEST(AnnotationRanking, IsDeterministicWithASeedAndIndependentOfTheCandidatesOrd
 {
   const std::vector<AnnotationCandidate> candidates = ManyCandidates(40, 7);
   std::vector<AnnotationCandidate>       reversed(candidates.rbegin(), candidates.rend());
-  for (SuggestionStrategy strategy : { SuggestionStrategy::Informative, SuggestionStrategy::Coverage, SuggestionStrategy::Random })
+  for (SuggestionStrategy strategy : { SuggestionStrategy::Informative, SuggestionStrategy::Stratified, SuggestionStrategy::Random })
   {
     AnnotationRankingOptions options;
     options.strategy = strategy;
@@ -119,7 +119,7 @@ TEST(AnnotationRanking, IsDeterministicWithASeedAndIndependentOfTheCandidatesOrd
     }
     else if (strategy == SuggestionStrategy::Informative)
     {
-      EXPECT_EQ(otherSeed, first); // the seed only drives random choices (and coverage's grouping)
+      EXPECT_EQ(otherSeed, first); // the seed only drives random choices (and the stratified grouping)
     }
   }
 }
@@ -185,39 +185,43 @@ TEST(AnnotationRanking, DiversityRemovesNearDuplicates)
   EXPECT_EQ(std::set<std::string>(all.begin(), all.begin() + 3), (std::set<std::string>{ "rescan_0", "rescan_1", "rescan_2" }));
 }
 
-TEST(AnnotationRanking, CoveragePicksTheMostInformativeOfEachKindNoLabelCovers)
+TEST(AnnotationRanking, StratifiedPicksShareTheLabelsOutAmongKindsByHowCommonTheyAre)
 {
-  // Three kinds of radiograph (three pictures, noisy copies of each). The labelled image is of kind
-  // a, and so are the most disputed candidates: the informative ranking takes two of kind a, the
-  // coverage strategy the most disputed of kinds b and c, which no label covers yet.
-  const auto copyOf = [](uint64_t picture, uint64_t copy) { return RandomAppearance(picture, 60.0, copy); };
+  // Three kinds of radiograph (three pictures, noisy copies of each): a common kind a (one of it
+  // labelled, eight candidates), a rarer kind b (four) and a rare, most disputed kind c (two). The
+  // informative ranking takes the two of kind c; stratified picks go by each kind's size over its
+  // labels + 1 (a: 9 / 2, b: 4 / 1, c: 2 / 1): the most disputed of kind a, then of kind b.
+  const auto copyOf = [](uint64_t picture, uint64_t copy) { return RandomAppearance(picture, 40.0, copy); };
   std::vector<AnnotationCandidate> candidates;
-  for (int k = 0; k < 4; ++k)
-  {
-    candidates.push_back(Candidate("a" + std::to_string(k), 50 + k, 0.6, 0.9, 0));
-    candidates.back().appearance = copyOf(1, 10 + static_cast<uint64_t>(k));
-    candidates.push_back(Candidate("b" + std::to_string(k), 5 + k, 0.9, 0.2, 0));
-    candidates.back().appearance = copyOf(2, 20 + static_cast<uint64_t>(k));
-    candidates.push_back(Candidate("c" + std::to_string(k), 9 + k, 0.9, 0.1, 0));
-    candidates.back().appearance = copyOf(3, 30 + static_cast<uint64_t>(k));
-  }
-  ASSERT_GT(AppearanceSimilarity(candidates[0].appearance, candidates[3].appearance), 0.6);
-  ASSERT_LT(AppearanceSimilarity(candidates[0].appearance, candidates[1].appearance), 0.3);
+  const auto add = [&](const std::string & kind, int members, double hd95, uint64_t picture) {
+    for (int k = 0; k < members; ++k)
+    {
+      candidates.push_back(Candidate(kind + std::to_string(k), hd95 + k, 0.9, 0.5, 0));
+      candidates.back().appearance = copyOf(picture, 10 * picture + static_cast<uint64_t>(k));
+    }
+  };
+  add("a", 8, 5, 1);
+  add("b", 4, 10, 2);
+  add("c", 2, 50, 3);
+  ASSERT_GT(AppearanceSimilarity(candidates[0].appearance, candidates[7].appearance), 0.6);
+  ASSERT_LT(AppearanceSimilarity(candidates[0].appearance, candidates[8].appearance), 0.3);
   const std::vector<std::vector<float>> labelled{ copyOf(1, 99) };
   AnnotationRankingOptions              options;
   options.count = 2;
   options.weightRepresentativeness = 0;
-  EXPECT_EQ(PickedNames(RankAnnotationCandidates(candidates, options, labelled), candidates), (std::vector<std::string>{ "a3", "a2" }));
-  options.strategy = SuggestionStrategy::Coverage;
+  options.weightDice = 0;
+  options.weightEntropy = 0;
+  EXPECT_EQ(PickedNames(RankAnnotationCandidates(candidates, options, labelled), candidates), (std::vector<std::string>{ "c1", "c0" }));
+  options.strategy = SuggestionStrategy::Stratified;
   const auto ranking = RankAnnotationCandidates(candidates, options, labelled);
-  const auto picked = PickedNames(ranking, candidates);
-  EXPECT_EQ(std::set<std::string>(picked.begin(), picked.end()), (std::set<std::string>{ "b3", "c3" }));
-  // Every candidate names its group; the picks' groups hold no labelled image, kind a's holds one.
+  EXPECT_EQ(PickedNames(ranking, candidates), (std::vector<std::string>{ "a7", "b3" }));
+  // Every candidate names its group, the group's candidates and its labelled images.
   for (const RankedCandidate & r : ranking)
   {
+    const char kind = candidates[r.index].name[0];
     ASSERT_GE(r.group, 0);
-    EXPECT_EQ(r.groupCandidates, 4);
-    EXPECT_EQ(r.groupLabelled, candidates[r.index].name[0] == 'a' ? 1 : 0) << candidates[r.index].name;
+    EXPECT_EQ(r.groupCandidates, kind == 'a' ? 8 : kind == 'b' ? 4 : 2) << candidates[r.index].name;
+    EXPECT_EQ(r.groupLabelled, kind == 'a' ? 1 : 0) << candidates[r.index].name;
   }
   EXPECT_EQ(ranking[0].reasons.rfind("group ", 0), 0u) << ranking[0].reasons;
   // A labelled descriptor of another length than the candidates' is refused.

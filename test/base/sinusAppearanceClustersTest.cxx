@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Grouping radiographs by appearance (spherical k-means on appearance descriptors), behind the
-// coverage strategy of `sinusseg suggest`.
+// stratified strategy of `sinusseg suggest`.
 #include "sinus/AnnotationRanking.h"
 #include "sinus/AppearanceClusters.h"
 #include "sinus/PortableRandom.h"

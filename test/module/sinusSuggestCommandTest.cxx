@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -119,21 +120,32 @@ TEST(SuggestCommand, RanksUnlabelledImagesOnlyDeterministicallyAndSkipsTheRescan
   ASSERT_EQ(random.status, 0) << random.output;
   EXPECT_EQ(Lines(sinus::ReadTextFile(root / "r" / "images.txt")).size(), 5u);
 
-  // Coverage: every candidate grouped with the labelled images by appearance, each pick in a group
-  // of its own (as many groups as labelled images plus picks, so the picks never share one).
-  const CommandResult coverage = RunSinusSeg("suggest --run " + Quoted(root / "run") + " --strategy coverage --seed 3 --count 3 --out " + Quoted(root / "c"));
-  ASSERT_EQ(coverage.status, 0) << coverage.output;
-  const Json        grouped = sinus::ParseJson(sinus::ReadTextFile(root / "c" / "suggestions.json"));
-  std::set<int64_t> pickGroups;
+  // Stratified: every candidate in one group of alike radiographs, grouped with the labelled
+  // images; the groups' counts add up to the candidates and the labelled images.
+  const CommandResult stratified = RunSinusSeg("suggest --run " + Quoted(root / "run") + " --strategy stratified --seed 3 --count 3 --out " + Quoted(root / "g"));
+  ASSERT_EQ(stratified.status, 0) << stratified.output;
+  const Json                                     grouped = sinus::ParseJson(sinus::ReadTextFile(root / "g" / "suggestions.json"));
+  std::map<int64_t, std::pair<int64_t, int64_t>> groups; ///< group -> (candidates, labelled) as reported
+  std::map<int64_t, int64_t>                     seen;   ///< group -> candidates listed in it
+  int                                            stratifiedPicks = 0;
   for (const Json & e : grouped.at("ranking"))
   {
     ASSERT_TRUE(e.contains("group")) << e.dump();
-    if (e.at("rank").get<int>() > 0)
-      pickGroups.insert(e.at("group").at("index").get<int64_t>());
+    const Json & g = e.at("group");
+    groups[g.at("index").get<int64_t>()] = { g.at("candidates").get<int64_t>(), g.at("labelled").get<int64_t>() };
+    ++seen[g.at("index").get<int64_t>()];
+    stratifiedPicks += e.at("rank").get<int>() > 0;
   }
-  EXPECT_EQ(grouped.at("strategy"), "coverage");
-  EXPECT_EQ(pickGroups.size(), 3u);
-  EXPECT_NE(sinus::ReadTextFile(root / "c" / "suggestions.csv").find(",group,group_candidates,group_labelled,reasons"), std::string::npos);
+  EXPECT_EQ(grouped.at("strategy"), "stratified");
+  EXPECT_EQ(stratifiedPicks, 3);
+  int64_t labelledTotal = 0;
+  for (const auto & [index, counts] : groups)
+  {
+    EXPECT_EQ(counts.first, seen[index]) << "group " << index;
+    labelledTotal += counts.second;
+  }
+  EXPECT_EQ(labelledTotal, static_cast<int64_t>(ImagesOf(datalist, "training", true).size()));
+  EXPECT_NE(sinus::ReadTextFile(root / "g" / "suggestions.csv").find(",group,group_candidates,group_labelled,reasons"), std::string::npos);
   EXPECT_FALSE(ranking.at("ranking").at(0).contains("group")); // the informative strategy groups nothing
 }
 
