@@ -226,8 +226,9 @@ FormatSuggestionsCsv(const std::vector<RankedCandidate> & ranking, const std::ve
            (c.dropoutVariance ? Number(*c.dropoutVariance) : "") + "," + Number(r.representativeness) + "," + Number(r.hd95Percentile) + "," +
            Number(r.dicePercentile) + "," + Number(r.entropyPercentile) + "," + (r.dropoutPercentile ? Number(*r.dropoutPercentile) : "") +
            "," + Number(r.representativenessPercentile) + "," +
-           QuoteCsvField(r.nearDuplicateOf) + "," + Number(r.similarity) + "," + (r.group >= 0 ? std::to_string(r.group) : "") + "," +
-           (r.group >= 0 ? std::to_string(r.groupCandidates) + "," + std::to_string(r.groupLabelled) : ",") + "," + QuoteCsvField(r.reasons) + "\n";
+           QuoteCsvField(r.nearDuplicateOf) + "," + Number(r.similarity) + "," +
+           (r.group >= 0 ? std::to_string(r.group) + "," + std::to_string(r.groupCandidates) + "," + std::to_string(r.groupLabelled) : ",,") +
+           "," + QuoteCsvField(r.reasons) + "\n";
   }
   return csv;
 }
